@@ -1,0 +1,7 @@
+/**
+ * picostack: a toolkit for peer-to-peer application cores ("blockends").
+ * The root module re-exports every component's public API.
+ *
+ * @packageDocumentation
+ */
+export { PicoError, isPicoError } from './errors.js'
