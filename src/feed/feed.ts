@@ -1,0 +1,402 @@
+// A chain of signed blocks in one buffer (spec/feed.md §2, §5.4).
+import { Block, isBlock } from './block.js'
+import { DEFAULT_CAPACITY, HDR_AUTHOR, HDR_PSIG, KEY_SIZE, PIC0, SIG_SIZE, symFeed } from './constants.js'
+import { FeedError, err } from './errors.js'
+import { cmp, keyBytes, s2b, toHex, b2s } from './bytes.js'
+import { varintEncode, varintLength, VARINT_MAX } from './varint.js'
+import { ed25519 } from './ed25519.js'
+import { publicKeyOf } from './keys.js'
+import { counters } from './counters.js'
+
+/** Anything {@link feedFrom} turns into a feed. */
+export type FeedInput = Feed | Block | readonly Block[] | Uint8Array | ArrayBuffer | ArrayBufferView
+
+/**
+ * Called by {@link Feed.merge} before each block is copied. Call `stop()` (or
+ * `stop(false)`) to abort before this block, `stop(true)` to copy it and then abort.
+ */
+export type MergeCallback = (block: Block, stop: (inclusive?: boolean) => void) => void
+
+/**
+ * A chain of signed blocks held in one contiguous buffer: `PIC0` magic, then blocks, each
+ * naming the previous one as its parent. Byte-compatible with picofeed v8.
+ *
+ * @example
+ * ```ts
+ * const { sk } = signPair()
+ * const feed = new Feed()
+ * feed.append('hello', sk)
+ * feed.append('world', sk)
+ * const copy = Feed.from(feed.buffer) // parses and verifies every block
+ * ```
+ */
+export class Feed {
+  private _buf: Uint8Array
+  private _tail: number
+  private _blocks: Block[] = []
+  private _taken = false
+
+  /**
+   * @param input - capacity in bytes of an empty feed (default 2048), or bytes to parse
+   *   (copied, so the feed never aliases the caller's memory)
+   * @param noVerify - skip signature verification of parsed bytes (only for trusted input)
+   * @throws FeedError as {@link feedFrom} for bytes; TypeError for other input
+   */
+  constructor (input: number | Uint8Array = DEFAULT_CAPACITY, noVerify = false) {
+    if (typeof input === 'number') {
+      if (!Number.isInteger(input) || input < PIC0.length) throw new RangeError(`"capacity" expected integer >= 4, got ${input}`)
+      this._buf = new Uint8Array(input)
+      this._buf.set(PIC0)
+      this._tail = PIC0.length
+    } else if (input instanceof Uint8Array) {
+      const hasMagic = input.length >= 4 && input[0] === 0x50 && input[1] === 0x49 && input[2] === 0x43 && input[3] === 0x30
+      this._buf = new Uint8Array(Math.max(DEFAULT_CAPACITY, input.length + (hasMagic ? 0 : 4)))
+      this._buf.set(PIC0)
+      this._buf.set(hasMagic ? input.subarray(4) : input, 4)
+      this._tail = PIC0.length
+      this._parse(4, input.length + (hasMagic ? 0 : 4), noVerify)
+    } else {
+      throw new TypeError('"input" expected a capacity (number) or bytes (Uint8Array)')
+    }
+  }
+
+  /** The verification counter of the original (`Feed.__vctr`), see {@link counters}. */
+  static get __vctr (): number { return counters.verifications }
+  static set __vctr (n: number) { counters.verifications = n }
+
+  /** See {@link feedFrom}. */
+  static from (input: FeedInput, noVerify = false): Feed { return feedFrom(input, noVerify) }
+  /** True when `x` carries the Feed brand. */
+  static isFeed (x: unknown): x is Feed { return isFeed(x) }
+  /** True when `x` carries the Block brand. */
+  static isBlock (x: unknown): x is Block { return isBlock(x) }
+
+  /** Number of used bytes, magic included. */
+  get tail (): number { this._check(); return this._tail }
+  /** View of the used bytes `[0, tail)`: the feed's wire and storage form (not a copy). */
+  get buffer (): Uint8Array { this._check(); return this._buf.subarray(0, this._tail) }
+  /** The blocks, oldest first (do not mutate the array). */
+  get blocks (): readonly Block[] { this._check(); return this._blocks }
+  /** Number of blocks. */
+  get length (): number { this._check(); return this._blocks.length }
+  /** First block, or undefined when empty. */
+  get first (): Block | undefined { return this.blocks[0] }
+  /** Last block, or undefined when empty. */
+  get last (): Block | undefined { const b = this.blocks; return b[b.length - 1] }
+  /** True when the first block is not genesis (also for an empty feed). */
+  get partial (): boolean { return this.first?.genesis !== true }
+
+  /** Distinct author keys in order of first appearance. */
+  get keys (): Uint8Array[] {
+    const seen = new Set<string>()
+    const out: Uint8Array[] = []
+    for (const b of this.blocks) {
+      const k = toHex(b.key)
+      if (!seen.has(k)) { seen.add(k); out.push(b.key) }
+    }
+    return out
+  }
+
+  /**
+   * Block at index `n`; negative `n` counts from the end.
+   *
+   * @returns the block, or undefined when out of range
+   */
+  block (n: number): Block | undefined {
+    const b = this.blocks
+    return b[n < 0 ? b.length + n : n]
+  }
+
+  /**
+   * Signs `data` with `secret` and appends it as a new block whose parent is the last block.
+   *
+   * @param data - body bytes, or a string (UTF-8 encoded); at least 1 byte, first byte non-zero
+   * @param secret - 32-byte secret seed as bytes or 64 hex characters
+   * @returns the new number of blocks
+   * @throws RangeError on an empty body or a body starting with 0x00; TypeError on bad arguments
+   */
+  append (data: Uint8Array | string, secret: Uint8Array | string): number {
+    this._check()
+    const body = typeof data === 'string' ? s2b(data) : data
+    if (!(body instanceof Uint8Array)) throw new TypeError('"data" expected Uint8Array or string')
+    if (body.length === 0) throw new RangeError('"data" must not be empty')
+    if (body[0] === 0) throw new RangeError('"data" first byte must be non-zero')
+    const seed = keyBytes(secret, 32, 'secret')
+    const pk = publicKeyOf(seed)
+    const parent = this.last
+    const dlen = 2 + KEY_SIZE + (parent !== undefined ? 2 + SIG_SIZE : 0) + body.length
+    if (dlen > VARINT_MAX) throw new RangeError(`"data" too large: ${body.length} bytes`)
+    const size = SIG_SIZE + varintLength(dlen) + dlen
+    this._reserve(size)
+    const buf = this._buf
+    const o = this._tail
+    let p = o + SIG_SIZE
+    p += varintEncode(dlen, buf, p)
+    buf[p++] = 0; buf[p++] = HDR_AUTHOR
+    buf.set(pk, p); p += KEY_SIZE
+    if (parent !== undefined) {
+      buf[p++] = 0; buf[p++] = HDR_PSIG
+      buf.set(parent.sig, p); p += SIG_SIZE
+    }
+    buf.set(body, p)
+    buf.set(ed25519().sign(buf.subarray(o + SIG_SIZE, o + size), seed), o)
+    const block = new Block(buf, o)
+    block._verified = true // we just made this signature with the author's own secret
+    this._blocks.push(block)
+    this._tail = o + size
+    return this._blocks.length
+  }
+
+  /** An independent copy (no re-verification). */
+  clone (): Feed {
+    this._check()
+    const f = new Feed(Math.max(DEFAULT_CAPACITY, this._tail))
+    for (const b of this._blocks) f._push(b)
+    return f
+  }
+
+  /**
+   * Drops every block at index >= `height`; negative `height` counts from the end.
+   *
+   * @returns the new number of blocks
+   * @throws TypeError when `height` is not an integer
+   */
+  truncate (height: number): number {
+    this._check()
+    if (!Number.isInteger(height)) throw new TypeError(`"height" expected integer, got ${height}`)
+    const n = this._blocks.length
+    const h = height < 0 ? Math.max(0, n + height) : height
+    if (h >= n) return n
+    // Copy what stays: blocks handed out earlier keep their bytes when we append again.
+    const kept = this._blocks.slice(0, h)
+    this._buf = new Uint8Array(this._buf.length)
+    this._buf.set(PIC0)
+    this._tail = PIC0.length
+    this._blocks = []
+    for (const b of kept) this._push(b)
+    return h
+  }
+
+  /**
+   * A new compact feed with blocks `[start, end)`, following Array#slice index rules. An
+   * empty range gives an empty feed. Blocks are copied, not re-verified.
+   */
+  slice (start = 0, end: number = this.length): Feed {
+    const blocks = this.blocks.slice(start, end)
+    const f = new Feed(Math.max(DEFAULT_CAPACITY, blocks.reduce((s, b) => s + b.blockSize, 4)))
+    for (const b of blocks) f._push(b)
+    return f
+  }
+
+  /**
+   * Compares this feed with another copy of the same chain (spec/feed.md §5.4).
+   *
+   * @param other - the other feed (bytes and block arrays are parsed and verified)
+   * @returns 0 when both end at the same block; +n when `other` has n more blocks;
+   *   -n when this feed has n more
+   * @throws FeedError `Diverged` when the chains differ after a common point;
+   *   `Unrelated` when there is no common point
+   */
+  diff (other: FeedInput): number {
+    const b = feedFrom(other)
+    if (b === this) return 0
+    const A = this.blocks
+    const B = b.blocks
+    if (A.length === 0) return B.length
+    if (B.length === 0) return -A.length
+    const b0 = B[0] as Block
+    let i = 0
+    let j = 0
+    let found = false
+    for (; i < A.length; i++) {
+      const a = A[i] as Block
+      if (sameParent(a.psig, b0.psig)) { found = true; break }
+      if (b0.psig !== undefined && cmp(a.sig, b0.psig)) {
+        if (i === A.length - 1) return B.length
+        i++
+        found = true
+        break
+      }
+    }
+    if (!found) throw err('Unrelated', 'feeds share no block')
+    for (; i < A.length && j < B.length; i++, j++) {
+      if (!cmp((A[i] as Block).sig, (B[j] as Block).sig)) throw err('Diverged', `feeds diverge at block ${i}`)
+    }
+    return j < B.length ? B.length - j : -(A.length - i)
+  }
+
+  /**
+   * Appends the blocks of `source` that extend this feed. When `source` instead comes
+   * before this feed (it ends where this one starts, or holds it), the result is the
+   * source's blocks followed by this feed's ("reverse merge", all or nothing).
+   *
+   * @param source - a feed, block, block array or bytes of the same chain
+   * @param icb - optional per-block callback that may stop the merge
+   * @returns the number of blocks added (0 when `source` brings nothing new)
+   * @throws FeedError `Diverged` / `Unrelated` when the chains cannot be joined;
+   *   `SignatureVerificationFailed` when `source` holds an unverified block that fails
+   */
+  merge (source: FeedInput, icb?: MergeCallback): number {
+    this._check()
+    const src = feedFrom(source)
+    if (src.length === 0 || src === this) return 0
+    let s: number
+    try {
+      s = this.diff(src)
+    } catch (e) {
+      if (!(e instanceof FeedError) || e.code !== 'Unrelated') throw e
+      return this._reverseMerge(src, icb)
+    }
+    if (s < 1) return 0
+    const blocks = src.blocks.slice(src.length - s)
+    let added = 0
+    for (const block of blocks) {
+      let stop = 0 // 0 go on, 1 stop before, 2 stop after
+      if (icb !== undefined) icb(block, (inclusive = false) => { stop = inclusive ? 2 : 1 })
+      if (stop === 1) break
+      this._push(block)
+      added++
+      if (stop === 2) break
+    }
+    return added
+  }
+
+  private _reverseMerge (src: Feed, icb?: MergeCallback): number {
+    const r = src.diff(this) // throws Diverged / Unrelated when there is no way to join
+    const merged = src.clone()
+    if (r > 0) {
+      for (const b of this._blocks.slice(this._blocks.length - r)) merged._push(b)
+    }
+    const added = merged.length - this._blocks.length
+    if (added < 1) return 0
+    if (icb !== undefined) {
+      const fresh = merged.blocks.slice(0, merged.length - this._blocks.length)
+      let stopped = false
+      for (let k = 0; k < fresh.length && !stopped; k++) {
+        icb(fresh[k] as Block, (inclusive = false) => { stopped = !(inclusive && k === fresh.length - 1) })
+      }
+      if (stopped) return 0 // a partial reverse merge would not link: all or nothing
+    }
+    this._buf = merged._buf
+    this._tail = merged._tail
+    this._blocks = merged._blocks
+    merged._taken = true
+    return added
+  }
+
+  /** Draws the feed as text and passes it to `log` (called exactly once). */
+  inspect (log: (text: string) => void): void {
+    const w = 40
+    const line = (s: string): string => '│ ' + s.padEnd(w - 4) + ' │'
+    const out = ['┌' + '─'.repeat(w - 2) + '┐', line('FEED'), line(`k: ${this.keys.length} blk: ${this.length} Size: ${this.tail}b`)]
+    this.blocks.forEach((b, i) => {
+      out.push(`├─[ BLOCK ${i} ]`.padEnd(w - 1, '─') + '┤')
+      out.push(line(`Flags: ${b.genesis ? 'GENESIS' : '-'} Key: ${toHex(b.key, 6)}`))
+      out.push(line(`Sig: ${toHex(b.sig, 4)} Parent: ${b.psig === undefined ? 'GENESIS' : toHex(b.psig, 4)}`))
+      out.push(line(`Body (${b.size} bytes)`))
+      const body = b.body.subarray(0, 32)
+      for (let k = 0; k < body.length; k += 8) {
+        const row = body.subarray(k, k + 8)
+        out.push(line(toHex(row).replace(/(..)/g, '$1 ').padEnd(25) + b2s(row).replace(/[^\x20-\x7e]/g, '.')))
+      }
+    })
+    out.push('└' + '─'.repeat(w - 2) + '┘')
+    log(out.join('\n'))
+  }
+
+  /** @internal Appends a copy of `block`, which must link to the last block. */
+  _push (block: Block, trusted = false): void {
+    const parent = this.last
+    if (parent === undefined ? false : block.psig === undefined || !cmp(block.psig, parent.sig)) {
+      throw err('InvalidParent', 'block does not link to the last block of the feed')
+    }
+    if (!trusted && !block._verified && !block.verify()) throw err('SignatureVerificationFailed')
+    const size = block.blockSize
+    this._reserve(size)
+    const o = this._tail
+    this._buf.set(block.buffer, o)
+    const copy = new Block(this._buf, o)
+    copy._verified = trusted || block._verified
+    this._blocks.push(copy)
+    this._tail = o + size
+  }
+
+  private _reserve (size: number): void {
+    if (this._tail + size <= this._buf.length) return
+    let cap = this._buf.length
+    while (cap < this._tail + size) cap *= 2
+    const next = new Uint8Array(cap)
+    next.set(this._buf.subarray(0, this._tail))
+    this._buf = next
+  }
+
+  // Parses blocks in this._buf[offset, end) (spec/feed.md §2.7, with gaps.md F9 resolved:
+  // zero padding after the last block is spare capacity; anything else must be a block).
+  private _parse (offset: number, end: number, noVerify: boolean): void {
+    const buf = this._buf
+    let o = offset
+    let parent: Block | undefined
+    const view = buf.subarray(0, end)
+    while (o < end) {
+      if (buf[o + SIG_SIZE] === 0 || end - o < SIG_SIZE + 2) {
+        let zero = true
+        for (let k = o; k < end; k++) if (buf[k] !== 0) { zero = false; break }
+        if (zero) break
+      }
+      const block = new Block(view, o)
+      if (parent !== undefined && (block.psig === undefined || !cmp(block.psig, parent.sig))) {
+        throw err('InvalidParent', `block ${this._blocks.length} does not link to its predecessor`)
+      }
+      if (!noVerify && !block.verify()) throw err('SignatureVerificationFailed', `block ${this._blocks.length} has a bad signature`)
+      this._blocks.push(block)
+      parent = block
+      o += block.blockSize
+    }
+    this._tail = o
+  }
+
+  private _check (): void {
+    if (this._taken) throw err('MemoryTaken', 'this feed gave its memory to another feed in a reverse merge')
+  }
+}
+
+// Brand on the prototype (value 8, the format version), checked by isFeed across copies.
+Object.defineProperty(Feed.prototype, symFeed, { value: 8 })
+
+function sameParent (a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b
+  return cmp(a, b)
+}
+
+/** True when `x` carries the Feed brand (works across copies of the library). */
+export function isFeed (x: unknown): x is Feed {
+  return typeof x === 'object' && x !== null && (x as Record<symbol, unknown>)[symFeed] === 8
+}
+
+/**
+ * Turns its input into a feed: a Feed is returned as is; a Block or an array of linked
+ * Blocks is copied into a new feed (blocks already verified are not verified again); bytes
+ * (any view or ArrayBuffer) are copied and parsed, verifying every block unless `noVerify`.
+ *
+ * @param input - what to turn into a feed
+ * @param noVerify - skip signature checks of bytes and blocks (trusted input only)
+ * @returns the feed
+ * @throws FeedError `SignatureVerificationFailed`, `InvalidParent`, `BufferUnderflow`,
+ *   `InvalidVarint` or `InvalidHeader` on bad bytes; TypeError on other input
+ */
+export function feedFrom (input: FeedInput, noVerify = false): Feed {
+  if (isFeed(input)) return input
+  if (isBlock(input)) input = [input]
+  if (Array.isArray(input)) {
+    const blocks = input as readonly Block[]
+    const f = new Feed(Math.max(DEFAULT_CAPACITY, blocks.reduce((s, b) => s + (isBlock(b) ? b.blockSize : 0), 4)))
+    for (const b of blocks) {
+      if (!isBlock(b)) throw new TypeError('"input" array must hold only Blocks')
+      f._push(b, noVerify)
+    }
+    return f
+  }
+  if (input instanceof ArrayBuffer) return new Feed(new Uint8Array(input), noVerify)
+  if (ArrayBuffer.isView(input)) return new Feed(new Uint8Array(input.buffer, input.byteOffset, input.byteLength), noVerify)
+  throw new TypeError(`Cannot create feed from: ${typeof input}`)
+}

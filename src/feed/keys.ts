@@ -1,0 +1,56 @@
+// Identities are bare Ed25519 secrets (spec/feed.md §4), given as hex or bytes.
+import { keyBytes, toHex } from './bytes.js'
+import { ed25519 } from './ed25519.js'
+
+const PK_CACHE_MAX = 1024
+const pkCache = new Map<string, Uint8Array>()
+
+/** A key pair as hex strings, as the original `signPair()` returns it. */
+export interface SignPair {
+  /** 32-byte secret seed, 64 hex characters. */
+  sk: string
+  /** 32-byte public key, 64 hex characters. */
+  pk: string
+}
+
+/**
+ * Generates a fresh Ed25519 identity from the platform's CSPRNG.
+ *
+ * @returns `{ sk, pk }` as hex strings
+ * @example
+ * ```ts
+ * const { sk, pk } = signPair()
+ * feed.append('hello', sk)
+ * ```
+ */
+export function signPair (): SignPair {
+  const seed = globalThis.crypto.getRandomValues(new Uint8Array(32))
+  return { sk: toHex(seed), pk: toHex(publicKeyOf(seed)) }
+}
+
+/**
+ * Public key of a secret, as hex.
+ *
+ * @param secret - 32-byte secret seed, as bytes or 64 hex characters
+ * @throws TypeError / RangeError on a malformed secret
+ */
+export function getPublicKey (secret: Uint8Array | string): string {
+  return toHex(publicKeyOf(keyBytes(secret, 32, 'secret')))
+}
+
+/**
+ * Public key bytes of a 32-byte seed, derived once per secret and cached (the original
+ * derived it on every append, gaps.md F15).
+ *
+ * @internal
+ */
+export function publicKeyOf (seed: Uint8Array): Uint8Array {
+  const k = toHex(seed)
+  let pk = pkCache.get(k)
+  if (pk === undefined) {
+    pk = ed25519().getPublicKey(seed)
+    if (pkCache.size >= PK_CACHE_MAX) pkCache.clear()
+    pkCache.set(k, pk)
+  }
+  return pk
+}
