@@ -1,0 +1,121 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import fc from 'fast-check'
+import { Feed, signPair, cmp } from '../../src/feed/index.js'
+import {
+  decodeMessage, encodeBlocks, encodeBye, encodeHello, encodeSummary, encodeWant, splitForWire
+} from '../../src/kernel/protocol.js'
+import { KernelError } from '../../src/kernel/errors.js'
+import { MAX_SUMMARY_ENTRIES } from '../../src/kernel/constants.js'
+
+const { sk } = signPair()
+const feed = new Feed()
+for (let i = 0; i < 5; i++) feed.append(`block ${i}`, sk)
+
+const bytes = (n: number): fc.Arbitrary<Uint8Array> => fc.uint8Array({ minLength: n, maxLength: n })
+const entry = fc.record({ chainId: bytes(16), height: fc.integer({ min: 0, max: 2 ** 28 - 1 }), tip: bytes(8) })
+
+test('hello round-trips', () => {
+  fc.assert(fc.property(bytes(16), bytes(8), (nodeId, nonce) => {
+    const m = decodeMessage(encodeHello(nodeId, nonce))
+    assert.equal(m.type, 'hello')
+    if (m.type !== 'hello') return
+    assert.equal(m.version, 1)
+    assert.ok(cmp(m.nodeId, nodeId) && cmp(m.nonce, nonce))
+  }))
+})
+
+test('summary round-trips and costs O(chains)', () => {
+  fc.assert(fc.property(fc.array(entry, { maxLength: 50 }), (entries) => {
+    const enc = encodeSummary(entries)
+    assert.ok(enc.length <= 1 + 4 + entries.length * 28)
+    const m = decodeMessage(enc)
+    assert.equal(m.type, 'summary')
+    if (m.type !== 'summary') return
+    assert.equal(m.entries.length, entries.length)
+    m.entries.forEach((e, i) => {
+      const x = entries[i]!
+      assert.ok(cmp(e.chainId, x.chainId) && cmp(e.tip, x.tip))
+      assert.equal(e.height, x.height)
+    })
+  }))
+})
+
+test('blocks round-trip without verifying', () => {
+  const m = decodeMessage(encodeBlocks(feed))
+  assert.equal(m.type, 'blocks')
+  if (m.type !== 'blocks') return
+  assert.equal(m.feed.length, 5)
+  assert.ok(cmp(m.feed.last!.sig, feed.last!.sig))
+  assert.equal(m.feed.last!._verified, false)
+})
+
+test('want and bye round-trip', () => {
+  const w = decodeMessage(encodeWant(feed.last!.sig))
+  assert.ok(w.type === 'want' && cmp(w.id, feed.last!.sig))
+  const b = decodeMessage(encodeBye(3, 'x'.repeat(1000)))
+  assert.ok(b.type === 'bye' && b.code === 3 && b.reason.length === 256)
+})
+
+test('splitForWire keeps chain order within the limits', () => {
+  const parts = splitForWire(feed, 2)
+  assert.deepEqual(parts.map(p => p.length), [2, 2, 1])
+  const whole = parts[0]!.clone()
+  for (const p of parts.slice(1)) whole.merge(p)
+  assert.ok(cmp(whole.buffer, feed.buffer))
+  assert.equal(splitForWire(feed, 1024, 400).length, 3)
+})
+
+test('encoders refuse bad arguments', () => {
+  assert.throws(() => encodeHello(new Uint8Array(3), new Uint8Array(8)), RangeError)
+  assert.throws(() => encodeWant(new Uint8Array(3)), RangeError)
+  assert.throws(() => encodeBlocks(new Feed()), RangeError)
+  assert.throws(() => encodeBye(256, ''), RangeError)
+})
+
+function decodesOrRejects (input: Uint8Array): void {
+  try {
+    decodeMessage(input)
+  } catch (err) {
+    assert.ok(err instanceof KernelError, `unexpected ${String(err)}`)
+    assert.ok(['ProtocolError', 'InvalidBlocks'].includes(err.code))
+  }
+}
+
+test('any bytes decode or give a typed rejection', () => {
+  fc.assert(fc.property(fc.uint8Array({ maxLength: 300 }), decodesOrRejects), { numRuns: 2000 })
+  fc.assert(fc.property(fc.integer({ min: 1, max: 5 }), fc.uint8Array({ maxLength: 300 }), (t, rest) => {
+    decodesOrRejects(new Uint8Array([t, ...rest]))
+  }), { numRuns: 2000 })
+})
+
+test('mutated valid messages decode or give a typed rejection', () => {
+  const valid = [
+    encodeHello(new Uint8Array(16), new Uint8Array(8)),
+    encodeSummary([{ chainId: new Uint8Array(16), height: 300, tip: new Uint8Array(8) }]),
+    encodeBlocks(feed), encodeWant(feed.last!.sig), encodeBye(1, 'bye')
+  ]
+  fc.assert(fc.property(fc.constantFrom(...valid), fc.nat(), fc.integer({ min: 0, max: 7 }), fc.nat(), (msg, pos, bit, cut) => {
+    const m = msg.slice()
+    const i = pos % m.length
+    m[i] = (m[i] as number) ^ (1 << bit)
+    decodesOrRejects(m)
+    decodesOrRejects(msg.subarray(0, cut % msg.length))
+  }), { numRuns: 2000 })
+})
+
+test('a summary count larger than the message is refused before allocating', () => {
+  const huge = new Uint8Array([0x02, 0xff, 0xff, 0xff, 0x3f])
+  assert.throws(() => decodeMessage(huge), (e: unknown) => e instanceof KernelError && e.code === 'ProtocolError')
+  const tooMany = encodeSummary([])
+  tooMany[1] = 0 // count 0 stays valid
+  assert.equal(decodeMessage(tooMany).type, 'summary')
+  assert.ok(MAX_SUMMARY_ENTRIES > 0)
+})
+
+test('oversized messages are refused', () => {
+  const big = new Uint8Array(100)
+  big[0] = 0x03
+  assert.throws(() => decodeMessage(big, { maxMessageSize: 50 }), (e: unknown) => e instanceof KernelError && e.code === 'ProtocolError')
+  assert.throws(() => decodeMessage(encodeBlocks(feed), { maxBlocks: 2 }), (e: unknown) => e instanceof KernelError && e.code === 'ProtocolError')
+})
