@@ -119,3 +119,21 @@ test('oversized messages are refused', () => {
   assert.throws(() => decodeMessage(big, { maxMessageSize: 50 }), (e: unknown) => e instanceof KernelError && e.code === 'ProtocolError')
   assert.throws(() => decodeMessage(encodeBlocks(feed), { maxBlocks: 2 }), (e: unknown) => e instanceof KernelError && e.code === 'ProtocolError')
 })
+
+test('planSync sends only what the peer lacks', async () => {
+  const { planSync, summarize } = await import('../../src/kernel/sync.js')
+  const id = (n: number): Uint8Array => new Uint8Array(64).fill(n)
+  const local = [
+    { chainId: id(1), height: 9, tip: id(11) },
+    { chainId: id(2), height: 4, tip: id(12) },
+    { chainId: id(3), height: 0, tip: id(3) }
+  ]
+  const remote = summarize([
+    { chainId: id(1), height: 9, tip: id(11) }, // level
+    { chainId: id(2), height: 1, tip: id(22) }, // behind
+    { chainId: id(4), height: 7, tip: id(14) } // ours lacks it: the peer will send
+  ])
+  const needs = planSync(local, remote)
+  assert.deepEqual(needs.map(n => [n.chain.chainId[0], n.from]), [[2, 2], [3, 0]])
+  assert.ok(cmp(needs[0]!.expectTip!, id(22).subarray(0, 8)))
+})
