@@ -1,7 +1,8 @@
-import { test, mock } from 'node:test'
+import { test } from 'node:test'
 import assert from 'node:assert/strict'
+import type { NuroError} from '../../src/nuro/index.js';
 import {
-  write, init, mute, combine, memo, gate, settle, nfo, setNfoLogger, get, next, isSync, iter, NuroError,
+  write, init, mute, combine, memo, gate, settle, nfo, setNfoLogger, get, next, isSync, iter,
   type NfoEvent
 } from '../../src/nuro/index.js'
 import { execFile } from 'node:child_process'
