@@ -1,8 +1,8 @@
 // One signed block (spec/feed.md §2): sig(64) | varint dlen | headers | body.
-import { HDR_AUTHOR, HDR_PSIG, KEY_SIZE, SIG_SIZE, symBlock } from './constants.js'
+import { HDR_AUTHOR, HDR_PSIG, KEY_SIZE, SIG_SIZE, symBlock, symInspect } from './constants.js'
 import { err } from './errors.js'
 import { varintDecode } from './varint.js'
-import { au8, toHex, b2s } from './bytes.js'
+import { au8, cmp, keyBytes, toHex, b2s } from './bytes.js'
 import { ed25519 } from './ed25519.js'
 import { counters } from './counters.js'
 
@@ -43,6 +43,7 @@ export class Block {
    */
   constructor (bytes: Uint8Array, offset = 0) {
     au8(bytes, 0, 'bytes')
+    if (!Number.isInteger(offset) || offset < 0) throw new RangeError(`"offset" expected integer >= 0, got ${String(offset)}`)
     if (bytes.length - offset < SIG_SIZE + 1) throw err('BufferUnderflow', 'block shorter than its signature')
     const [dlen, v] = varintDecode(bytes, offset + SIG_SIZE)
     const start = offset + SIG_SIZE + v
@@ -88,13 +89,15 @@ export class Block {
   /**
    * Checks the signature over everything after it (spec/feed.md §2.5).
    *
-   * @param pk - key to verify under (defaults to the AUTHOR key)
+   * @param pk - key to verify under, bytes or hex (defaults to the AUTHOR key)
    * @returns true when valid; false when the signature does not verify
+   * @throws TypeError / RangeError when `pk` is not 32 bytes or 64 hex characters
    */
-  verify (pk: Uint8Array = this.key): boolean {
+  verify (pk: Uint8Array | string = this.key): boolean {
+    const key = pk === this.key ? this.key : keyBytes(pk, KEY_SIZE, 'pk')
     counters.verifications++
-    const ok = ed25519().verify(this.sig, this.buffer.subarray(SIG_SIZE), pk)
-    if (ok && pk === this.key) this._verified = true
+    const ok = ed25519().verify(this.sig, this.buffer.subarray(SIG_SIZE), key)
+    if (ok && cmp(key, this.key)) this._verified = true
     return ok
   }
 
@@ -113,6 +116,8 @@ export class Block {
 
 // Brand on the prototype (value 8, the format version), checked by isBlock across copies.
 Object.defineProperty(Block.prototype, symBlock, { value: 8 })
+// Node's util.inspect hook: the toString summary instead of the internals.
+Object.defineProperty(Block.prototype, symInspect, { value (this: Block): string { return `Block${this.toString()}` } })
 
 /** True when `x` carries the Block brand (works across copies of the library). */
 export function isBlock (x: unknown): x is Block {

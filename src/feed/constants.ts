@@ -16,3 +16,5 @@ export const symFeed: unique symbol = Symbol.for('PIC0::Feed') as never
 export const symBlock: unique symbol = Symbol.for('PIC0::Block') as never
 /** 64 zero bytes: the parent every genesis block shares, for alignment. */
 export const ZERO_PARENT: Uint8Array = new Uint8Array(64)
+/** Node's custom inspection symbol (`util.inspect.custom`), used for pretty printing. */
+export const symInspect: unique symbol = Symbol.for('nodejs.util.inspect.custom') as never

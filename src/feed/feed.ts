@@ -1,11 +1,12 @@
 // A chain of signed blocks in one buffer (spec/feed.md §2, §5.4).
 import { Block, isBlock } from './block.js'
-import { DEFAULT_CAPACITY, HDR_AUTHOR, HDR_PSIG, KEY_SIZE, PIC0, SIG_SIZE, symFeed } from './constants.js'
+import { DEFAULT_CAPACITY, HDR_AUTHOR, HDR_PSIG, KEY_SIZE, PIC0, SIG_SIZE, symFeed, symInspect } from './constants.js'
 import { FeedError, err } from './errors.js'
-import { cmp, keyBytes, s2b, toHex, b2s } from './bytes.js'
+import { au8, cmp, keyBytes, s2b, toHex, b2s } from './bytes.js'
 import { varintEncode, varintLength, VARINT_MAX } from './varint.js'
 import { ed25519 } from './ed25519.js'
-import { publicKeyOf } from './keys.js'
+import { publicKeyOf, signPair } from './keys.js'
+import type { SignPair } from './keys.js'
 import { counters } from './counters.js'
 
 /** Anything {@link feedFrom} turns into a feed. */
@@ -35,6 +36,8 @@ export class Feed {
   private _tail: number
   private _blocks: Block[] = []
   private _taken = false
+  // True when memory past `_tail` may still be viewed by blocks handed out (after truncate).
+  private _shared = false
 
   /**
    * @param input - capacity in bytes of an empty feed (default 2048), or bytes to parse
@@ -64,6 +67,8 @@ export class Feed {
   static get __vctr (): number { return counters.verifications }
   static set __vctr (n: number) { counters.verifications = n }
 
+  /** See {@link signPair}. */
+  static signPair (): SignPair { return signPair() }
   /** See {@link feedFrom}. */
   static from (input: FeedInput, noVerify = false): Feed { return feedFrom(input, noVerify) }
   /** True when `x` carries the Feed brand. */
@@ -103,6 +108,7 @@ export class Feed {
    * @returns the block, or undefined when out of range
    */
   block (n: number): Block | undefined {
+    if (!Number.isInteger(n)) throw new TypeError(`"n" expected integer, got ${String(n)}`)
     const b = this.blocks
     return b[n < 0 ? b.length + n : n]
   }
@@ -151,7 +157,7 @@ export class Feed {
   clone (): Feed {
     this._check()
     const f = new Feed(Math.max(DEFAULT_CAPACITY, this._tail))
-    for (const b of this._blocks) f._push(b)
+    for (const b of this._blocks) f._push(b, false)
     return f
   }
 
@@ -167,13 +173,13 @@ export class Feed {
     const n = this._blocks.length
     const h = height < 0 ? Math.max(0, n + height) : height
     if (h >= n) return n
-    // Copy what stays: blocks handed out earlier keep their bytes when we append again.
-    const kept = this._blocks.slice(0, h)
-    this._buf = new Uint8Array(this._buf.length)
-    this._buf.set(PIC0)
-    this._tail = PIC0.length
-    this._blocks = []
-    for (const b of kept) this._push(b)
+    // Feed buffers always start at byte 0 of their ArrayBuffer, so a block's byteOffset is
+    // its offset in the feed, whichever buffer generation it views.
+    this._tail = (this._blocks[h] as Block).buffer.byteOffset
+    this._blocks.length = h
+    // Dropped blocks handed out earlier still view this memory: the next write goes to a
+    // fresh buffer (copy on write), so old memory is never written again.
+    this._shared = true
     return h
   }
 
@@ -182,9 +188,11 @@ export class Feed {
    * empty range gives an empty feed. Blocks are copied, not re-verified.
    */
   slice (start = 0, end: number = this.length): Feed {
+    if (!Number.isInteger(start)) throw new TypeError(`"start" expected integer, got ${String(start)}`)
+    if (!Number.isInteger(end)) throw new TypeError(`"end" expected integer, got ${String(end)}`)
     const blocks = this.blocks.slice(start, end)
     const f = new Feed(Math.max(DEFAULT_CAPACITY, blocks.reduce((s, b) => s + b.blockSize, 4)))
-    for (const b of blocks) f._push(b)
+    for (const b of blocks) f._push(b, false)
     return f
   }
 
@@ -222,7 +230,8 @@ export class Feed {
     for (; i < A.length && j < B.length; i++, j++) {
       if (!cmp((A[i] as Block).sig, (B[j] as Block).sig)) throw err('Diverged', `feeds diverge at block ${i}`)
     }
-    return j < B.length ? B.length - j : -(A.length - i)
+    if (j < B.length) return B.length - j
+    return i < A.length ? -(A.length - i) : 0
   }
 
   /**
@@ -254,7 +263,7 @@ export class Feed {
       let stop = 0 // 0 go on, 1 stop before, 2 stop after
       if (icb !== undefined) icb(block, (inclusive = false) => { stop = inclusive ? 2 : 1 })
       if (stop === 1) break
-      this._push(block)
+      this._push(block, true)
       added++
       if (stop === 2) break
     }
@@ -263,14 +272,18 @@ export class Feed {
 
   private _reverseMerge (src: Feed, icb?: MergeCallback): number {
     const r = src.diff(this) // throws Diverged / Unrelated when there is no way to join
-    const merged = src.clone()
+    const merged = new Feed(Math.max(DEFAULT_CAPACITY, src._tail + this._tail))
+    for (const b of src._blocks) merged._push(b, true)
     if (r > 0) {
-      for (const b of this._blocks.slice(this._blocks.length - r)) merged._push(b)
+      for (const b of this._blocks.slice(this._blocks.length - r)) merged._push(b, true)
     }
-    const added = merged.length - this._blocks.length
+    const n = this._blocks.length
+    const added = merged.length - n
     if (added < 1) return 0
     if (icb !== undefined) {
-      const fresh = merged.blocks.slice(0, merged.length - this._blocks.length)
+      // This feed's blocks sit in one run inside `merged`; everything around it is new.
+      const at = merged.length - n - Math.max(0, -r)
+      const fresh = [...merged._blocks.slice(0, at), ...merged._blocks.slice(at + n)]
       let stopped = false
       for (let k = 0; k < fresh.length && !stopped; k++) {
         icb(fresh[k] as Block, (inclusive = false) => { stopped = !(inclusive && k === fresh.length - 1) })
@@ -280,12 +293,18 @@ export class Feed {
     this._buf = merged._buf
     this._tail = merged._tail
     this._blocks = merged._blocks
+    this._shared = false
     merged._taken = true
     return added
   }
 
-  /** Draws the feed as text and passes it to `log` (called exactly once). */
-  inspect (log: (text: string) => void): void {
+  /**
+   * Draws the feed as a text box (keys, blocks, signatures, parents, bodies).
+   *
+   * @param log - when given, called exactly once with the drawing
+   * @returns the drawing
+   */
+  inspect (log?: (text: string) => void): string {
     const w = 40
     const line = (s: string): string => '│ ' + s.padEnd(w - 4) + ' │'
     const out = ['┌' + '─'.repeat(w - 2) + '┐', line('FEED'), line(`k: ${this.keys.length} blk: ${this.length} Size: ${this.tail}b`)]
@@ -301,33 +320,39 @@ export class Feed {
       }
     })
     out.push('└' + '─'.repeat(w - 2) + '┘')
-    log(out.join('\n'))
+    const text = out.join('\n')
+    if (log !== undefined) log(text)
+    return text
   }
 
-  /** @internal Appends a copy of `block`, which must link to the last block. */
-  _push (block: Block, trusted = false): void {
-    const parent = this.last
-    if (parent === undefined ? false : block.psig === undefined || !cmp(block.psig, parent.sig)) {
+  /**
+   * @internal Appends a copy of `block`, which must link to the last block. With `verify`,
+   * a block not verified yet is verified first; the copy keeps the block's verified flag.
+   */
+  _push (block: Block, verify: boolean): void {
+    const parent = this._blocks[this._blocks.length - 1]
+    if (parent !== undefined && (block.psig === undefined || !cmp(block.psig, parent.sig))) {
       throw err('InvalidParent', 'block does not link to the last block of the feed')
     }
-    if (!trusted && !block._verified && !block.verify()) throw err('SignatureVerificationFailed')
+    if (verify && !block._verified && !block.verify()) throw err('SignatureVerificationFailed', 'block has a bad signature')
     const size = block.blockSize
     this._reserve(size)
     const o = this._tail
     this._buf.set(block.buffer, o)
     const copy = new Block(this._buf, o)
-    copy._verified = trusted || block._verified
+    copy._verified = block._verified
     this._blocks.push(copy)
     this._tail = o + size
   }
 
   private _reserve (size: number): void {
-    if (this._tail + size <= this._buf.length) return
+    if (!this._shared && this._tail + size <= this._buf.length) return
     let cap = this._buf.length
     while (cap < this._tail + size) cap *= 2
     const next = new Uint8Array(cap)
     next.set(this._buf.subarray(0, this._tail))
     this._buf = next
+    this._shared = false
   }
 
   // Parses blocks in this._buf[offset, end) (spec/feed.md §2.7, with gaps.md F9 resolved:
@@ -362,6 +387,12 @@ export class Feed {
 
 // Brand on the prototype (value 8, the format version), checked by isFeed across copies.
 Object.defineProperty(Feed.prototype, symFeed, { value: 8 })
+// Node's util.inspect hook: a one-line summary instead of the internals.
+Object.defineProperty(Feed.prototype, symInspect, {
+  value (this: Feed): string {
+    try { return `Feed(${this.length} blocks, ${this.tail} bytes)` } catch { return 'Feed(memory taken)' }
+  }
+})
 
 function sameParent (a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {
   if (a === undefined || b === undefined) return a === b
@@ -385,18 +416,23 @@ export function isFeed (x: unknown): x is Feed {
  *   `InvalidVarint` or `InvalidHeader` on bad bytes; TypeError on other input
  */
 export function feedFrom (input: FeedInput, noVerify = false): Feed {
-  if (isFeed(input)) return input
+  if (input instanceof Feed) return input
+  // A feed or block of another copy of this library, or of picofeed: take its bytes.
+  if (isFeed(input)) return new Feed(au8((input as { buffer?: unknown }).buffer, 0, 'input.buffer'), noVerify)
   if (isBlock(input)) input = [input]
   if (Array.isArray(input)) {
-    const blocks = input as readonly Block[]
-    const f = new Feed(Math.max(DEFAULT_CAPACITY, blocks.reduce((s, b) => s + (isBlock(b) ? b.blockSize : 0), 4)))
-    for (const b of blocks) {
-      if (!isBlock(b)) throw new TypeError('"input" array must hold only Blocks')
-      f._push(b, noVerify)
-    }
+    const blocks = (input as readonly unknown[]).map(ownBlock)
+    const f = new Feed(Math.max(DEFAULT_CAPACITY, blocks.reduce((s, b) => s + b.blockSize, 4)))
+    for (const b of blocks) f._push(b, !noVerify)
     return f
   }
   if (input instanceof ArrayBuffer) return new Feed(new Uint8Array(input), noVerify)
   if (ArrayBuffer.isView(input)) return new Feed(new Uint8Array(input.buffer, input.byteOffset, input.byteLength), noVerify)
-  throw new TypeError(`Cannot create feed from: ${typeof input}`)
+  throw new TypeError(`Cannot create feed from: ${input === null ? 'null' : typeof input}`)
+}
+
+function ownBlock (b: unknown): Block {
+  if (b instanceof Block) return b
+  if (!isBlock(b)) throw new TypeError('"input" array must hold only Blocks')
+  return new Block(au8((b as { buffer?: unknown }).buffer, 0, 'block.buffer'))
 }

@@ -29,6 +29,15 @@ export function signPair (): SignPair {
 }
 
 /**
+ * A fresh random 32-byte secret seed from the platform's CSPRNG.
+ *
+ * @returns the secret as 64 hex characters
+ */
+export function generatePrivateKey (): string {
+  return toHex(globalThis.crypto.getRandomValues(new Uint8Array(32)))
+}
+
+/**
  * Public key of a secret, as hex.
  *
  * @param secret - 32-byte secret seed, as bytes or 64 hex characters
