@@ -5,3 +5,4 @@
  * @packageDocumentation
  */
 export { PicoError, isPicoError } from './errors.js'
+export * from './net/index.js'
