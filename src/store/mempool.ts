@@ -200,6 +200,7 @@ export class Mempool {
    */
   delete (id: Uint8Array): boolean {
     au8(id, 0, 'id')
+    this._expire()
     const entry = this._entries.get(toHex(id))
     if (entry === undefined) return false
     this._remove(entry)

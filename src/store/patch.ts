@@ -252,7 +252,6 @@ export function applyPatch (value: unknown, patch: Patch): unknown {
       continue
     }
     // Walk to the parent of the last key, copying each container on the way.
-    const isContainer = (x: unknown): x is object => { const k = kindOf(x); return k === 'array' || k === 'object' }
     if (!isContainer(root)) fail('no such parent')
     root = copy(root as object)
     let parent = root as Obj | unknown[]
@@ -290,6 +289,11 @@ export function applyPatch (value: unknown, patch: Patch): unknown {
     }
   }
   return root
+}
+
+function isContainer (x: unknown): x is object {
+  const k = kindOf(x)
+  return k === 'array' || k === 'object'
 }
 
 function read (c: Obj | unknown[], k: string | number): unknown {
