@@ -6,3 +6,4 @@
  */
 export { PicoError, isPicoError } from './errors.js'
 export * from './feed/index.js'
+export * from './repo/index.js'
