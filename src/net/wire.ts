@@ -175,7 +175,7 @@ class PlugImpl implements Plug {
   }
 
   get other (): Plug { return this.#other }
-  get opened (): Promise<void> { return this.#opened }
+  get opened (): Promise<void> { return this.#core.closed ? Promise.reject(disconnected()) : this.#opened }
   get closed (): Promise<Error | null> { return this.#core.closedPromise }
   get isActive (): boolean { return !this.#core.closed && this.#other.#handler !== null }
   get isClosed (): boolean { return this.#core.closed }
@@ -198,7 +198,9 @@ class PlugImpl implements Plug {
       this.#inbox = []
       if (inbox.length > 0) queueMicrotask(() => { for (const deliver of inbox) deliver() })
     }
-    return this.#opened.then(() => this)
+    const opening = this.#opened.then(() => this)
+    opening.catch(noop) // open() is often not awaited; its rejection must not crash the process
+    return opening
   }
 
   postMessage (message: Uint8Array, replyExpected: true, options?: SendOptions): Promise<Answer>
