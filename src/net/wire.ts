@@ -122,11 +122,15 @@ function makeReply (core: WireCore, pending: Pending<Answer>): Reply {
     pending.fulfil([message, null])
     return Promise.resolve(undefined)
   }
-  Object.defineProperty(reply, 'signal', { get: () => pending.signal })
-  Object.defineProperty(reply, 'reject', { value: (error: Error) => { pending.fail(toError(error)) } })
-  Object.defineProperty(reply, PENDING, { value: pending })
+  const r = reply as unknown as { [PENDING]: Pending<Answer>, reject: (error: Error) => void }
+  r[PENDING] = pending
+  r.reject = (error: Error): void => { pending.fail(toError(error)) } // a closure: `.catch(reply.reject)` works
+  Object.defineProperty(reply, 'signal', { get: signalOf })
   return reply as Reply
 }
+
+/** The `signal` getter shared by every reply function. */
+function signalOf (this: { [PENDING]: Pending<Answer> }): AbortSignal { return this[PENDING].signal }
 
 /**
  * Calls `hook(err)` when the asker that `reply` answers stops waiting (timeout, abort, close).
