@@ -169,7 +169,7 @@ export class Feed {
    */
   truncate (height: number): number {
     this._check()
-    if (!Number.isInteger(height)) throw new TypeError(`"height" expected integer, got ${height}`)
+    if (!Number.isInteger(height)) throw new TypeError(`"height" expected integer, got ${String(height)}`)
     const n = this._blocks.length
     const h = height < 0 ? Math.max(0, n + height) : height
     if (h >= n) return n
@@ -247,6 +247,7 @@ export class Feed {
    */
   merge (source: FeedInput, icb?: MergeCallback): number {
     this._check()
+    if (icb !== undefined && typeof icb !== 'function') throw new TypeError('"icb" expected a function')
     const src = feedFrom(source)
     if (src.length === 0 || src === this) return 0
     let s: number
@@ -305,6 +306,7 @@ export class Feed {
    * @returns the drawing
    */
   inspect (log?: (text: string) => void): string {
+    if (log !== undefined && typeof log !== 'function') throw new TypeError('"log" expected a function')
     const w = 40
     const line = (s: string): string => '│ ' + s.padEnd(w - 4) + ' │'
     const out = ['┌' + '─'.repeat(w - 2) + '┐', line('FEED'), line(`k: ${this.keys.length} blk: ${this.length} Size: ${this.tail}b`)]
