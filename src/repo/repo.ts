@@ -749,7 +749,7 @@ export class Repo {
       const cur = await this._sub.get(mkKey(NS_HEAD, owner))
       if (!gone(cur)) continue
       let next: Uint8Array | undefined
-      if (stopAt !== undefined && stopLoc !== undefined && cmp(stopLoc.owner, owner)) next = stopAt
+      if (stopLoc !== undefined && cmp(stopLoc.owner, owner)) next = await remainingTipOf(stopLoc.chainId)
       for (const [chainId] of next === undefined ? await ownerChains(owner) : []) {
         next = await remainingTipOf(chainId)
         if (next !== undefined) break
