@@ -106,9 +106,7 @@ export function decodeU32 (v: Uint8Array): number {
 
 /** @internal a compact string form of key bytes for in-memory maps */
 export function keyStr (k: Uint8Array): string {
-  let s = ''
-  for (let i = 0; i < k.length; i++) s += String.fromCharCode(k[i] as number)
-  return s
+  return String.fromCharCode.apply(null, k as unknown as number[])
 }
 
 /** @internal the smallest key greater than every key that starts with `prefix` (gaps.md R9) */

@@ -21,5 +21,7 @@ export type {
   RepoDb, RepoSublevel, BatchOp, MergeStrategy, RefusalReason, PrepareResult, RollbackPlan, LoadStop, ListEntry, RepoOptions
 } from './repo.js'
 export type { BlockLocation, ChainInfo } from './codec.js'
+export { toDot, bs } from './dot.js'
+export type { DotOptions, DotBuilder } from './dot.js'
 export { RepoError } from './errors.js'
 export type { RepoErrorCode } from './errors.js'

@@ -1,5 +1,5 @@
 // The block store (spec/repo.md) on abstract-level, with the defects of gaps.md §R fixed.
-import type { AbstractSublevel, AbstractSublevelOptions, AbstractBatchOperation } from 'abstract-level'
+import type { AbstractSublevel, AbstractSublevelOptions, AbstractBatchOperation, AbstractIteratorOptions } from 'abstract-level'
 import { Block, FeedError, au8, cmp, feedFrom, isBlock, s2b } from '../feed/index.js'
 import type { Feed, FeedInput } from '../feed/index.js'
 import {
@@ -20,6 +20,14 @@ import type { BlockLocation, ChainInfo } from './codec.js'
 export interface RepoDb {
   /** abstract-level status. */
   readonly status: 'opening' | 'open' | 'closing' | 'closed'
+  /** abstract-level manifest (`getSync` is used when present). */
+  readonly supports: object
+  /** abstract-level `db.get`. */
+  get (key: Uint8Array, options: ViewOptions): Promise<Uint8Array | undefined>
+  /** abstract-level `db.getSync` (abstract-level >= 3.1). */
+  getSync? (key: Uint8Array, options: ViewOptions): Uint8Array | undefined
+  /** abstract-level `db.iterator`. */
+  iterator (options: AbstractIteratorOptions<Uint8Array, Uint8Array>): { all (): Promise<Array<[Uint8Array, Uint8Array]>> }
   /** Creates a sublevel (abstract-level `db.sublevel`). */
   sublevel (name: string, options: AbstractSublevelOptions<Uint8Array, Uint8Array>): RepoSublevel
   /** Commits operations atomically (abstract-level `db.batch`). */
@@ -27,6 +35,9 @@ export interface RepoDb {
   /** Closes the database. */
   close (): Promise<void>
 }
+
+/** Per-call encodings the repo passes to the root database. */
+export interface ViewOptions { keyEncoding: 'view', valueEncoding: 'view' }
 
 /** A `'view'`-encoded sublevel of the root database. */
 // The storage format parameter differs between backends (string | Uint8Array | Buffer),
@@ -101,30 +112,35 @@ export interface RepoOptions {
   appendPolicy?: 'any' | 'owner'
 }
 
-type Sub = RepoSublevel
 
 const symRepo: unique symbol = Symbol.for('PicoRepo') as never
+const VIEW = { keyEncoding: 'view', valueEncoding: 'view' } as const
 const NOT_OPEN = new Set(['LEVEL_DATABASE_NOT_OPEN', 'LEVEL_ITERATOR_NOT_OPEN', 'LEVEL_BATCH_NOT_OPEN'])
 
 // Pending writes: the batch under construction and an overlay that later reads consult
 // first, so several blocks can be prepared before one write.
 class Pending {
-  readonly map = new Map<string, Uint8Array | null>()
-  ops: BatchOp[] = []
+  // local key (as string) -> the write; a later write to the same key replaces the earlier,
+  // so a batch of many blocks of one chain writes its HEAD, LATEST and chain record once.
+  readonly map = new Map<string, { key: Uint8Array, value: Uint8Array | null }>()
   blocks = 0
-  readonly sub: Sub
-  constructor (sub: Sub) { this.sub = sub }
-  put (key: Uint8Array, value: Uint8Array): void {
-    this.ops.push({ type: 'put', sublevel: this.sub, key, value })
-    this.map.set(keyStr(key), value)
+  readonly prefix: Uint8Array
+  constructor (prefix: Uint8Array) { this.prefix = prefix }
+  put (key: Uint8Array, value: Uint8Array): void { this.map.set(keyStr(key), { key, value }) }
+  del (key: Uint8Array): void { this.map.set(keyStr(key), { key, value: null }) }
+  get size (): number { return this.map.size }
+  get ops (): BatchOp[] {
+    const ops: BatchOp[] = []
+    for (const { key, value } of this.map.values()) {
+      const k = withPrefix(this.prefix, key)
+      ops.push(value === null
+        ? { type: 'del', key: k, keyEncoding: 'view' }
+        : { type: 'put', key: k, value, keyEncoding: 'view', valueEncoding: 'view' })
+    }
+    return ops
   }
 
-  del (key: Uint8Array): void {
-    this.ops.push({ type: 'del', sublevel: this.sub, key })
-    this.map.set(keyStr(key), null)
-  }
-
-  clear (): void { this.map.clear(); this.ops = []; this.blocks = 0 }
+  clear (): void { this.map.clear(); this.blocks = 0 }
 }
 
 /**
@@ -164,7 +180,10 @@ export class Repo {
   allowDetached: boolean
   /** Who may extend an owner's chain without a strategy, see {@link RepoOptions.appendPolicy}. */
   readonly appendPolicy: 'any' | 'owner'
-  private readonly _sub: Sub
+  /** The `repo` sublevel of {@link Repo.db} that holds the repo's keys. */
+  readonly sublevel: RepoSublevel
+  private readonly _prefix: Uint8Array
+  private readonly _sync: boolean
   private _queue: Promise<unknown> = Promise.resolve()
 
   /**
@@ -187,7 +206,11 @@ export class Repo {
       throw new TypeError('"appendPolicy" expected \'any\' or \'owner\'')
     }
     this.appendPolicy = opts.appendPolicy ?? 'any'
-    this._sub = db.sublevel(SUBLEVEL, { keyEncoding: 'view', valueEncoding: 'view' })
+    this.sublevel = db.sublevel(SUBLEVEL, { keyEncoding: 'view', valueEncoding: 'view' })
+    // Reads and writes go to the root database with the sublevel's prefix: the same keys,
+    // without the sublevel's per-call overhead.
+    this._sync = (db.supports as { getSync?: unknown }).getSync === true
+    this._prefix = this.sublevel.prefixKey(new Uint8Array(0), 'view') as Uint8Array
   }
 
   /** True when `x` carries the Repo brand (works across copies of the library). */
@@ -206,7 +229,7 @@ export class Repo {
    */
   async hasBlock (id: Uint8Array): Promise<boolean> {
     au8(id, 64, 'id')
-    return this._run(() => this._sub.has(mkKey(NS_BLOCK_TO_CHAIN, id)))
+    return this._run(() => this._dbHas(mkKey(NS_BLOCK_TO_CHAIN, id)))
   }
 
   /**
@@ -301,7 +324,7 @@ export class Repo {
     return this._run(async () => {
       const loc = await this._loc(id)
       if (loc === undefined) return undefined
-      const v = await this._sub.get(mkKey(NS_BLOCK, loc.chainId, u32(loc.height)))
+      const v = await this._dbGet(mkKey(NS_BLOCK, loc.chainId, u32(loc.height)))
       if (v === undefined) throw repoErr('CorruptIndex', 'indexed block is missing')
       const b = toBlock(v)
       if (!cmp(b.sig, id)) throw repoErr('CorruptIndex', 'block index points at another block')
@@ -315,7 +338,7 @@ export class Repo {
    * Decides whether `block` can be stored and returns the operations that store it, without
    * writing anything. Apply `ops` (with any of your own) in one `repo.db.batch(ops)` before
    * preparing the next block. A block that is not yet verified is verified here, after the
-   * cheap checks.
+   * cheap checks. Not serialised with `merge`/`rollback`: the caller orders its own calls.
    *
    * @param block - the block
    * @param strategy - inline strategy, consulted before the constructor's
@@ -326,7 +349,7 @@ export class Repo {
   async prepareBlock (block: Block, strategy?: MergeStrategy): Promise<PrepareResult> {
     if (!isBlock(block)) throw new TypeError('"block" expected a Block')
     return this._run(async () => {
-      const p = new Pending(this._sub)
+      const p = new Pending(this._prefix)
       const r = await this._prepare(block, strategy, p)
       return r.accepted ? { ...r, ops: p.ops } : r
     })
@@ -350,13 +373,13 @@ export class Repo {
     const first = feed.first
     if (first === undefined) return 0
     return this._exclusive(async () => {
-      if (first.psig !== undefined && !(await this._sub.has(mkKey(NS_BLOCK_TO_CHAIN, first.psig))) &&
-        !(await this._sub.has(mkKey(NS_BLOCK_TO_CHAIN, first.sig)))) {
+      if (first.psig !== undefined && !(await this._dbHas(mkKey(NS_BLOCK_TO_CHAIN, first.psig))) &&
+        !(await this._dbHas(mkKey(NS_BLOCK_TO_CHAIN, first.sig)))) {
         throw repoErr('UnknownChain', 'the feed is partial and its parent is not stored')
       }
-      const p = new Pending(this._sub)
+      const p = new Pending(this._prefix)
       const flush = async (): Promise<void> => {
-        if (p.ops.length > 0) await this.db.batch(p.ops)
+        if (p.size > 0) await this.db.batch(p.ops)
         p.clear()
       }
       let written = 0
@@ -576,13 +599,8 @@ export class Repo {
   // Blocks of chain `chainId` at heights [from, to], newest first.
   private async _segment (chainId: Uint8Array, from: number, to: number, limit: number | undefined): Promise<Block[]> {
     if (to < from) return []
-    const entries = await this._sub.values({
-      gte: mkKey(NS_BLOCK, chainId, u32(from)),
-      lte: mkKey(NS_BLOCK, chainId, u32(to)),
-      reverse: true,
-      limit: limit ?? -1
-    }).all()
-    return entries.map(toBlock)
+    const rows = await this._range(mkKey(NS_BLOCK, chainId, u32(from)), mkKey(NS_BLOCK, chainId, u32(to + 1)), true, limit)
+    return rows.map(r => toBlock(r[1]))
   }
 
   // ---------------------------------------------------------------- rollback
@@ -632,7 +650,7 @@ export class Repo {
   private async _planRollback (head: Uint8Array, stopAt: Uint8Array | undefined): Promise<RollbackPlan | null> {
     let tip: Uint8Array | undefined
     if (head.length === 32) {
-      tip = await this._sub.get(mkKey(NS_HEAD, head))
+      tip = await this._dbGet(mkKey(NS_HEAD, head))
     } else {
       const loc = await this._loc(head)
       tip = loc === undefined ? undefined : (await this._chain(loc.chainId))?.tip
@@ -671,10 +689,7 @@ export class Repo {
     const queue = [...plan.values()]
     while (queue.length > 0) {
       const { info, from } = queue.pop()!
-      const kids = await this._sub.iterator({
-        gte: mkKey(NS_CHAIN_CHILDREN, info.chainId),
-        lt: prefixEnd(mkKey(NS_CHAIN_CHILDREN, info.chainId))
-      }).all()
+      const kids = await this._prefixed(mkKey(NS_CHAIN_CHILDREN, info.chainId))
       for (const [k, v] of kids) {
         const child = k.subarray(65, 129)
         if (decodeU32(v) <= from) continue
@@ -689,7 +704,7 @@ export class Repo {
     }
 
     // 3. Load what goes, chain by chain; write the chain index changes.
-    const p = new Pending(this._sub)
+    const p = new Pending(this._prefix)
     const evictedIds = new Set<string>()
     const byChain = new Map<string, Block[]>() // newest first
     const newTips = new Map<string, Uint8Array | undefined>()
@@ -741,15 +756,15 @@ export class Repo {
       return (await this._chain(chainId))?.tip
     }
     const ownerChains = async (owner: Uint8Array): Promise<Array<[Uint8Array, number]>> => {
-      const rows = await this._sub.iterator({ gte: mkKey(NS_OWNER_CHAINS, owner), lt: prefixEnd(mkKey(NS_OWNER_CHAINS, owner)) }).all()
+      const rows = await this._prefixed(mkKey(NS_OWNER_CHAINS, owner))
       return rows.map(([k, v]) => [k.slice(33, 97), decodeU32(v)])
     }
     const heads = new Map<string, Uint8Array | undefined>()
     for (const [ok, owner] of owners) {
-      const cur = await this._sub.get(mkKey(NS_HEAD, owner))
+      const cur = await this._dbGet(mkKey(NS_HEAD, owner))
       if (!gone(cur)) continue
       let next: Uint8Array | undefined
-      if (stopAt !== undefined && stopLoc !== undefined && cmp(stopLoc.owner, owner)) next = stopAt
+      if (stopLoc !== undefined && cmp(stopLoc.owner, owner)) next = await remainingTipOf(stopLoc.chainId)
       for (const [chainId] of next === undefined ? await ownerChains(owner) : []) {
         next = await remainingTipOf(chainId)
         if (next !== undefined) break
@@ -761,7 +776,7 @@ export class Repo {
     const authors = new Map<string, Uint8Array>()
     for (const b of [...path, ...orphans.flatMap(f => f.blocks)]) {
       authors.set(keyStr(b.key), b.key)
-      const tail = b.genesis ? await this._sub.get(mkKey(NS_TAIL, b.key)) : undefined
+      const tail = b.genesis ? await this._dbGet(mkKey(NS_TAIL, b.key)) : undefined
       if (tail !== undefined && cmp(tail, b.sig)) {
         let next: Uint8Array | undefined
         for (const [chainId, start] of await ownerChains(b.key)) {
@@ -772,12 +787,12 @@ export class Repo {
       }
     }
     const lost = new Map<string, Uint8Array>()
-    for (const [ak, pk] of authors) if (gone(await this._sub.get(mkKey(NS_LATEST, pk)))) lost.set(ak, pk)
+    for (const [ak, pk] of authors) if (gone(await this._dbGet(mkKey(NS_LATEST, pk)))) lost.set(ak, pk)
     if (lost.size > 0) {
       const starts: Uint8Array[] = []
       if (stopAt !== undefined) starts.push(stopAt)
       for (const ak of lost.keys()) {
-        const h = heads.has(ak) ? heads.get(ak) : await this._sub.get(mkKey(NS_HEAD, lost.get(ak) as Uint8Array))
+        const h = heads.has(ak) ? heads.get(ak) : await this._dbGet(mkKey(NS_HEAD, lost.get(ak) as Uint8Array))
         if (h !== undefined && !gone(h)) starts.push(h)
       }
       const found = new Map<string, Uint8Array>()
@@ -831,9 +846,9 @@ export class Repo {
     }
     au8(owner, 32, 'owner')
     return this._run(async () => {
-      const keys = await this._sub.keys({ gte: mkKey(NS_OWNER_CHAINS, owner), lt: prefixEnd(mkKey(NS_OWNER_CHAINS, owner)) }).all()
+      const rows = await this._prefixed(mkKey(NS_OWNER_CHAINS, owner))
       const out: ChainInfo[] = []
-      for (const k of keys) {
+      for (const [k] of rows) {
         const c = await this._chain(k.slice(33, 97))
         if (c !== undefined) out.push(c)
       }
@@ -850,7 +865,7 @@ export class Repo {
    */
   async readReg (key: Uint8Array | string): Promise<Uint8Array | undefined> {
     const k = Repo.regKey(key)
-    return this._run(async () => view(await this._sub.get(k)))
+    return this._run(async () => view(await this._dbGet(k)))
   }
 
   /**
@@ -874,9 +889,10 @@ export class Repo {
    */
   regOp (key: Uint8Array | string, value: Uint8Array | string | undefined): BatchOp {
     const k = Repo.regKey(key)
-    if (value === undefined) return { type: 'del', sublevel: this._sub, key: k }
-    const v = typeof value === 'string' ? s2b(value) : au8(value, 0, 'value')
-    return { type: 'put', sublevel: this._sub, key: k, value: v }
+    const p = new Pending(this._prefix)
+    if (value === undefined) p.del(k)
+    else p.put(k, typeof value === 'string' ? s2b(value) : au8(value, 0, 'value'))
+    return p.ops[0] as BatchOp
   }
 
   /** Closes the database (idempotent). */
@@ -887,7 +903,7 @@ export class Repo {
 
   private async _list (ns: number): Promise<ListEntry[]> {
     return this._run(async () => {
-      const rows = await this._sub.iterator({ gte: new Uint8Array([ns]), lt: prefixEnd(new Uint8Array([ns])) }).all()
+      const rows = await this._prefixed(new Uint8Array([ns]))
       return rows.map(([k, v]) => ({ key: k.slice(1), value: view(v) as Uint8Array }))
     })
   }
@@ -913,20 +929,51 @@ export class Repo {
     return run
   }
 
+  // Point read of a local key; synchronous where the backend offers it (memory-level,
+  // classic-level), which avoids an event-loop turn per read.
+  private async _dbGet (key: Uint8Array): Promise<Uint8Array | undefined> {
+    const db = this.db
+    const fk = withPrefix(this._prefix, key)
+    if (this._sync && db.status === 'open' && db.getSync !== undefined) return db.getSync(fk, VIEW)
+    return db.get(fk, VIEW)
+  }
+
+  private async _dbHas (key: Uint8Array): Promise<boolean> {
+    return (await this._dbGet(key)) !== undefined
+  }
+
+  // Entries with local keys in [gte, lt), local keys returned.
+  private async _range (gte: Uint8Array, lt: Uint8Array, reverse = false, limit?: number): Promise<Array<[Uint8Array, Uint8Array]>> {
+    const rows = await this.db.iterator({
+      gte: withPrefix(this._prefix, gte),
+      lt: withPrefix(this._prefix, lt),
+      reverse,
+      limit: limit ?? -1,
+      keyEncoding: 'view',
+      valueEncoding: 'view'
+    }).all()
+    const n = this._prefix.length
+    return rows.map(([k, v]) => [k.subarray(n), v])
+  }
+
+  private async _prefixed (prefix: Uint8Array): Promise<Array<[Uint8Array, Uint8Array]>> {
+    return this._range(prefix, prefixEnd(prefix))
+  }
+
   private async _get (key: Uint8Array, p?: Pending): Promise<Uint8Array | undefined> {
     if (p !== undefined) {
       const v = p.map.get(keyStr(key))
-      if (v !== undefined) return v ?? undefined
+      if (v !== undefined) return v.value ?? undefined
     }
-    return this._sub.get(key)
+    return this._dbGet(key)
   }
 
   private async _has (key: Uint8Array, p?: Pending): Promise<boolean> {
     if (p !== undefined) {
       const v = p.map.get(keyStr(key))
-      if (v !== undefined) return v !== null
+      if (v !== undefined) return v.value !== null
     }
-    return this._sub.has(key)
+    return this._dbHas(key)
   }
 
   private async _loc (id: Uint8Array, p?: Pending): Promise<BlockLocation | undefined> {
@@ -941,7 +988,7 @@ export class Repo {
 
   private async _pointer (ns: number, pk: Uint8Array): Promise<Uint8Array | undefined> {
     au8(pk, 32, 'pk')
-    return this._run(async () => view(await this._sub.get(mkKey(ns, pk))))
+    return this._run(async () => view(await this._dbGet(mkKey(ns, pk))))
   }
 
   /** @internal registry key bytes */
@@ -952,6 +999,13 @@ export class Repo {
 }
 
 Object.defineProperty(Repo.prototype, symRepo, { value: true })
+
+function withPrefix (prefix: Uint8Array, key: Uint8Array): Uint8Array {
+  const k = new Uint8Array(prefix.length + key.length)
+  k.set(prefix, 0)
+  k.set(key, prefix.length)
+  return k
+}
 
 // Backends may hand out Buffer (a Uint8Array subclass); the API gives plain Uint8Array views.
 function view (v: Uint8Array | undefined): Uint8Array | undefined {
