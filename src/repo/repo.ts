@@ -383,8 +383,12 @@ export class Repo {
         p.clear()
       }
       let written = 0
+      // Stored blocks form a prefix of any chain (a block is stored only after its parent, and
+      // rollback removes descendants too), so after the first new block no check is needed.
+      let fresh = false
       for (const block of feed.blocks) {
-        const r = await this._prepare(block, strategy, p, flush)
+        const r = await this._prepare(block, strategy, p, flush, fresh)
+        fresh = r.accepted
         if (r.accepted) {
           written++
           if (++p.blocks >= MERGE_BATCH_BLOCKS) await flush()
@@ -398,11 +402,11 @@ export class Repo {
   }
 
   private async _prepare (
-    block: Block, inline: MergeStrategy | undefined, p: Pending, beforeStrategy?: () => Promise<void>
+    block: Block, inline: MergeStrategy | undefined, p: Pending, beforeStrategy?: () => Promise<void>, fresh = false
   ): Promise<Exclude<PrepareResult, { accepted: true }> | Omit<Extract<PrepareResult, { accepted: true }>, 'ops'>> {
     const id = block.sig
     const g = (k: Uint8Array): Promise<Uint8Array | undefined> => this._get(k, p)
-    if (await this._has(mkKey(NS_BLOCK_TO_CHAIN, id), p)) return { accepted: false, reason: 'Stored' }
+    if (!fresh && await this._has(mkKey(NS_BLOCK_TO_CHAIN, id), p)) return { accepted: false, reason: 'Stored' }
     let ploc: BlockLocation | undefined
     let pchain: ChainInfo | undefined
     let owner: Uint8Array
