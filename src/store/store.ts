@@ -491,7 +491,6 @@ export class Store {
         if (!this.closed) this._emit({ event: 'error', error })
       })
     }, v.time)
-    ;(t as { unref?: () => void }).unref?.()
     this._timers.add(t)
   }
 
@@ -642,7 +641,8 @@ export class Store {
         if (x.owner === owner && eq(x.key, kb)) return x.blockId
       }
     }
-    return await this._s.get(indexKey(owner._nameBytes, kb))
+    const v = await this._s.get(indexKey(owner._nameBytes, kb))
+    return v === undefined ? undefined : new Uint8Array(v) // a plain Uint8Array, never a Buffer
   }
 
   /** @internal `latch(root, id)` for expiresAt (spec A5.3; depth limit LATCH_DEPTH → Infinity) */
@@ -872,7 +872,6 @@ export class Store {
       this.gc().catch((error: unknown) => { if (!this.closed) this._emit({ event: 'error', error }) })
         .finally(() => { running = false })
     }, ms)
-    ;(t as { unref?: () => void }).unref?.()
     this._gcTimer = t
     opts.signal?.addEventListener('abort', () => { if (this._gcTimer === t) this.gcStop() }, { once: true })
   }
