@@ -85,7 +85,7 @@ export type StoreEvent =
   | { event: 'error', error: unknown }
 
 /** A neuron: subscribe with a callback (called synchronously with the current value), get an unsubscribe. */
-export type Neuron<T> = (cb: (v: T) => void) => () => void
+export type StateNeuron<T> = (cb: (v: T) => void) => () => void
 
 /** Options of {@link Store.gcStart}. */
 export interface GcOptions {
@@ -319,7 +319,7 @@ export class Store {
    * @param name - collection name
    * @returns `(cb) => unsubscribe`
    */
-  $<T = unknown>(name: string): Neuron<T> {
+  $<T = unknown>(name: string): StateNeuron<T> {
     return (cb: (v: T) => void) => this.on(name, cb as (v: unknown) => void)
   }
 
