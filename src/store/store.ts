@@ -194,9 +194,9 @@ export class Store {
    * store.register({ name: 'tasks', initialValue: [], filter, reducer })
    * ```
    */
-  register<M extends Memory<never>>(nameOrSlice: string, MemoryClass: new (store: Store, name: string) => M): M
+  register<M extends Memory<unknown>>(nameOrSlice: string, MemoryClass: new (store: Store, name: string) => M): M
   register<S>(nameOrSlice: SliceSpec<S>): Slice<S>
-  register (nameOrSlice: string | SliceSpec, MemoryClass?: new (store: Store, name: string) => Memory<never>): Memory<never> | Slice {
+  register (nameOrSlice: string | SliceSpec, MemoryClass?: new (store: Store, name: string) => Memory<unknown>): Memory<unknown> | Slice {
     if (this.loaded) throw new TypeError('register() must be called before load()')
     if (typeof nameOrSlice === 'object' && nameOrSlice !== null) {
       const spec = nameOrSlice

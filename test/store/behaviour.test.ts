@@ -85,7 +85,6 @@ for (const be of backends) {
     })
 
     it('postpone retries later, then accepts when the dependency arrives', async () => {
-      const { sk } = signPair()
       class Dep extends Memory<number> {
         override initialValue = 0
         override compute (_v: number, { payload, postpone }: ComputeContext): number | ReturnType<ComputeContext['postpone']> {

@@ -4,7 +4,8 @@ import assert from 'node:assert/strict'
 import { MemoryLevel } from 'memory-level'
 import * as PicoStore from '@telamon/picostore'
 import * as PicoFeed from 'picofeed'
-import { Feed, signPair } from '../../src/feed/index.js'
+import type { Feed} from '../../src/feed/index.js';
+import { signPair } from '../../src/feed/index.js'
 import { Store, Memory, DiffMemory, type ComputeContext } from '../../src/store/index.js'
 import { backends } from './_helpers.js'
 

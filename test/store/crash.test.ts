@@ -48,7 +48,7 @@ function canonical (x: unknown): string {
 async function dump (db: AnyDb): Promise<string[]> {
   const out: string[] = []
   for (const name of ['store', 'store-gc']) {
-    const sub = db.sublevel(name, { keyEncoding: 'view', valueEncoding: 'view' })
+    const sub = db.sublevel<Uint8Array, Uint8Array>(name, { keyEncoding: 'view', valueEncoding: 'view' })
     for await (const [k, v] of sub.iterator()) {
       // The acceptance log (L, Q) is kept by reload; everything else is derived and must match.
       if (name === 'store' && (k[0] === 0x4c || k[0] === 0x51)) continue
