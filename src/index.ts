@@ -9,3 +9,4 @@ export * from './feed/index.js'
 // nuro's operators have short generic names (get, next, write...): exported as a namespace.
 export * as nuro from './nuro/index.js'
 export type { Neuron } from './nuro/index.js'
+export * from './net/index.js'

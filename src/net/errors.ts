@@ -1,0 +1,88 @@
+import { PicoError } from '../errors.js'
+
+/**
+ * Stable codes of {@link NetError}. They are API (README "net" lists when each occurs).
+ *
+ * - `Disconnected`: the wire is (or became) closed before the message was delivered or answered.
+ * - `Timeout`: no reply arrived within the message's timeout; the wire stays open.
+ * - `Aborted`: the caller's `signal` aborted the wait; the wire stays open.
+ * - `AlreadyReplied`: a reply function was called a second time.
+ * - `RemoteError`: the peer's handler failed or rejected the conversation (over a transport).
+ * - `ProtocolError`: the peer sent bytes that are not a valid packet; the connection is closed.
+ * - `FrameTooLarge`: the peer announced a frame above the maximum size; the connection is closed.
+ * - `TruncatedFrame`: the stream ended in the middle of a frame; the connection is closed.
+ * - `UnknownPort`: the peer replied to a conversation that was never opened; the connection is closed.
+ * - `PeerTimeout`: the peer owed replies and sent nothing at all, not even a pong; the connection is closed.
+ * - `ConnectionError`: the underlying socket failed (the socket's error is the `cause`).
+ * - `NodeTimedout`: a hub wire's loose end was not opened within the hub's `openTimeout`.
+ * - `NoAnswer`: a repeater hub had no other node that answered a message expecting a reply.
+ */
+export type NetErrorCode =
+  | 'Disconnected'
+  | 'Timeout'
+  | 'Aborted'
+  | 'AlreadyReplied'
+  | 'RemoteError'
+  | 'ProtocolError'
+  | 'FrameTooLarge'
+  | 'TruncatedFrame'
+  | 'UnknownPort'
+  | 'PeerTimeout'
+  | 'ConnectionError'
+  | 'NodeTimedout'
+  | 'NoAnswer'
+
+/**
+ * The error class of `picostack/net`; `code` says what happened.
+ *
+ * @example
+ * ```ts
+ * try { await plug.postMessage(bytes, true) } catch (err) {
+ *   if (err instanceof NetError && err.code === 'Timeout') retryLater()
+ * }
+ * ```
+ */
+export class NetError extends PicoError<NetErrorCode> {}
+
+/** @internal */
+export const disconnected = (): NetError => new NetError('Disconnected', 'Disconnected: the wire is closed')
+/** @internal */
+export const timeout = (ms: number): NetError => new NetError('Timeout', `Timeout: no reply within ${ms} ms`)
+/** @internal */
+export const aborted = (reason: unknown): NetError => new NetError('Aborted', 'Aborted: the signal aborted the wait', { cause: reason })
+/** @internal */
+export const alreadyReplied = (): NetError => new NetError('AlreadyReplied', 'AlreadyReplied: this reply function was already used')
+/** @internal */
+export const protocolError = (detail: string): NetError => new NetError('ProtocolError', `ProtocolError: ${detail}`)
+/** @internal */
+export const frameTooLarge = (size: number, max: number): NetError =>
+  new NetError('FrameTooLarge', `FrameTooLarge: frame of ${size} bytes exceeds the maximum of ${max}`)
+/** @internal */
+export const truncatedFrame = (buffered: number): NetError =>
+  new NetError('TruncatedFrame', `TruncatedFrame: stream ended with ${buffered} bytes of an unfinished frame`)
+/** @internal */
+export const unknownPort = (port: number): NetError => new NetError('UnknownPort', `UnknownPort: reply to port ${port}, which was never opened`)
+/** @internal */
+export const peerTimeout = (ms: number): NetError => new NetError('PeerTimeout', `PeerTimeout: peer silent for ${ms} ms while owing replies`)
+/** @internal */
+export const connectionError = (detail: string, cause?: unknown): NetError =>
+  new NetError('ConnectionError', `ConnectionError: ${detail}`, { cause })
+
+/** Coerce anything thrown into an Error (handlers may throw non-errors). @internal */
+export function toError (err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err))
+}
+
+/**
+ * For a rejection nobody waits for: a programmer error (a bug, not bad input) is re-thrown
+ * asynchronously so it surfaces as an uncaught exception; anything else is dropped
+ * (after hypercore's safety-catch). @internal
+ */
+export function safetyCatch (err: unknown): void {
+  if (
+    err instanceof TypeError || err instanceof ReferenceError || err instanceof SyntaxError ||
+    err instanceof RangeError || err instanceof EvalError
+  ) {
+    queueMicrotask(() => { throw err })
+  }
+}

@@ -1,0 +1,41 @@
+/**
+ * `picostack/net`: wires, conversations, a hub, and transports (spec/net.md).
+ *
+ * A **wire** is a connected pair of plugs. What one plug posts reaches the other plug's handler,
+ * and a send that expects a reply resolves to `[answer, replyTo]`, so two ends can hold a
+ * conversation of any length as a chain of promises. Every wait has a timeout and an optional
+ * `AbortSignal`; closing either end rejects every pending wait with a typed {@link NetError}.
+ *
+ * A **transport** carries a plug's conversations over a real connection with the same semantics:
+ * {@link streamWire}/{@link fromStream} over any Node Duplex (TCP, Unix socket, hyperswarm) with
+ * length-prefixed frames, {@link wsWire}/{@link fromWebSocket} over any standard WebSocket.
+ * A {@link Hub} gathers many wires behind one handler (or repeats messages between them).
+ *
+ * Messages are `Uint8Array` only, in memory as on every transport.
+ *
+ * @example
+ * ```ts
+ * const hub = new Hub({ onmessage: async (msg, reply) => { await reply?.(msg) } }) // echo
+ * net.createServer(socket => streamWire(hub.createWire(), socket)).listen(port)
+ * const plug = fromStream(net.connect(port, '127.0.0.1'))
+ * await plug.open(() => {})
+ * const [echo] = await plug.postMessage(new Uint8Array([1, 2, 3]), true)
+ * ```
+ *
+ * @packageDocumentation
+ */
+export type { Answer, Handler, Plug, Reply, SendOptions, WireOptions } from './types.js'
+export { NetError } from './errors.js'
+export type { NetErrorCode } from './errors.js'
+export { DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_FRAME_SIZE, DEFAULT_OPEN_TIMEOUT, DEFAULT_TIMEOUT, DEFAULT_WS_HIGH_WATER } from './constants.js'
+export { picoWire, isPlug } from './wire.js'
+export { spliceWires } from './relay.js'
+export { Hub } from './hub.js'
+export type { HubOptions, NodeFilter, SurveyItem, SurveyOptions } from './hub.js'
+export type { TransportOptions } from './connection.js'
+export { streamWire, fromStream } from './stream.js'
+export type { DuplexLike } from './stream.js'
+export { wsWire, fromWebSocket } from './websocket.js'
+export type { WebSocketLike, WebSocketEventLike, WebSocketOptions } from './websocket.js'
+export { FrameDecoder, decodePacket, encodeFrame, encodePacket } from './frame.js'
+export type { Packet } from './frame.js'

@@ -1,0 +1,151 @@
+import { FrameConnection, transportOptions } from './connection.js'
+import type { TransportOptions } from './connection.js'
+import { connectionError, toError, truncatedFrame } from './errors.js'
+import { FrameDecoder, HEADER_SIZE, LENGTH_SIZE, writeFrameHeader } from './frame.js'
+import type { Plug } from './types.js'
+import { isPlug, picoWire } from './wire.js'
+
+/**
+ * The part of a Node `Duplex` (net.Socket, tls, a hyperswarm/streamx connection, ...) the
+ * stream transport uses. Chunks arrive as `Uint8Array` (a Node `Buffer` is one).
+ */
+export interface DuplexLike {
+  write (chunk: Uint8Array): boolean
+  end (): unknown
+  destroy (error?: Error): unknown
+  on (event: 'data', listener: (chunk: Uint8Array) => void): unknown
+  on (event: 'error', listener: (error: Error) => void): unknown
+  on (event: 'end' | 'close' | 'drain', listener: () => void): unknown
+  removeListener (event: 'data', listener: (chunk: Uint8Array) => void): unknown
+  removeListener (event: 'error', listener: (error: Error) => void): unknown
+  removeListener (event: 'end' | 'close' | 'drain', listener: () => void): unknown
+  /** Optional (net.Socket has them): batch the header and payload writes into one syscall. */
+  cork? (): void
+  uncork? (): void
+  readonly destroyed?: boolean
+}
+
+/** Payloads up to this size are copied next to their header and written once. */
+const COPY_LIMIT = 16 * 1024
+
+/**
+ * Carries `plug`'s conversations over a byte stream as length-prefixed frames (spec/net.md
+ * §4.1; frames survive any chunking). The plug is opened at once. Closing the plug ends the
+ * stream (`end()` when closed without error, `destroy()` with one); the stream ending or failing
+ * closes the plug. A frame above `maxFrameSize`, a malformed packet or a reply to an unknown
+ * port closes the connection with `FrameTooLarge`, `ProtocolError` or `UnknownPort`; a stream
+ * that ends inside a frame with `TruncatedFrame`; a socket error with `ConnectionError`.
+ * `await plug.postMessage(...)` waits while the stream's buffer is full (backpressure).
+ *
+ * @param plug - an unopened plug, e.g. from {@link Hub.createWire} or {@link picoWire}
+ * @param stream - any Node Duplex (TCP or Unix socket, hyperswarm connection)
+ * @param options - `maxFrameSize`, `timeout`, `idleTimeout`
+ * @throws TypeError when `plug` is not a plug or already has a handler
+ * @example
+ * ```ts
+ * net.createServer(socket => streamWire(hub.createWire(), socket))
+ * ```
+ */
+export function streamWire (plug: Plug, stream: DuplexLike, options?: TransportOptions): void {
+  if (!isPlug(plug)) throw new TypeError('"plug" expected a plug')
+  if (typeof stream?.write !== 'function' || typeof stream.on !== 'function') throw new TypeError('"stream" expected a Duplex stream')
+  const opts = transportOptions(options)
+  const decoder = new FrameDecoder(opts.maxFrameSize)
+  let finished = false // our listeners except error/close are gone
+
+  const detach = (): void => {
+    if (finished) return
+    finished = true
+    stream.removeListener('data', ondata)
+    stream.removeListener('end', onend)
+    stream.removeListener('drain', ondrain)
+  }
+  // error/close stay until 'close' so a late socket error never goes unhandled
+  const onclose = (): void => {
+    detach()
+    stream.removeListener('close', onclose)
+    stream.removeListener('error', onerror)
+    conn.transportClosed(null)
+  }
+  const onerror = (err: Error): void => {
+    detach()
+    conn.transportClosed(connectionError(err.message, err))
+  }
+  const onend = (): void => {
+    detach()
+    if (stream.destroyed !== true) stream.end() // finish our half too (a half-open Duplex would not)
+    conn.transportClosed(decoder.buffered > 0 ? truncatedFrame(decoder.buffered) : null)
+  }
+  const ondrain = (): void => conn.drained()
+  const onpacket = (packet: Uint8Array): void => conn.receive(packet)
+  const ondata = (chunk: Uint8Array): void => {
+    if (finished) return
+    try {
+      decoder.push(chunk, onpacket)
+    } catch (err) {
+      detach()
+      conn.fail(toError(err))
+    }
+  }
+
+  const conn = new FrameConnection(plug, {
+    write (dst, src, flags, payload) {
+      const size = payload.byteLength
+      if (size <= COPY_LIMIT) {
+        const frame = new Uint8Array(LENGTH_SIZE + HEADER_SIZE + size)
+        writeFrameHeader(frame, dst, src, flags, size)
+        frame.set(payload, LENGTH_SIZE + HEADER_SIZE)
+        return stream.write(frame)
+      }
+      const header = new Uint8Array(LENGTH_SIZE + HEADER_SIZE)
+      writeFrameHeader(header, dst, src, flags, size)
+      stream.cork?.()
+      stream.write(header)
+      const ok = stream.write(payload)
+      stream.uncork?.()
+      return ok
+    },
+    end (error) {
+      detach()
+      if (stream.destroyed === true) { onclose(); return }
+      if (error === null) stream.end()
+      else stream.destroy()
+    }
+  }, opts)
+
+  stream.on('data', ondata)
+  stream.on('end', onend)
+  stream.on('drain', ondrain)
+  stream.on('error', onerror)
+  stream.on('close', onclose)
+  conn.start()
+}
+
+/**
+ * Turns any Node Duplex stream (TCP or Unix socket, a hyperswarm connection) into a plug: the
+ * returned plug talks to whatever plug the peer attached to its end of the stream.
+ * Same semantics and errors as {@link streamWire}.
+ *
+ * @param stream - the connection
+ * @param options - transport options plus the wire's `id` and reply `timeout`
+ * @returns a plug to open with a handler, splice, or hand to a hub
+ * @example
+ * ```ts
+ * const plug = fromStream(net.connect(port, '127.0.0.1'))
+ * await plug.open(onmessage)
+ * const [answer] = await plug.postMessage(question, true)
+ * ```
+ */
+export function fromStream (stream: DuplexLike, options?: TransportOptions & { id?: string }): Plug {
+  const [app, loose] = picoWire(wireOptions(options))
+  streamWire(loose, stream, options)
+  return app
+}
+
+/** The wire options carried inside transport options. @internal */
+export function wireOptions (options: (TransportOptions & { id?: string }) | undefined): { id?: string, timeout?: number } {
+  const out: { id?: string, timeout?: number } = {}
+  if (options?.id !== undefined) out.id = options.id
+  if (options?.timeout !== undefined) out.timeout = options.timeout
+  return out
+}

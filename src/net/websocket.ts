@@ -1,0 +1,155 @@
+import { FrameConnection, transportOptions } from './connection.js'
+import type { TransportOptions } from './connection.js'
+import { DEFAULT_WS_HIGH_WATER } from './constants.js'
+import { connectionError, frameTooLarge, protocolError } from './errors.js'
+import { encodePacket } from './frame.js'
+import { wireOptions } from './stream.js'
+import type { Plug } from './types.js'
+import { isPlug, picoWire } from './wire.js'
+
+/** A WebSocket event as the transport reads it (fields of MessageEvent / CloseEvent / ErrorEvent). */
+export interface WebSocketEventLike {
+  readonly data?: unknown
+  readonly code?: number
+  readonly reason?: string
+  readonly wasClean?: boolean
+  readonly message?: string
+}
+
+/**
+ * The standard WebSocket interface the transport uses: the browser's native `WebSocket` and the
+ * `ws` package's both fit.
+ */
+export interface WebSocketLike {
+  readonly readyState: number
+  readonly bufferedAmount: number
+  binaryType: string
+  send (data: Uint8Array): void
+  close (code?: number, reason?: string): void
+  addEventListener (type: 'open' | 'message' | 'close' | 'error', listener: (event: WebSocketEventLike) => void): void
+  removeEventListener (type: 'open' | 'message' | 'close' | 'error', listener: (event: WebSocketEventLike) => void): void
+}
+
+/** Options of {@link wsWire}. */
+export interface WebSocketOptions extends TransportOptions {
+  /** `bufferedAmount` (bytes) above which sends wait until it drops (1 MiB). */
+  highWaterMark?: number
+}
+
+const CONNECTING = 0
+const OPEN = 1
+const CLOSING = 2
+/** Poll interval (ms) while waiting for `bufferedAmount` to drop: WebSocket has no drain event. */
+const DRAIN_POLL = 2
+
+/** Turns an incoming WebSocket message into bytes, or null when it is not binary. */
+function bytesOf (data: unknown): Uint8Array | null {
+  if (data instanceof ArrayBuffer) return new Uint8Array(data)
+  if (data instanceof Uint8Array) return data
+  return null
+}
+
+/**
+ * Carries `plug`'s conversations over a WebSocket, one packet per binary message (spec/net.md
+ * §4.1 without the length prefix). The plug is opened when the socket is. Closing the plug
+ * closes the socket (code 1000, or 4000 with the error's code as reason); the socket closing
+ * closes the plug (`ConnectionError` unless clean). A text message, an oversized message, a
+ * malformed packet or a reply to an unknown port closes the connection with a typed error.
+ * Sets `binaryType = 'arraybuffer'`.
+ *
+ * @param plug - an unopened plug
+ * @param socket - a WebSocket (native in browsers, `ws` in Node), connecting or open
+ * @param options - `maxFrameSize`, `timeout`, `idleTimeout`, `highWaterMark`
+ * @throws TypeError when `plug` is not a plug or already has a handler
+ * @example
+ * ```ts
+ * wss.on('connection', ws => wsWire(hub.createWire(), ws))
+ * ```
+ */
+export function wsWire (plug: Plug, socket: WebSocketLike, options?: WebSocketOptions): void {
+  if (!isPlug(plug)) throw new TypeError('"plug" expected a plug')
+  if (typeof socket?.send !== 'function' || typeof socket.addEventListener !== 'function') throw new TypeError('"socket" expected a WebSocket')
+  const opts = transportOptions(options)
+  const highWater = options?.highWaterMark ?? DEFAULT_WS_HIGH_WATER
+  socket.binaryType = 'arraybuffer'
+  let poll: ReturnType<typeof setTimeout> | null = null
+  let detached = false
+
+  const detach = (): void => {
+    if (detached) return
+    detached = true
+    if (poll !== null) { clearTimeout(poll); poll = null }
+    socket.removeEventListener('open', onopen)
+    socket.removeEventListener('message', onmessage)
+  }
+  const ondone = (): void => {
+    detach()
+    socket.removeEventListener('close', onclose)
+    socket.removeEventListener('error', onerror)
+  }
+  const onopen = (): void => conn.start()
+  const onmessage = (event: WebSocketEventLike): void => {
+    if (detached) return
+    const bytes = bytesOf(event.data)
+    if (bytes === null) conn.fail(protocolError('text or non-binary WebSocket message'))
+    else if (bytes.byteLength > opts.maxFrameSize) conn.fail(frameTooLarge(bytes.byteLength, opts.maxFrameSize))
+    else conn.receive(bytes)
+  }
+  const onclose = (event: WebSocketEventLike): void => {
+    ondone()
+    const clean = event.code === 1000 || (event.wasClean === true && event.code !== 4000)
+    conn.transportClosed(clean ? null : connectionError(`WebSocket closed with ${String(event.code)} ${event.reason ?? ''}`.trim()))
+  }
+  // stays until 'close' so a late error never goes unhandled
+  const onerror = (event: WebSocketEventLike): void => {
+    detach()
+    conn.transportClosed(connectionError(`WebSocket error${event.message !== undefined ? ': ' + event.message : ''}`))
+  }
+  const waitDrain = (): void => {
+    poll = null
+    if (detached) return
+    if (socket.bufferedAmount > highWater) poll = setTimeout(waitDrain, DRAIN_POLL)
+    else conn.drained()
+  }
+
+  const conn = new FrameConnection(plug, {
+    write (dst, src, flags, payload) {
+      socket.send(encodePacket(dst, src, flags, payload))
+      if (socket.bufferedAmount <= highWater) return true
+      if (poll === null) poll = setTimeout(waitDrain, DRAIN_POLL)
+      return false
+    },
+    end (error) {
+      detach()
+      if (socket.readyState >= CLOSING) { ondone(); return }
+      const code = error === null ? 1000 : 4000
+      const reason = error === null ? '' : String((error as { code?: unknown }).code ?? error.name).slice(0, 100)
+      socket.close(code, reason)
+    }
+  }, opts)
+
+  socket.addEventListener('message', onmessage)
+  socket.addEventListener('close', onclose)
+  socket.addEventListener('error', onerror)
+  if (socket.readyState === OPEN) conn.start()
+  else if (socket.readyState === CONNECTING) socket.addEventListener('open', onopen)
+  else { ondone(); conn.start(); conn.transportClosed(connectionError('WebSocket already closed')) }
+}
+
+/**
+ * Turns a WebSocket (browser-native or `ws`) into a plug. Same semantics as {@link wsWire}.
+ *
+ * @param socket - a WebSocket, connecting or open
+ * @param options - transport options plus the wire's `id` and reply `timeout`
+ * @returns a plug to open with a handler, splice, or hand to a hub
+ * @example
+ * ```ts
+ * const plug = fromWebSocket(new WebSocket('ws://127.0.0.1:8080'))
+ * await plug.open(onmessage)
+ * ```
+ */
+export function fromWebSocket (socket: WebSocketLike, options?: WebSocketOptions & { id?: string }): Plug {
+  const [app, loose] = picoWire(wireOptions(options))
+  wsWire(loose, socket, options)
+  return app
+}
