@@ -132,12 +132,12 @@ export class SyncNode implements PeerHost {
    * from), each segment in chain order.
    *
    * @param feeds - accepted segments
-   * @param source - the connection token passed to `ingest`, if any
+   * @param source - the {@link PeerInfo} passed to `ingest` for these blocks, if any
    */
   gossip (feeds: readonly Feed[], source?: unknown): void {
     if (this.#closed || feeds.length === 0) return
     for (const peer of this.#peers.values()) {
-      if (peer !== source) peer.sendFeeds(feeds)
+      if (peer.info !== source) peer.sendFeeds(feeds)
     }
   }
 
@@ -200,7 +200,7 @@ export class SyncNode implements PeerHost {
 
   /** @internal */
   async ingest (feed: Feed, peer: Peer): Promise<Uint8Array | undefined> {
-    const { missing } = await this.#source.ingest(feed, peer.info as PeerInfo, peer)
+    const { missing } = await this.#source.ingest(feed, peer.info as PeerInfo)
     return missing
   }
 

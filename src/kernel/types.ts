@@ -51,8 +51,9 @@ export interface BlockSource {
    */
   query (summary: SummaryEntry[], peer: PeerInfo): Promise<Feed[]>
   /**
-   * Dispatches blocks received from `peer`.
+   * Dispatches blocks received from `peer`; gossip of what is accepted must name `peer` (this
+   * very object) as its source so the blocks never go back to it.
    * @throws KernelError `InvalidBlocks` when they do not verify (the peer is dropped)
    */
-  ingest (feed: Feed, peer: PeerInfo, source: object): Promise<IngestResult>
+  ingest (feed: Feed, peer: PeerInfo): Promise<IngestResult>
 }

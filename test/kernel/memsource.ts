@@ -58,7 +58,7 @@ export class MemSource implements BlockSource {
     return out
   }
 
-  async ingest (feed: Feed, _peer: PeerInfo | undefined, source?: unknown): Promise<IngestResult> {
+  async ingest (feed: Feed, source: PeerInfo | undefined): Promise<IngestResult> {
     await Promise.resolve()
     const accepted: Block[][] = []
     let missing: Uint8Array | undefined
