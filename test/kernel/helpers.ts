@@ -18,41 +18,46 @@ export class Counter extends SimpleKernel {
   constructor (db?: KernelDb | string, opts?: KernelOptions) {
     super(db, opts)
     this.store.register('x', HighWater)
+    this.store.on('x', v => { this.x = (v ?? {}) as Record<string, number> })
   }
 
+  /** Last observed value of `x` (kept current by a subscription). */
+  x: Record<string, number> = {}
+
   bump (n: number): Promise<unknown> { return this.createBlock('x', n) }
-  get x (): Record<string, number> { return this.store.state.x as Record<string, number> }
   /** Sum of every author's number. */
   get total (): number { return Object.values(this.x ?? {}).reduce((a, b) => a + b, 0) }
 }
 
-/** Resolves when `pred(kernel)` holds for all, re-checking after each change of `x`. */
-export function until (kernels: Counter[], pred: () => boolean): Promise<void> {
+/** Resolves when `pred(k)` holds for every kernel, re-checking a kernel after each change of its `x`. */
+export function until (kernels: Counter[], pred: (k: Counter) => boolean): Promise<void> {
   return new Promise(resolve => {
     const offs: Array<() => void> = []
+    const ok = new Set<Counter>()
     let done = false
-    const check = (): void => {
-      if (done || !pred()) return
-      done = true
-      queueMicrotask(() => { for (const off of offs) off() })
-      resolve()
+    for (const k of kernels) {
+      offs.push(k.store.on('x', () => {
+        if (done || ok.has(k) || !pred(k)) return
+        ok.add(k)
+        if (ok.size < kernels.length) return
+        done = true
+        queueMicrotask(() => { for (const off of offs) off() })
+        resolve()
+      }))
     }
-    for (const k of kernels) offs.push(k.store.on('x', check))
   })
 }
 
 /** Resolves when the kernel's `$connections` has `n` entries. */
 export function connections (k: SimpleKernel, n: number): Promise<void> {
   return new Promise(resolve => {
-    let off: (() => void) | undefined
     let done = false
-    off = k.$connections()(list => {
+    const off = k.$connections()(list => {
       if (done || list.length !== n) return
       done = true
-      if (off !== undefined) queueMicrotask(off)
+      queueMicrotask(() => off())
       resolve()
     })
-    if (done) off()
   })
 }
 
