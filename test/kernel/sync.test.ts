@@ -6,9 +6,11 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import net from 'node:net'
+import fc from 'fast-check'
 import { Feed, signPair } from '../../src/feed/index.js'
 import { streamWire } from '../../src/net/index.js'
 import type { Plug } from '../../src/net/index.js'
+import { encodeBody } from '../../src/store/index.js'
 import { KernelError, encodeBlocks, encodeHello, encodeSummary, encodeWant } from '../../src/kernel/index.js'
 import { get } from '../../src/nuro/index.js'
 import { Counter, booted, connections, meter, until } from './helpers.js'
@@ -158,4 +160,50 @@ test('kernels sync over TCP on 127.0.0.1 through the stream transport', async ()
   await until([a, b, c], k => k.x[a.pk] === 1 && k.x[b.pk] === 2 && k.x[c.pk] === 3)
   await Promise.all([a.halt(), b.halt(), c.halt()])
   await new Promise<void>(resolve => server.close(() => resolve()))
+})
+
+test('an orphan makes the kernel ask for its parent with want; the answer fills the gap', async () => {
+  const [k] = await booted(1) as [Counter]
+  const plug = k.spawnWire()
+  let onWant: (id: Uint8Array) => void = () => {}
+  const wanted = new Promise<Uint8Array>(resolve => { onWant = resolve })
+  await plug.open((msg) => { if (msg[0] === 0x04) onWant(msg.subarray(1)) })
+  const { sk } = signPair()
+  const feed = new Feed()
+  for (let i = 1; i <= 3; i++) feed.append(encodeBody('x', i, Date.now()), sk)
+  await plug.postMessage(hello())
+  await plug.postMessage(encodeSummary([]))
+  await plug.postMessage(encodeBlocks(feed.slice(1)))
+  const id = await wanted
+  assert.deepEqual([...id], [...(feed.first as { sig: Uint8Array }).sig])
+  await plug.postMessage(encodeBlocks(feed.slice(0, 1)))
+  await until([k], x => Object.values(x.x).includes(3))
+  await k.halt()
+})
+
+test('random message sequences never crash a kernel: it keeps the wire or drops it with a KernelError', async () => {
+  const [k, honest] = await booted(2) as [Counter, Counter]
+  k.spawnWire().open(honest.spawnWire())
+  const msg = fc.oneof(
+    fc.uint8Array({ maxLength: 80 }),
+    fc.uint8Array({ minLength: 1, maxLength: 80 }).map(b => { b[0] = 1 + (b[0] as number) % 5; return b }),
+    fc.constant(encodeSummary([])),
+    fc.constant(hello())
+  )
+  await fc.assert(fc.asyncProperty(fc.boolean(), fc.array(msg, { maxLength: 8 }), async (greet, msgs) => {
+    const plug = k.spawnWire()
+    await plug.open(() => {})
+    try {
+      if (greet) await plug.postMessage(hello())
+      for (const m of msgs) await plug.postMessage(m)
+    } catch { // the kernel may drop us mid-sequence
+    }
+    plug.close()
+    const err = await plug.closed
+    assert.ok(err === null || err instanceof KernelError, String(err))
+  }), { numRuns: 100 })
+  await honest.bump(1)
+  await until([k], x => x.x[honest.pk] === 1)
+  await k.halt()
+  await honest.halt()
 })
