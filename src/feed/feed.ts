@@ -295,7 +295,8 @@ export class Feed {
    * @param icb - optional per-block callback that may stop the merge
    * @returns the number of blocks added (0 when `source` brings nothing new)
    * @throws FeedError `Diverged` / `Unrelated` when the chains cannot be joined;
-   *   `SignatureVerificationFailed` when `source` holds an unverified block that fails
+   *   `SignatureVerificationFailed` when `source` holds an unverified block that fails (nothing
+   *   is merged then)
    */
   merge (source: FeedInput, icb?: MergeCallback): number {
     this._check()
@@ -311,6 +312,8 @@ export class Feed {
     }
     if (s < 1) return 0
     const blocks = src.blocks.slice(src.length - s)
+    // all or nothing: a bad signature in an unverified source leaves this feed unchanged
+    for (const b of blocks) if (!b._verified && !b.verify()) throw err('SignatureVerificationFailed', 'block to merge has a bad signature')
     let added = 0
     for (const block of blocks) {
       let stop = 0 // 0 go on, 1 stop before, 2 stop after
