@@ -27,17 +27,24 @@ export interface BatchVerifier {
 }
 
 /**
- * A batch verifier over a synchronous backend (one signature after the other).
+ * A batch verifier over an {@link Ed25519} backend: with `verifyAsync` (node:crypto) the
+ * checks run in parallel on the platform's thread pool, otherwise one after the other.
  *
  * @param impl - the backend (default: the current one, see {@link ed25519})
  * @returns the verifier
  */
-export function syncBatchVerifier (impl?: Ed25519): BatchVerifier {
+export function backendBatchVerifier (impl?: Ed25519): BatchVerifier {
   return {
-    get name () { return `sync:${(impl ?? ed25519()).name}` },
+    get name () { return `backend:${(impl ?? ed25519()).name}` },
     async verifyBatch (items) {
       const e = impl ?? ed25519()
-      return items.map(it => e.verify(it.sig, it.msg, it.pk))
+      const va = e.verifyAsync
+      if (va === undefined) return items.map(it => e.verify(it.sig, it.msg, it.pk))
+      const out: boolean[] = []
+      for (let i = 0; i < items.length; i += CHUNK) {
+        out.push(...await Promise.all(items.slice(i, i + CHUNK).map(it => va.call(e, it.sig, it.msg, it.pk))))
+      }
+      return out
     }
   }
 }
@@ -115,7 +122,7 @@ let detected: Promise<BatchVerifier> | undefined
  */
 export function defaultBatchVerifier (): Promise<BatchVerifier> {
   detected ??= (async () => {
-    if (ed25519().name === 'node:crypto') return syncBatchVerifier()
+    if (ed25519().name === 'node:crypto') return backendBatchVerifier()
     try {
       const web = webCryptoBatchVerifier()
       const msg = hex(PROBE_MSG)
@@ -123,7 +130,7 @@ export function defaultBatchVerifier (): Promise<BatchVerifier> {
       const [good, forged] = await web.verifyBatch([{ sig: hex(PROBE_SIG), msg, pk: hex(PROBE_PK) }, { sig: hex(PROBE_SIG), msg: bad, pk: hex(PROBE_PK) }])
       if (good === true && forged === false) return web
     } catch { /* no usable WebCrypto Ed25519 */ }
-    return syncBatchVerifier()
+    return backendBatchVerifier()
   })()
   return detected
 }

@@ -87,6 +87,18 @@ export function nodeEd25519 (crypto: typeof NodeCrypto): Ed25519 {
       } catch {
         return false // a public key that is not a valid point
       }
+    },
+    verifyAsync (sig, msg, pk) {
+      if (sig.length !== 64 || pk.length !== 32) return Promise.resolve(false)
+      let key: NodeCrypto.KeyObject
+      try {
+        key = publicKey(pk)
+      } catch {
+        return Promise.resolve(false)
+      }
+      return new Promise(resolve => {
+        crypto.verify(null, msg, key, sig, (e, ok) => resolve(e === null && ok))
+      })
     }
   }
 }

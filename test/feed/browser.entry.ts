@@ -1,7 +1,7 @@
 // Runs in headless Chromium (test/feed/browser.test.ts): the feed with WebCrypto and noble.
 // No Node built-ins here; bytes travel as hex.
 import {
-  Feed, FeedError, defaultBatchVerifier, ed25519, fromHex, nobleEd25519, syncBatchVerifier, toHex, webCryptoBatchVerifier
+  Feed, FeedError, defaultBatchVerifier, ed25519, fromHex, nobleEd25519, backendBatchVerifier, toHex, webCryptoBatchVerifier
 } from '../../src/feed/index.js'
 
 export interface Input { feedHex: string, steps: Array<{ body: string, sk: string }> }
@@ -15,7 +15,7 @@ export async function run (input: Input): Promise<Record<string, unknown>> {
   const bad = bytes.slice()
   bad[bad.length - 1]! ^= 1
   const web = webCryptoBatchVerifier()
-  const noble = syncBatchVerifier(nobleEd25519)
+  const noble = backendBatchVerifier(nobleEd25519)
   const appended = new Feed()
   for (const s of input.steps) appended.append(fromHex(s.body), s.sk)
   const parsed = Feed.from(bytes)
