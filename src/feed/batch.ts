@@ -4,6 +4,7 @@
 // each other).
 import { ed25519 } from './ed25519.js'
 import type { Ed25519 } from './ed25519.types.js'
+import { acceptableKey } from './ed25519.noble.js'
 
 /** One signature to check: `sig` over `msg` under the public key `pk`. */
 export interface VerifyItem {
@@ -73,8 +74,11 @@ export function webCryptoBatchVerifier (subtle: SubtleCrypto | undefined = globa
     const id = keyId(pk)
     let k = keys.get(id)
     if (k === undefined) {
-      // an invalid point fails to import: every signature under it is false
-      k = s.importKey('raw', pk as Uint8Array<ArrayBuffer>, { name: 'Ed25519' }, false, ['verify']).catch(() => undefined)
+      // an invalid point fails to import, a small-order one is refused (the shared rule of
+      // ed25519.noble.ts): every signature under it is false
+      k = acceptableKey(pk)
+        ? s.importKey('raw', pk as Uint8Array<ArrayBuffer>, { name: 'Ed25519' }, false, ['verify']).catch(() => undefined)
+        : Promise.resolve(undefined)
       if (keys.size >= 4096) keys.clear()
       keys.set(id, k)
     }

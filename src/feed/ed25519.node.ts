@@ -1,6 +1,7 @@
 // Native Ed25519 through node:crypto (OpenSSL). Keys are imported once and cached, since
 // importing costs about as much as a signature.
 import type { Ed25519 } from './ed25519.types.js'
+import { acceptableKey } from './ed25519.noble.js'
 import type * as NodeCrypto from 'node:crypto'
 
 // DER prefixes that wrap a raw 32-byte Ed25519 seed (PKCS#8) or public key (SPKI), RFC 8410.
@@ -63,6 +64,8 @@ export function nodeEd25519 (crypto: typeof NodeCrypto): Ed25519 {
     const k = cacheKey(pk)
     let key = publics.get(k)
     if (key === undefined) {
+      // OpenSSL accepts small-order keys; the shared rule (ed25519.noble.ts) does not
+      if (!acceptableKey(pk)) throw new RangeError('public key of small order or not canonical')
       key = crypto.createPublicKey({ key: wrap(SPKI_PREFIX, pk) as never, format: 'der', type: 'spki' })
       if (publics.size >= CACHE_MAX) publics.clear()
       publics.set(k, key)

@@ -4,6 +4,8 @@ import {
   Feed, FeedError, defaultBatchVerifier, ed25519, fromHex, nobleEd25519, backendBatchVerifier, toHex, webCryptoBatchVerifier
 } from '../../src/feed/index.js'
 
+import { edgeCases } from './_edge.js'
+
 export interface Input { feedHex: string, steps: Array<{ body: string, sk: string }> }
 
 async function outcome (p: Promise<Feed>): Promise<string> {
@@ -22,7 +24,11 @@ export async function run (input: Input): Promise<Record<string, unknown>> {
   const half = Math.floor(parsed.length / 2)
   const merged = parsed.slice(half)
   const reverse = merged.merge(parsed.slice(0, half))
+  const edges = edgeCases()
+  const webEdges = await web.verifyBatch(edges)
+  const nobleEdges = await noble.verifyBatch(edges)
   return {
+    edgeVerdicts: edges.map((c, i) => `${c.name}: ${String(webEdges[i])} ${String(nobleEdges[i])}`),
     hasBuffer: typeof (globalThis as { Buffer?: unknown }).Buffer,
     backend: ed25519().name,
     defaultVerifier: (await defaultBatchVerifier()).name,
