@@ -35,7 +35,19 @@ export function nodeEd25519 (crypto: typeof NodeCrypto): Ed25519 {
   const secrets = new Map<string, NodeCrypto.KeyObject>()
   const publics = new Map<string, NodeCrypto.KeyObject>()
 
+  // Appends mostly come from one writer: the last secret is checked first.
+  let lastSeed = new Uint8Array(32)
+  let lastSecret: NodeCrypto.KeyObject | undefined
+
   function secretKey (seed: Uint8Array): NodeCrypto.KeyObject {
+    if (lastSecret !== undefined && seed.length === 32 && sameKey(lastSeed, seed)) return lastSecret
+    const key = cachedSecretKey(seed)
+    lastSeed = seed.slice()
+    lastSecret = key
+    return key
+  }
+
+  function cachedSecretKey (seed: Uint8Array): NodeCrypto.KeyObject {
     const k = cacheKey(seed)
     let key = secrets.get(k)
     if (key === undefined) {
