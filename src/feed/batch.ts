@@ -67,7 +67,9 @@ function keyId (pk: Uint8Array): string {
  * @throws TypeError when there is no SubtleCrypto
  */
 export function webCryptoBatchVerifier (subtle: SubtleCrypto | undefined = globalThis.crypto?.subtle): BatchVerifier {
-  if (subtle === undefined) throw new TypeError('"subtle" expected a SubtleCrypto (WebCrypto needs a secure context)')
+  if (typeof subtle !== 'object' || subtle === null || typeof subtle.verify !== 'function' || typeof subtle.importKey !== 'function') {
+    throw new TypeError('"subtle" expected a SubtleCrypto (WebCrypto needs a secure context)')
+  }
   const s = subtle
   const keys = new Map<string, Promise<CryptoKey | undefined>>()
   function importKey (pk: Uint8Array): Promise<CryptoKey | undefined> {
