@@ -1,7 +1,9 @@
 // bench/net: round trips per second and MB/s of 64 KB messages over the in-memory wire, TCP and
 // WebSocket, next to the same traffic on the raw socket without our framing. Prints ours/raw
-// time ratios (goal: <= 1.5). Every case checks its own result.
-// Run: node --conditions=source --import tsx bench/net.ts
+// time ratios (goal: <= 1.5). Every case checks its own result. Ours and raw run interleaved in
+// alternating order over several rounds (load from other processes hits both alike); the table
+// shows the median rate of each and the median of the per-round ratios.
+// Run: node --conditions=source --import tsx bench/net.ts [rounds]
 import { once } from 'node:events'
 import net from 'node:net'
 import { WebSocket, WebSocketServer } from 'ws'
@@ -60,7 +62,7 @@ async function oursRoundTrips (make: () => Promise<Endpoints>, msg: Uint8Array, 
   const t0 = performance.now()
   for (let i = 0; i < n; i++) {
     const [echo] = await a.postMessage(msg, true)
-    if (echo.byteLength !== msg.byteLength) throw new Error('bad echo')
+    if (echo.byteLength !== msg.byteLength || echo[0] !== msg[0] || echo[echo.byteLength - 1] !== msg[msg.byteLength - 1]) throw new Error('bad echo')
   }
   const t = performance.now() - t0
   a.close()
@@ -97,7 +99,8 @@ async function rawTcpRoundTrips (msg: Uint8Array, n: number): Promise<number> {
   })
   let back = 0
   let wake: () => void = () => {}
-  client.on('data', (c: Uint8Array) => { back += c.byteLength; if (back >= msg.byteLength) wake() })
+  let bad = false
+  client.on('data', (c: Uint8Array) => { if (c[0] !== msg[0]) bad = true; back += c.byteLength; if (back >= msg.byteLength) wake() })
   const t0 = performance.now()
   for (let i = 0; i < n; i++) {
     const arrived = new Promise<void>(resolve => { wake = resolve })
@@ -106,7 +109,7 @@ async function rawTcpRoundTrips (msg: Uint8Array, n: number): Promise<number> {
     back -= msg.byteLength
   }
   const t = performance.now() - t0
-  if (back !== 0) throw new Error('bad raw echo')
+  if (back !== 0 || bad) throw new Error('bad raw echo')
   await close()
   return t
 }
@@ -139,7 +142,7 @@ async function rawWsRoundTrips (msg: Uint8Array, n: number): Promise<number> {
   const t0 = performance.now()
   for (let i = 0; i < n; i++) {
     const echo = await new Promise<Uint8Array>(resolve => { wake = resolve; client.send(msg) })
-    if (echo.byteLength !== msg.byteLength) throw new Error('bad raw ws echo')
+    if (echo.byteLength !== msg.byteLength || echo[0] !== msg[0] || echo[echo.byteLength - 1] !== msg[msg.byteLength - 1]) throw new Error('bad raw ws echo')
   }
   const t = performance.now() - t0
   await close()
@@ -165,31 +168,43 @@ async function rawWsStream (msg: Uint8Array, n: number): Promise<number> {
 
 // ---- run --------------------------------------------------------------------------------------
 
-/** Best of `runs` (less noise from GC and scheduling). */
-async function best (runs: number, f: () => Promise<number>): Promise<number> {
-  let min = Infinity
-  for (let i = 0; i < runs; i++) min = Math.min(min, await f())
-  return min
-}
+interface Case { name: string, unit: 'rt/s' | 'MB/s', amount: number, ours: () => Promise<number>, raw: (() => Promise<number>) | null }
+const MB = STREAM_BIG * BIG.byteLength
+const cases: Case[] = [
+  { name: 'in-memory, 64 B round trips', unit: 'rt/s', amount: RT_SMALL, ours: () => oursRoundTrips(memoryPair, SMALL, RT_SMALL), raw: null },
+  { name: 'in-memory, 64 KB round trips', unit: 'rt/s', amount: RT_BIG, ours: () => oursRoundTrips(memoryPair, BIG, RT_BIG), raw: null },
+  { name: 'in-memory, 64 KB one way', unit: 'MB/s', amount: MB, ours: () => oursStream(memoryPair, BIG, STREAM_BIG), raw: null },
+  { name: 'TCP, 64 B round trips', unit: 'rt/s', amount: RT_SMALL, ours: () => oursRoundTrips(tcpPair, SMALL, RT_SMALL), raw: () => rawTcpRoundTrips(SMALL, RT_SMALL) },
+  { name: 'TCP, 64 KB round trips', unit: 'rt/s', amount: RT_BIG, ours: () => oursRoundTrips(tcpPair, BIG, RT_BIG), raw: () => rawTcpRoundTrips(BIG, RT_BIG) },
+  { name: 'TCP, 64 KB one way', unit: 'MB/s', amount: MB, ours: () => oursStream(tcpPair, BIG, STREAM_BIG), raw: () => rawTcpStream(BIG, STREAM_BIG) },
+  { name: 'WebSocket, 64 B round trips', unit: 'rt/s', amount: RT_SMALL, ours: () => oursRoundTrips(wsPair, SMALL, RT_SMALL), raw: () => rawWsRoundTrips(SMALL, RT_SMALL) },
+  { name: 'WebSocket, 64 KB round trips', unit: 'rt/s', amount: RT_BIG, ours: () => oursRoundTrips(wsPair, BIG, RT_BIG), raw: () => rawWsRoundTrips(BIG, RT_BIG) },
+  { name: 'WebSocket, 64 KB one way', unit: 'MB/s', amount: MB, ours: () => oursStream(wsPair, BIG, STREAM_BIG), raw: () => rawWsStream(BIG, STREAM_BIG) }
+]
 
-const rows: string[][] = [['case', 'ours', 'raw socket', 'ours/raw time']]
-function row (name: string, unit: 'rt/s' | 'MB/s', count: number, bytes: number, ours: number, raw: number | null): void {
-  const rate = (ms: number): string => unit === 'rt/s'
-    ? `${Math.round(count / ms * 1000).toLocaleString('en')} rt/s`
-    : `${(bytes / 1e6 / (ms / 1000)).toFixed(0)} MB/s`
-  rows.push([name, rate(ours), raw === null ? '—' : rate(raw), raw === null ? '—' : `${(ours / raw).toFixed(2)}x`])
-}
+const median = (xs: number[]): number => { const s = [...xs].sort((x, y) => x - y); const m = s.length >> 1; return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2 }
+const rate = (c: Case, ms: number): string => c.unit === 'rt/s'
+  ? `${Math.round(c.amount / ms * 1000).toLocaleString('en')} rt/s`
+  : `${(c.amount / 1e6 / (ms / 1000)).toFixed(0)} MB/s`
 
-const R = 3
-row('in-memory, 64 B round trips', 'rt/s', RT_SMALL, 0, await best(R, () => oursRoundTrips(memoryPair, SMALL, RT_SMALL)), null)
-row('in-memory, 64 KB round trips', 'rt/s', RT_BIG, 0, await best(R, () => oursRoundTrips(memoryPair, BIG, RT_BIG)), null)
-row('in-memory, 64 KB one way', 'MB/s', 0, STREAM_BIG * BIG.byteLength, await best(R, () => oursStream(memoryPair, BIG, STREAM_BIG)), null)
-row('TCP, 64 B round trips', 'rt/s', RT_SMALL, 0, await best(R, () => oursRoundTrips(tcpPair, SMALL, RT_SMALL)), await best(R, () => rawTcpRoundTrips(SMALL, RT_SMALL)))
-row('TCP, 64 KB round trips', 'rt/s', RT_BIG, 0, await best(R, () => oursRoundTrips(tcpPair, BIG, RT_BIG)), await best(R, () => rawTcpRoundTrips(BIG, RT_BIG)))
-row('TCP, 64 KB one way', 'MB/s', 0, STREAM_BIG * BIG.byteLength, await best(R, () => oursStream(tcpPair, BIG, STREAM_BIG)), await best(R, () => rawTcpStream(BIG, STREAM_BIG)))
-row('WebSocket, 64 B round trips', 'rt/s', RT_SMALL, 0, await best(R, () => oursRoundTrips(wsPair, SMALL, RT_SMALL)), await best(R, () => rawWsRoundTrips(SMALL, RT_SMALL)))
-row('WebSocket, 64 KB round trips', 'rt/s', RT_BIG, 0, await best(R, () => oursRoundTrips(wsPair, BIG, RT_BIG)), await best(R, () => rawWsRoundTrips(BIG, RT_BIG)))
-row('WebSocket, 64 KB one way', 'MB/s', 0, STREAM_BIG * BIG.byteLength, await best(R, () => oursStream(wsPair, BIG, STREAM_BIG)), await best(R, () => rawWsStream(BIG, STREAM_BIG)))
+const ROUNDS = Number(process.argv[2] ?? 5)
+const rows: string[][] = [['case', 'ours', 'raw socket', 'ours/raw time', 'per-round ratios']]
+for (const c of cases) {
+  await c.ours() // warm-up (checked like every run)
+  if (c.raw !== null) await c.raw()
+  const ours: number[] = []
+  const raw: number[] = []
+  const ratios: number[] = []
+  for (let r = 0; r < ROUNDS; r++) {
+    if (c.raw === null) { ours.push(await c.ours()); continue }
+    let o: number, w: number
+    if (r % 2 === 0) { o = await c.ours(); w = await c.raw() } else { w = await c.raw(); o = await c.ours() }
+    ours.push(o); raw.push(w); ratios.push(o / w)
+  }
+  rows.push(c.raw === null
+    ? [c.name, rate(c, median(ours)), '—', '—', '']
+    : [c.name, rate(c, median(ours)), rate(c, median(raw)), `${median(ratios).toFixed(2)}x`, ratios.map(x => x.toFixed(2)).join(' ')])
+}
 
 const widths = rows[0]!.map((_, i) => Math.max(...rows.map(r => r[i]!.length)))
-for (const r of rows) console.log(r.map((c, i) => i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)).join('  '))
+for (const r of rows) console.log(r.map((c, i) => i === 0 || i === 4 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)).join('  '))
