@@ -2,7 +2,8 @@ import { DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_FRAME_SIZE, DEFAULT_TIMEOUT } from '.
 import { NetError, disconnected, peerTimeout, protocolError, safetyCatch, toError, unknownPort } from './errors.js'
 import { ERROR, MAX_PORT, PING, PONG, REPLY, decodePacket } from './frame.js'
 import type { Answer, Plug, Reply } from './types.js'
-import { onAbandon } from './wire.js'
+import { onAbandon, postTo, replyTo } from './wire.js'
+import type { AnswerSink } from './wire.js'
 
 /** Options shared by every transport. */
 export interface TransportOptions {
@@ -56,10 +57,12 @@ function own (payload: Uint8Array): Uint8Array {
  * table of ports awaiting the peer's replies, turns packets into messages and replies, and
  * closes the plug on any protocol violation. Transports only move packets. @internal
  */
-export class FrameConnection {
+export class FrameConnection implements AnswerSink {
   readonly #plug: Plug
   readonly #link: Link
   readonly #options: Required<TransportOptions>
+  /** Send options of the waits for our application's answers (one object, not one per message). */
+  readonly #ask: { timeout: number }
   /** Port → the local reply function waiting for the peer's answer. */
   readonly #routes: Map<number, Reply> = new Map()
   #nextPort = 1
@@ -77,6 +80,7 @@ export class FrameConnection {
     this.#plug = plug
     this.#link = link
     this.#options = options
+    this.#ask = { timeout: options.timeout }
   }
 
   /** Number of conversations waiting for the peer. */
@@ -107,7 +111,7 @@ export class FrameConnection {
     const payload = own(packet.payload)
     if (dst === 0) {
       if (flags === ERROR) { this.fail(protocolError('error packet without a conversation')); return }
-      if (src !== 0) this.#relay(this.#plug.postMessage(payload, true, { timeout: this.#options.timeout }), src)
+      if (src !== 0) postTo(this.#plug, payload, this.#ask, this, src)
       else this.#plug.postMessage(payload, false).catch(safetyCatch)
       return
     }
@@ -125,9 +129,9 @@ export class FrameConnection {
       const code = cut < 0 ? 'Error' : text.slice(0, cut)
       reply.reject(new NetError('RemoteError', `RemoteError: peer failed with ${code}: ${cut < 0 ? text : text.slice(cut + 1)}`))
     } else if (src !== 0) {
-      this.#relay(reply(payload, true, { timeout: this.#options.timeout }), src)
+      try { replyTo(reply, payload, true, this.#ask, this, src) } catch (err) { this.failed(toError(err), src) }
     } else {
-      reply(payload, false).catch(safetyCatch)
+      try { replyTo(reply, payload, false, undefined, this, 0) } catch (err) { safetyCatch(err) }
     }
   }
 
@@ -159,19 +163,24 @@ export class FrameConnection {
     return this.#write(0, this.#route(reply), REPLY, message)
   }
 
-  /** Sends our application's answer (or failure) to the peer's port `dst`. */
-  #relay (answer: Promise<Answer>, dst: number): void {
-    answer.then(([message, next]) => {
-      if (this.#plug.isClosed) return
-      if (next === null) this.#write(dst, 0, 0, message)
-      else this.#write(dst, this.#route(next), REPLY, message)
-    }, (err: unknown) => {
-      if (this.#plug.isClosed) return // the close itself tells the peer
-      const e = toError(err)
-      const c = (e as { code?: unknown }).code
-      const code = typeof c === 'string' ? c : e.name
-      this.#write(dst, 0, ERROR, encoder.encode(`${code}\n${e.message}`.slice(0, 1024)))
-    }).catch(err => this.fail(toError(err)))
+  /** Our application answered the peer's port `dst`: send it (with a port when it expects a reply). @internal */
+  answered (answer: Answer, dst: number): void {
+    if (this.#plug.isClosed) return
+    try {
+      const next = answer[1]
+      if (next === null) this.#write(dst, 0, 0, answer[0])
+      else this.#write(dst, this.#route(next), REPLY, answer[0])
+    } catch (err) { this.fail(toError(err)) }
+  }
+
+  /** Our application failed to answer the peer's port `dst`: tell the peer. @internal */
+  failed (error: Error, dst: number): void {
+    if (this.#plug.isClosed) return // the close itself tells the peer
+    try {
+      const c = (error as { code?: unknown }).code
+      const code = typeof c === 'string' ? c : error.name
+      this.#write(dst, 0, ERROR, encoder.encode(`${code}\n${error.message}`.slice(0, 1024)))
+    } catch (err) { this.fail(toError(err)) }
   }
 
   #route (reply: Reply): number {

@@ -18,29 +18,81 @@ function timeoutOf (options: SendOptions | undefined, fallback: number): number 
   return t
 }
 
+const clock = (): number => performance.now()
+
+/*
+ * Reply timeouts share one timer (module-wide) instead of arming one per message: it is set for
+ * the earliest deadline, and when it fires it fails the expired waits and re-arms for the next
+ * one. While no timed wait is open the timer is unref'd so it never keeps a process alive.
+ */
+const timed: Set<Pending<unknown>> = new Set()
+let sweepTimer: ReturnType<typeof setTimeout> | null = null
+let sweepAt = Infinity
+let sweepRefed = false
+
+function arm (deadline: number): void {
+  if (sweepTimer !== null) clearTimeout(sweepTimer)
+  sweepAt = deadline
+  sweepTimer = setTimeout(sweep, Math.max(1, Math.ceil(deadline - clock())))
+  sweepRefed = true
+}
+
+function schedule (p: Pending<unknown>): void {
+  timed.add(p)
+  if (p.deadline < sweepAt) arm(p.deadline)
+  else if (!sweepRefed) { (sweepTimer as { ref?: () => void } | null)?.ref?.(); sweepRefed = true }
+}
+
+function unschedule (p: Pending<unknown>): void {
+  timed.delete(p)
+  if (timed.size === 0 && sweepRefed) { (sweepTimer as { unref?: () => void } | null)?.unref?.(); sweepRefed = false }
+}
+
+function sweep (): void {
+  sweepTimer = null
+  sweepAt = Infinity
+  sweepRefed = false
+  const now = clock()
+  const expired: Array<Pending<unknown>> = []
+  let next = Infinity
+  for (const p of timed) {
+    if (p.deadline <= now) expired.push(p)
+    else if (p.deadline < next) next = p.deadline
+  }
+  if (next !== Infinity) arm(next)
+  for (const p of expired) p.fail(timeoutError(p.ms))
+}
+
 /**
  * One wait of a sender: for a reply (reply expected) or for delivery (no reply expected).
  * Settles exactly once; a failure also tells the answerer through its reply's `signal`.
  */
 class Pending<T> {
-  readonly promise: Promise<T>
+  /** The asker's promise; null when a {@link AnswerSink} takes the outcome instead. */
+  readonly promise: Promise<T> | null = null
+  readonly #sink: AnswerSink | null
+  readonly #tag: number
   done = false
   delivered = false
   error: Error | null = null
   #resolve!: (value: T) => void
   #reject!: (err: Error) => void
-  #core: WireCore
-  #timer: ReturnType<typeof setTimeout> | undefined
+  readonly core: WireCore
+  /** Reply timeout (ms) and its deadline on {@link clock}; 0 / Infinity = untimed. */
+  ms = 0
+  deadline = Infinity
   #signal: AbortSignal | undefined
   #onabort: (() => void) | undefined
   #hooks: Array<(err: Error) => void> | null = null
   #controller: AbortController | null = null
 
-  constructor (core: WireCore, options: SendOptions | undefined, ms: number) {
-    this.#core = core
-    this.promise = new Promise<T>((resolve, reject) => { this.#resolve = resolve; this.#reject = reject })
+  constructor (core: WireCore, options: SendOptions | undefined, ms: number, sink: AnswerSink | null = null, tag = 0) {
+    this.core = core
+    this.#sink = sink
+    this.#tag = tag
+    if (sink === null) this.promise = new Promise<T>((resolve, reject) => { this.#resolve = resolve; this.#reject = reject })
     core.pendings.add(this as Pending<unknown>)
-    if (ms > 0 && ms !== Infinity) this.#timer = setTimeout(() => this.fail(timeoutError(ms)), ms)
+    if (ms > 0 && ms !== Infinity) { this.ms = ms; this.deadline = clock() + ms; schedule(this as Pending<unknown>) }
     const signal = options?.signal
     if (signal !== undefined) {
       if (signal.aborted) { this.fail(aborted(signal.reason)); return }
@@ -52,15 +104,16 @@ class Pending<T> {
 
   #cleanup (): void {
     this.done = true
-    if (this.#timer !== undefined) clearTimeout(this.#timer)
+    if (this.ms !== 0) unschedule(this as Pending<unknown>)
     if (this.#onabort !== undefined) this.#signal?.removeEventListener('abort', this.#onabort)
-    this.#core.pendings.delete(this as Pending<unknown>)
+    this.core.pendings.delete(this as Pending<unknown>)
   }
 
   fulfil (value: T): boolean {
     if (this.done) return false
     this.#cleanup()
-    this.#resolve(value)
+    if (this.#sink !== null) this.#sink.answered(value as Answer, this.#tag)
+    else this.#resolve(value)
     return true
   }
 
@@ -68,7 +121,8 @@ class Pending<T> {
     if (this.done) return false
     this.#cleanup()
     this.error = err
-    this.#reject(err)
+    if (this.#sink !== null) this.#sink.failed(err, this.#tag)
+    else this.#reject(err)
     if (this.#hooks !== null) for (const hook of this.#hooks) hook(err)
     this.#controller?.abort(err)
     return true
@@ -111,22 +165,55 @@ function makeReply (core: WireCore, pending: Pending<Answer>): Reply {
   const reply = (message: Uint8Array, replyExpected?: boolean, options?: SendOptions): Promise<Answer | undefined> => {
     const bad = checkMessage(message)
     if (bad !== null) return Promise.reject(bad)
-    if (core.closed) return Promise.reject(disconnected())
-    if (pending.done) return Promise.reject(pending.error ?? alreadyReplied())
-    if (replyExpected === true) {
-      let next: Pending<Answer>
-      try { next = new Pending<Answer>(core, options, timeoutOf(options, core.timeout)) } catch (err) { return Promise.reject(err) }
-      pending.fulfil([message, makeReply(core, next)])
-      return next.promise
-    }
-    pending.fulfil([message, null])
-    return Promise.resolve(undefined)
+    let next
+    try { next = answer(core, pending, message, replyExpected === true, options, null, 0) } catch (err) { return Promise.reject(err) }
+    return next === null ? Promise.resolve(undefined) : next.promise as Promise<Answer>
   }
   const r = reply as unknown as { [PENDING]: Pending<Answer>, reject: (error: Error) => void }
   r[PENDING] = pending
   r.reject = (error: Error): void => { pending.fail(toError(error)) } // a closure: `.catch(reply.reject)` works
   Object.defineProperty(reply, 'signal', { get: signalOf })
   return reply as Reply
+}
+
+/** Answers `pending` with `message`; returns the wait for the next reply, if one is expected. */
+function answer (core: WireCore, pending: Pending<Answer>, message: Uint8Array, expects: boolean, options: SendOptions | undefined, sink: AnswerSink | null, tag: number): Pending<Answer> | null {
+  if (core.closed) throw disconnected()
+  if (pending.done) throw pending.error ?? alreadyReplied()
+  if (expects) {
+    const next = new Pending<Answer>(core, options, timeoutOf(options, core.timeout), sink, tag)
+    pending.fulfil([message, makeReply(core, next)])
+    return next
+  }
+  pending.fulfil([message, null])
+  return null
+}
+
+/**
+ * Receives the outcome of a wait synchronously, instead of through a promise (transports use it
+ * to skip promise hops on the hot path). `tag` is the number given with the wait. @internal
+ */
+export interface AnswerSink {
+  answered (answer: Answer, tag: number): void
+  failed (error: Error, tag: number): void
+}
+
+/**
+ * Like `reply(message, expects, options)` but with no promise: the next answer (when `expects`)
+ * goes to `sink` with `tag`. @internal
+ * @throws what `reply` would reject with (closed wire, already answered, bad timeout)
+ */
+export function replyTo (reply: Reply, message: Uint8Array, expects: boolean, options: SendOptions | undefined, sink: AnswerSink, tag: number): void {
+  const pending = (reply as unknown as { [PENDING]: Pending<Answer> })[PENDING]
+  answer(pending.core, pending, message, expects, options, sink, tag)
+}
+
+/**
+ * Like `plug.postMessage(message, true, options)` but with no promise: the answer or failure
+ * goes to `sink` with `tag`. Does nothing when the wire is closed. @internal
+ */
+export function postTo (plug: Plug, message: Uint8Array, options: SendOptions | undefined, sink: AnswerSink, tag: number): void {
+  if (!plug.isClosed) (plug as PlugImpl).post(message, true, options, sink, tag)
 }
 
 /** The `signal` getter shared by every reply function. */
@@ -216,19 +303,22 @@ class PlugImpl implements Plug {
     if (typeof replyExpected === 'function') return Promise.reject(new TypeError('"replyExpected" must be a boolean; the callback API does not exist'))
     const core = this.#core
     if (core.closed) return Promise.reject(disconnected())
-    const expects = replyExpected === true
     let pending: Pending<Answer | undefined>
     try {
-      pending = new Pending(core, options, expects ? timeoutOf(options, core.timeout) : 0)
+      pending = this.post(message, replyExpected === true, options, null, 0)
     } catch (err) { return Promise.reject(err) }
-    if (pending.done) return pending.promise
-    this.#other.#enqueue(() => this.#other.#deliver(message, pending, expects))
-    return pending.promise
+    return pending.promise as Promise<Answer | undefined>
   }
 
-  #enqueue (deliver: () => void): void {
-    if (this.#handler === null) this.#inbox.push(deliver)
-    else queueMicrotask(deliver)
+  /** Posts on an open wire without argument checks; the outcome goes to the wait's promise or `sink`. @internal */
+  post (message: Uint8Array, expects: boolean, options: SendOptions | undefined, sink: AnswerSink | null, tag: number): Pending<Answer | undefined> {
+    const core = this.#core
+    const pending = new Pending<Answer | undefined>(core, options, expects ? timeoutOf(options, core.timeout) : 0, sink, tag)
+    if (pending.done) return pending
+    const other = this.#other
+    if (other.#handler === null) other.#inbox.push(() => other.#deliver(message, pending, expects))
+    else queueMicrotask(() => other.#deliver(message, pending, expects))
+    return pending
   }
 
   /** Runs on the receiving end. */
