@@ -55,6 +55,11 @@ function readU32 (buf: Uint8Array, offset: number): number {
   return ((buf[offset] as number) * 0x1000000) + (((buf[offset + 1] as number) << 16) | ((buf[offset + 2] as number) << 8) | (buf[offset + 3] as number))
 }
 
+/** A plain `Uint8Array` view of `bytes` (a Node `Buffer` is a subclass with other `slice` semantics): no copy. */
+export function plain (bytes: Uint8Array): Uint8Array {
+  return bytes.constructor === Uint8Array ? bytes : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+}
+
 /** Encodes one packet (no length prefix: for message-based transports). */
 export function encodePacket (dst: number, src: number, flags: number, payload: Uint8Array): Uint8Array {
   const out = new Uint8Array(HEADER_SIZE + payload.byteLength)

@@ -1,7 +1,7 @@
 import { FrameConnection, transportOptions } from './connection.js'
 import type { TransportOptions } from './connection.js'
 import { connectionError, toError, truncatedFrame } from './errors.js'
-import { FrameDecoder, HEADER_SIZE, LENGTH_SIZE, writeFrameHeader } from './frame.js'
+import { FrameDecoder, HEADER_SIZE, LENGTH_SIZE, plain, writeFrameHeader } from './frame.js'
 import type { Plug } from './types.js'
 import { isPlug, picoWire } from './wire.js'
 
@@ -81,7 +81,7 @@ export function streamWire (plug: Plug, stream: DuplexLike, options?: TransportO
   const ondata = (chunk: Uint8Array): void => {
     if (finished) return
     try {
-      decoder.push(chunk, onpacket)
+      decoder.push(plain(chunk), onpacket)
     } catch (err) {
       detach()
       conn.fail(toError(err))

@@ -2,7 +2,7 @@ import { FrameConnection, transportOptions } from './connection.js'
 import type { TransportOptions } from './connection.js'
 import { DEFAULT_WS_HIGH_WATER } from './constants.js'
 import { connectionError, frameTooLarge, protocolError } from './errors.js'
-import { encodePacket } from './frame.js'
+import { encodePacket, plain } from './frame.js'
 import { wireOptions } from './stream.js'
 import type { Plug } from './types.js'
 import { isPlug, picoWire } from './wire.js'
@@ -46,7 +46,7 @@ const DRAIN_POLL = 2
 /** Turns an incoming WebSocket message into bytes, or null when it is not binary. */
 function bytesOf (data: unknown): Uint8Array | null {
   if (data instanceof ArrayBuffer) return new Uint8Array(data)
-  if (data instanceof Uint8Array) return data
+  if (data instanceof Uint8Array) return plain(data)
   return null
 }
 
@@ -56,7 +56,8 @@ function bytesOf (data: unknown): Uint8Array | null {
  * closes the socket (code 1000, or 4000 with the error's code as reason); the socket closing
  * closes the plug (`ConnectionError` unless clean). A text message, an oversized message, a
  * malformed packet or a reply to an unknown port closes the connection with a typed error.
- * Sets `binaryType = 'arraybuffer'`.
+ * Sets `binaryType` to `'nodebuffer'` where supported (the `ws` package: received bytes are not
+ * copied), else to `'arraybuffer'`.
  *
  * @param plug - an unopened plug
  * @param socket - a WebSocket (native in browsers, `ws` in Node), connecting or open
@@ -72,7 +73,8 @@ export function wsWire (plug: Plug, socket: WebSocketLike, options?: WebSocketOp
   if (typeof socket?.send !== 'function' || typeof socket.addEventListener !== 'function') throw new TypeError('"socket" expected a WebSocket')
   const opts = transportOptions(options)
   const highWater = options?.highWaterMark ?? DEFAULT_WS_HIGH_WATER
-  socket.binaryType = 'arraybuffer'
+  socket.binaryType = 'nodebuffer' // ws: hands over the received bytes as they are, no copy
+  if (socket.binaryType !== 'nodebuffer') socket.binaryType = 'arraybuffer' // browsers ignore or reset an unknown type
   let poll: ReturnType<typeof setTimeout> | null = null
   let detached = false
 

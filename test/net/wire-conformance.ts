@@ -82,6 +82,8 @@ export function wireConformance (name: string, factory: WireFactory): void {
         const [fromA] = await b.postMessage(enc('hey'), true)
         assert.equal(dec(fromB), 'b:hi')
         assert.equal(dec(fromA), 'a:hey')
+        assert.equal(fromB.constructor, Uint8Array, 'a plain Uint8Array, not a Buffer')
+        assert.equal(fromA.constructor, Uint8Array, 'a plain Uint8Array, not a Buffer')
       })
     })
 
