@@ -32,7 +32,7 @@ export interface Result { name: string, ops: number, ms: number }
 export interface Contender<T = unknown> {
   name: string
   ops: number
-  fn: () => T
+  fn: () => T | Promise<T>
   check: (r: T) => void
   /** How many timed runs (default: all rounds); slow baselines run once. */
   runs?: number
@@ -42,15 +42,15 @@ export interface Contender<T = unknown> {
  * Runs the contenders in interleaved rounds (so load from other processes hits them alike)
  * after one checked warm-up each, and keeps each one's fastest run.
  */
-export function race (contenders: Contender<never>[], rounds = 5): Result[] {
+export async function race (contenders: Contender<never>[], rounds = 5): Promise<Result[]> {
   const cs = contenders as unknown as Contender[]
   const best = new Map<string, number>()
-  for (const c of cs) if ((c.runs ?? rounds) > 1) c.check(c.fn())
+  for (const c of cs) if ((c.runs ?? rounds) > 1) c.check(await c.fn())
   for (let r = 0; r < rounds; r++) {
     for (const c of cs) {
       if (r >= (c.runs ?? rounds)) continue
       const t0 = performance.now()
-      const out = c.fn()
+      const out = await c.fn()
       const ms = performance.now() - t0
       c.check(out)
       best.set(c.name, Math.min(best.get(c.name) ?? Infinity, ms))
@@ -73,7 +73,7 @@ export function report (title: string, rows: Result[], bases: string[]): void {
       const base = rows.find(x => x.name === b)
       return base === undefined ? '' : `${(rate(r) / rate(base)).toFixed(2)}x ${b}`
     }).filter(Boolean).join(', ')
-    console.log(`  ${r.name.padEnd(34)} ${rate(r).toFixed(0).padStart(9)} ops/s  ${(r.ms).toFixed(1).padStart(9)} ms  ${ratios}`)
+    console.log(`  ${r.name.padEnd(40)} ${rate(r).toFixed(0).padStart(9)} ops/s  ${(r.ms).toFixed(1).padStart(9)} ms  ${ratios}`)
   }
 }
 

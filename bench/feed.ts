@@ -20,7 +20,7 @@ const sigs = feed.blocks.map(b => b.sig.slice())
 const spkiPrefix = Buffer.from('302a300506032b6570032100', 'hex')
 const pubKey = crypto.createPublicKey({ key: Buffer.concat([spkiPrefix, Buffer.from(fromHex(pkHex))]), format: 'der', type: 'spki' })
 
-const parse = race([
+const parse = await race([
   contender({
     name: 'raw node:crypto verify loop',
     ops: N,
@@ -32,6 +32,7 @@ const parse = race([
     check: ok => check(ok === N, 'raw verify')
   }),
   contender({ name: 'picostack Feed.from(buffer)', ops: N, fn: () => Feed.from(bytes), check: f => check(f.length === N && toHex(f.last!.sig) === lastSig, 'picostack parse') }),
+  contender({ name: 'picostack await Feed.fromAsync(buffer)', ops: N, fn: () => Feed.fromAsync(bytes), check: f => check(f.length === N && toHex(f.last!.sig) === lastSig, 'picostack parse async') }),
   contender({ name: 'picofeed 8.0.5 Feed.from(buffer)', ops: N, runs: 1, fn: () => pf.Feed.from(bytes.slice()), check: f => check(f.length === N && toHex(f.last.sig) === lastSig, 'picofeed parse') })
 ])
 report(`Feed.from(buffer) of ${N} blocks (verify every signature)`, parse, ['raw node:crypto verify loop', 'picofeed 8.0.5 Feed.from(buffer)'])
@@ -42,7 +43,7 @@ const sk = secret(0)
 const pkcs8Prefix = Buffer.from('302e020100300506032b657004220420', 'hex')
 const privKey = crypto.createPrivateKey({ key: Buffer.concat([pkcs8Prefix, Buffer.from(fromHex(sk))]), format: 'der', type: 'pkcs8' })
 const PF_N = Math.min(N, Number(process.env.PF_APPENDS ?? N))
-const append = race([
+const append = await race([
   contender({ name: 'raw node:crypto sign loop', ops: N, fn: () => msgs.map(m => crypto.sign(null, m, privKey)), check: out => check(toHex(out[N - 1]!) === lastSig, 'raw sign') }),
   contender({
     name: 'picostack append',

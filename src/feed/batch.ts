@@ -4,6 +4,7 @@
 // each other).
 import { ed25519 } from './ed25519.js'
 import type { Ed25519 } from './ed25519.types.js'
+import { acceptableKey } from './ed25519.noble.js'
 
 /** One signature to check: `sig` over `msg` under the public key `pk`. */
 export interface VerifyItem {
@@ -27,17 +28,24 @@ export interface BatchVerifier {
 }
 
 /**
- * A batch verifier over a synchronous backend (one signature after the other).
+ * A batch verifier over an {@link Ed25519} backend: with `verifyAsync` (node:crypto) the
+ * checks run in parallel on the platform's thread pool, otherwise one after the other.
  *
  * @param impl - the backend (default: the current one, see {@link ed25519})
  * @returns the verifier
  */
-export function syncBatchVerifier (impl?: Ed25519): BatchVerifier {
+export function backendBatchVerifier (impl?: Ed25519): BatchVerifier {
   return {
-    get name () { return `sync:${(impl ?? ed25519()).name}` },
+    get name () { return `backend:${(impl ?? ed25519()).name}` },
     async verifyBatch (items) {
       const e = impl ?? ed25519()
-      return items.map(it => e.verify(it.sig, it.msg, it.pk))
+      const va = e.verifyAsync
+      if (va === undefined) return items.map(it => e.verify(it.sig, it.msg, it.pk))
+      const out: boolean[] = []
+      for (let i = 0; i < items.length; i += CHUNK) {
+        out.push(...await Promise.all(items.slice(i, i + CHUNK).map(it => va.call(e, it.sig, it.msg, it.pk))))
+      }
+      return out
     }
   }
 }
@@ -59,15 +67,20 @@ function keyId (pk: Uint8Array): string {
  * @throws TypeError when there is no SubtleCrypto
  */
 export function webCryptoBatchVerifier (subtle: SubtleCrypto | undefined = globalThis.crypto?.subtle): BatchVerifier {
-  if (subtle === undefined) throw new TypeError('"subtle" expected a SubtleCrypto (WebCrypto needs a secure context)')
+  if (typeof subtle !== 'object' || subtle === null || typeof subtle.verify !== 'function' || typeof subtle.importKey !== 'function') {
+    throw new TypeError('"subtle" expected a SubtleCrypto (WebCrypto needs a secure context)')
+  }
   const s = subtle
   const keys = new Map<string, Promise<CryptoKey | undefined>>()
   function importKey (pk: Uint8Array): Promise<CryptoKey | undefined> {
     const id = keyId(pk)
     let k = keys.get(id)
     if (k === undefined) {
-      // an invalid point fails to import: every signature under it is false
-      k = s.importKey('raw', pk as Uint8Array<ArrayBuffer>, { name: 'Ed25519' }, false, ['verify']).catch(() => undefined)
+      // an invalid point fails to import, a small-order one is refused (the shared rule of
+      // ed25519.noble.ts): every signature under it is false
+      k = acceptableKey(pk)
+        ? s.importKey('raw', pk as Uint8Array<ArrayBuffer>, { name: 'Ed25519' }, false, ['verify']).catch(() => undefined)
+        : Promise.resolve(undefined)
       if (keys.size >= 4096) keys.clear()
       keys.set(id, k)
     }
@@ -115,7 +128,7 @@ let detected: Promise<BatchVerifier> | undefined
  */
 export function defaultBatchVerifier (): Promise<BatchVerifier> {
   detected ??= (async () => {
-    if (ed25519().name === 'node:crypto') return syncBatchVerifier()
+    if (ed25519().name === 'node:crypto') return backendBatchVerifier()
     try {
       const web = webCryptoBatchVerifier()
       const msg = hex(PROBE_MSG)
@@ -123,7 +136,7 @@ export function defaultBatchVerifier (): Promise<BatchVerifier> {
       const [good, forged] = await web.verifyBatch([{ sig: hex(PROBE_SIG), msg, pk: hex(PROBE_PK) }, { sig: hex(PROBE_SIG), msg: bad, pk: hex(PROBE_PK) }])
       if (good === true && forged === false) return web
     } catch { /* no usable WebCrypto Ed25519 */ }
-    return syncBatchVerifier()
+    return backendBatchVerifier()
   })()
   return detected
 }

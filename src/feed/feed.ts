@@ -2,10 +2,10 @@
 import { Block, isBlock } from './block.js'
 import { DEFAULT_CAPACITY, HDR_AUTHOR, HDR_PSIG, KEY_SIZE, PIC0, SIG_SIZE, symFeed, symInspect } from './constants.js'
 import { FeedError, err } from './errors.js'
-import { au8, cmp, keyBytes, s2b, toHex, b2s } from './bytes.js'
+import { au8, cmp, s2b, toHex, b2s } from './bytes.js'
 import { varintEncode, varintLength, VARINT_MAX } from './varint.js'
 import { ed25519 } from './ed25519.js'
-import { publicKeyOf, signPair } from './keys.js'
+import { signingKey, signPair } from './keys.js'
 import type { SignPair } from './keys.js'
 import { counters } from './counters.js'
 import { defaultBatchVerifier } from './batch.js'
@@ -179,8 +179,7 @@ export class Feed {
     if (!(body instanceof Uint8Array)) throw new TypeError('"data" expected Uint8Array or string')
     if (body.length === 0) throw new RangeError('"data" must not be empty')
     if (body[0] === 0) throw new RangeError('"data" first byte must be non-zero')
-    const seed = keyBytes(secret, 32, 'secret')
-    const pk = publicKeyOf(seed)
+    const { seed, pk } = signingKey(secret)
     const parent = this.last
     const dlen = 2 + KEY_SIZE + (parent !== undefined ? 2 + SIG_SIZE : 0) + body.length
     if (dlen > VARINT_MAX) throw new RangeError(`"data" too large: ${body.length} bytes`)
@@ -295,7 +294,8 @@ export class Feed {
    * @param icb - optional per-block callback that may stop the merge
    * @returns the number of blocks added (0 when `source` brings nothing new)
    * @throws FeedError `Diverged` / `Unrelated` when the chains cannot be joined;
-   *   `SignatureVerificationFailed` when `source` holds an unverified block that fails
+   *   `SignatureVerificationFailed` when `source` holds an unverified block that fails (nothing
+   *   is merged then)
    */
   merge (source: FeedInput, icb?: MergeCallback): number {
     this._check()
@@ -311,6 +311,8 @@ export class Feed {
     }
     if (s < 1) return 0
     const blocks = src.blocks.slice(src.length - s)
+    // all or nothing: a bad signature in an unverified source leaves this feed unchanged
+    for (const b of blocks) if (!b._verified && !b.verify()) throw err('SignatureVerificationFailed', 'block to merge has a bad signature')
     let added = 0
     for (const block of blocks) {
       let stop = 0 // 0 go on, 1 stop before, 2 stop after

@@ -10,6 +10,8 @@ import { PicoError } from '../errors.js'
  * - `Postponed`: the application asked to retry a block later.
  * - `Closed`: the store was used after `close()`.
  * - `MempoolFull`: the out-of-order block pool refused a block it has no room for.
+ * - `NotLoaded`: the store was used before `load()`.
+ * - `BranchNotFound`: a block was created on a branch the repo does not hold.
  */
 export type StoreErrorCode =
   | 'InvalidPatch'
@@ -19,6 +21,8 @@ export type StoreErrorCode =
   | 'Postponed'
   | 'Closed'
   | 'MempoolFull'
+  | 'NotLoaded'
+  | 'BranchNotFound'
 
 /**
  * Error raised by the store component; see {@link StoreErrorCode} for the codes.

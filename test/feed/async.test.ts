@@ -3,12 +3,12 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import fc from 'fast-check'
-import { Feed, FeedError, counters, nobleEd25519, syncBatchVerifier, webCryptoBatchVerifier, defaultBatchVerifier } from '../../src/feed/index.js'
+import { Feed, FeedError, counters, nobleEd25519, backendBatchVerifier, webCryptoBatchVerifier, defaultBatchVerifier } from '../../src/feed/index.js'
 import type { BatchVerifier } from '../../src/feed/index.js'
 import { bases, feedBytes } from './_fuzz.js'
 import { SHAPES, build } from './_fixtures.js'
 
-const verifiers: BatchVerifier[] = [syncBatchVerifier(), syncBatchVerifier(nobleEd25519), webCryptoBatchVerifier()]
+const verifiers: BatchVerifier[] = [backendBatchVerifier(), backendBatchVerifier(nobleEd25519), webCryptoBatchVerifier()]
 
 test('fromAsync: same feed as Feed.from, one verification per block, with every verifier', async () => {
   const f = build(new Feed(), SHAPES['three authors round robin']!)
@@ -24,7 +24,7 @@ test('fromAsync: same feed as Feed.from, one verification per block, with every 
   assert.equal(await Feed.fromAsync(f), f)
   assert.equal((await Feed.fromAsync(f.buffer, { noVerify: true })).length, f.length)
   assert.equal((await Feed.fromAsync([...f.blocks])).length, f.length)
-  assert.equal((await defaultBatchVerifier()).name, 'sync:node:crypto')
+  assert.equal((await defaultBatchVerifier()).name, 'backend:node:crypto')
 })
 
 test('fromAsync: forged blocks reject with SignatureVerificationFailed for every verifier', async () => {

@@ -1,8 +1,10 @@
 // Runs in headless Chromium (test/feed/browser.test.ts): the feed with WebCrypto and noble.
 // No Node built-ins here; bytes travel as hex.
 import {
-  Feed, FeedError, defaultBatchVerifier, ed25519, fromHex, nobleEd25519, syncBatchVerifier, toHex, webCryptoBatchVerifier
+  Feed, FeedError, defaultBatchVerifier, ed25519, fromHex, nobleEd25519, backendBatchVerifier, toHex, webCryptoBatchVerifier
 } from '../../src/feed/index.js'
+
+import { edgeCases } from './_edge.js'
 
 export interface Input { feedHex: string, steps: Array<{ body: string, sk: string }> }
 
@@ -15,14 +17,18 @@ export async function run (input: Input): Promise<Record<string, unknown>> {
   const bad = bytes.slice()
   bad[bad.length - 1]! ^= 1
   const web = webCryptoBatchVerifier()
-  const noble = syncBatchVerifier(nobleEd25519)
+  const noble = backendBatchVerifier(nobleEd25519)
   const appended = new Feed()
   for (const s of input.steps) appended.append(fromHex(s.body), s.sk)
   const parsed = Feed.from(bytes)
   const half = Math.floor(parsed.length / 2)
   const merged = parsed.slice(half)
   const reverse = merged.merge(parsed.slice(0, half))
+  const edges = edgeCases()
+  const webEdges = await web.verifyBatch(edges)
+  const nobleEdges = await noble.verifyBatch(edges)
   return {
+    edgeVerdicts: edges.map((c, i) => `${c.name}: ${String(webEdges[i])} ${String(nobleEdges[i])}`),
     hasBuffer: typeof (globalThis as { Buffer?: unknown }).Buffer,
     backend: ed25519().name,
     defaultVerifier: (await defaultBatchVerifier()).name,

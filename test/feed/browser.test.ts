@@ -6,6 +6,7 @@ import { Feed, toHex } from '../../src/feed/index.js'
 import { browserAvailable, runInBrowser } from '../helpers/browser.js'
 import { SHAPES, body, build, secret } from './_fixtures.js'
 import type { Input } from './browser.entry.js'
+import { edgeCases } from './_edge.js'
 
 test('feed in Chromium: WebCrypto and noble give the bytes and verdicts of Node', { skip: !browserAvailable() && 'chromium not installed' }, async () => {
   const steps = SHAPES['three authors round robin']!
@@ -14,6 +15,7 @@ test('feed in Chromium: WebCrypto and noble give the bytes and verdicts of Node'
   const out = await runInBrowser<Record<string, unknown>>(new URL('./browser.entry.ts', import.meta.url), input)
   const n = feed.length
   assert.deepEqual(out, {
+    edgeVerdicts: edgeCases().map(c => `${c.name}: ${String(c.valid)} ${String(c.valid)}`),
     hasBuffer: 'undefined',
     backend: '@noble/curves',
     defaultVerifier: 'webcrypto',

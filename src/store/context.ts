@@ -1,0 +1,71 @@
+// Types shared by Memory, slices and the Store: contexts, verdicts, signals.
+import type { Block } from '../feed/index.js'
+import type { ObjectId } from './keys.js'
+
+/** What every block is dispatched with (spec A2.3 step 11). */
+export interface DispatchContext {
+  /** The block being processed. */
+  block: Block
+  /** The previous block of the chain, null for a genesis block. */
+  parentBlock: Block | null
+  /** Hex public key of the chain's owner (its genesis author; use `block.key` for the block's author). */
+  AUTHOR: string
+  /** Hex chain id (the genesis block's signature). */
+  CHAIN: string
+  /** Collection name / block type from the body. */
+  root: string
+  /** Payload from the body. */
+  payload: unknown
+  /** Date from the body (ms epoch, author's clock). */
+  date: number
+}
+
+/** A refusal, as returned by `ctx.reject()`. */
+export interface Rejection {
+  readonly [k: symbol]: true
+  readonly message: string
+}
+
+/** A request to retry later, as returned by `ctx.postpone()`. */
+export interface Reschedule {
+  readonly [k: symbol]: true
+  readonly message: string
+  readonly time: number
+  readonly retries: number
+}
+
+/** Marker of a Rejection. */
+export const SYM_REJECT: unique symbol = Symbol.for('PiC0VM::reject') as never
+/** Marker of a Reschedule. */
+export const SYM_POSTPONE: unique symbol = Symbol.for('PiC0VM::postpone') as never
+
+/** The context of `Memory.compute(value, ctx)` (spec A3.2). */
+export interface ComputeContext extends DispatchContext {
+  /** The object id `idOf` returned. */
+  id: ObjectId
+  /** Refuse the block. The reason defaults to `Rejected` (gaps S29). */
+  reject: (message?: string) => Rejection
+  /** Retry the block after `timeMs`, at most `retries` times (default 3), then reject it (gaps S9). */
+  postpone: (timeMs: number, message?: string, retries?: number) => Reschedule
+  /** After the block is accepted, map secondary `key` to this block's id. */
+  index: (key: Uint8Array | string) => void
+  /** Read a secondary key (sees earlier `index` calls of committed blocks). */
+  lookup: (key: Uint8Array | string) => Promise<Uint8Array | undefined>
+  /** Raise a signal, delivered to every collection's `trap` before the block is committed. */
+  signal: (type: string, payload?: unknown) => void
+}
+
+/** `latch(root, id)`: another object's expiry (0 when it does not exist). */
+export type Latch = (root: string, id: ObjectId | Uint8Array) => number
+
+/** `mutate(id, fn)` as given to traps: replace object `id` with `fn(value)`. */
+export type Mutate = (id: ObjectId | Uint8Array, fn: (value: unknown) => unknown) => Promise<void>
+
+/** @internal outcome of running one block through a collection */
+export type Verdict =
+  | { kind: 'ok' }
+  | { kind: 'reject', reason: string, cause?: unknown }
+  | { kind: 'postpone', reason: string, time: number, retries: number }
+
+/** @internal a raised signal */
+export interface RaisedSignal { type: string, payload: unknown }

@@ -1,0 +1,84 @@
+// DiffMemory (spec A4): a Memory whose blocks carry patches; mutate() writes the patch for you.
+import type { Feed } from '../feed/index.js'
+import { fromHex, getPublicKey, toHex } from '../feed/index.js'
+import { Memory } from './memory.js'
+import { formatPatch, applyPatch, isPatch, applyLegacyPatch } from './patch.js'
+import type { Branch } from './store.js'
+import type { ComputeContext, Rejection, Reschedule } from './context.js'
+import { StoreError } from './errors.js'
+
+/** Context of {@link DiffMemory.validate}: the compute context plus the previous value. */
+export interface ValidateContext<T> extends ComputeContext {
+  /** The value before the patch. */
+  previous: T
+}
+
+/** A DiffMemory object: the application's fields plus the block dates it keeps. */
+export type Diffable = Record<string, unknown> & { _created?: number, _updated?: number }
+
+/**
+ * A Memory whose objects are plain objects changed by patches (set / inc / delete,
+ * gaps S14). Blocks written by picostore 3.0.4's DiffMemory (its legacy patches) are applied
+ * with picostore's semantics. Override {@link DiffMemory.validate} to enforce rules.
+ *
+ * @example
+ * ```ts
+ * class Profiles extends DiffMemory {
+ *   validate (draft, { reject }) { if (!draft.name) return reject('NameMustBeSet') }
+ * }
+ * const profiles = store.register('profile', Profiles)
+ * await profiles.mutate(null, p => ({ ...p, name: 'alice' }), sk)
+ * ```
+ */
+export class DiffMemory<T extends Diffable = Diffable> extends Memory<T> {
+  override initialValue: T | undefined = {} as T
+
+  /**
+   * Rules for a patched draft; call `ctx.reject()`/`ctx.postpone()` (or return their result) to refuse.
+   *
+   * @param _draft - the value after the patch (with `_created`/`_updated`)
+   * @param _ctx - the compute context and `previous`
+   * @returns anything; only reject/postpone calls matter
+   */
+  validate (_draft: T, _ctx: ValidateContext<T>): unknown {
+    return false
+  }
+
+  override async compute (value: T, ctx: ComputeContext): Promise<T | Rejection | Reschedule> {
+    const base = (value ?? {}) as T
+    const draft = (isPatch(ctx.payload) ? applyPatch(base, ctx.payload) : applyLegacyPatch(base, ctx.payload)) as T
+    const out = { ...draft, _updated: ctx.date, _created: base._created ?? ctx.date } as T
+    await this.validate(out, { ...ctx, previous: value })
+    return out
+  }
+
+  /**
+   * Reads the object this author's branch addresses, lets `fn` build the next value, and
+   * creates a block with the patch between them (object id derived exactly as dispatch does, gaps S15).
+   *
+   * @param branch - see {@link Branch}
+   * @param fn - receives the current value (frozen), returns the next value
+   * @param secret - author's secret key
+   * @returns the branch with the new block
+   * @throws TypeError when `fn` returns undefined; StoreError `Rejected` when the rules refuse
+   */
+  async mutate (branch: Branch, fn: (value: T) => T | Promise<T>, secret: Uint8Array | string): Promise<Feed> {
+    const pk = fromHex(getPublicKey(secret))
+    const feed = await this.store.readBranch(branch, pk)
+    let AUTHOR = toHex(pk)
+    let CHAIN = ''
+    const first = feed.first
+    if (first !== undefined) {
+      if (first.genesis) { AUTHOR = toHex(first.key); CHAIN = toHex(first.sig) } else {
+        const [c, owner] = await Promise.all([this.store.repo.chainOf(first.sig), this.store.repo.ownerOf(first.sig)])
+        if (c === undefined || owner === undefined) throw new StoreError('BranchNotFound', 'branch is not stored')
+        AUTHOR = toHex(owner); CHAIN = toHex(c.chainId)
+      }
+    }
+    const id = await this.idOf({ block: undefined as never, parentBlock: feed.last ?? null, AUTHOR, CHAIN, root: this.name, payload: undefined, date: Date.now() })
+    const old = this.readState(id)
+    const next = await fn(old)
+    if (next === undefined) throw new TypeError('Expected mutate to return new state, received undefined!')
+    return await this.store.createBlock(this.name, formatPatch(old, next), secret, { branch: feed })
+  }
+}

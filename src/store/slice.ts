@@ -1,0 +1,107 @@
+// The legacy slice API (spec/store.md Part B) on top of the engine: one value per slice,
+// filter + reducer, persisted and committed like any Memory object (id 0).
+import type { Block } from '../feed/index.js'
+import { Memory } from './memory.js'
+import type { Store } from './store.js'
+import type { Txn } from './txn.js'
+import type { Verdict } from './context.js'
+
+/** Context of a slice's `filter`. */
+export interface FilterContext<S> {
+  block: Block
+  parentBlock: Block | null
+  /** The slice's current state. */
+  state: S
+  /** The whole store state `{ [name]: value }`. */
+  root: Record<string, unknown>
+  AUTHOR: string
+  CHAIN: string
+}
+
+/** Context of a slice's `reducer`. */
+export interface ReducerContext<S> extends FilterContext<S> {
+  /** Raise a signal offered to every slice's `trap` and Memory's `trap`. */
+  signal: (code: string, payload?: unknown) => void
+}
+
+/** Context of a slice's `trap`. */
+export interface TrapContext<S> extends FilterContext<S> {
+  code: string
+  payload: unknown
+}
+
+/** A legacy slice (picostore 1.x/2.x, as used by picostack 1.x apps and the seed example). */
+export interface SliceSpec<S = unknown> {
+  /** Slice name (unique among slices and Memories). */
+  name: string
+  /** State before any block. */
+  initialValue?: S
+  /**
+   * Decides whether the slice takes the block: nothing/false → accept; `true` → ignore silently;
+   * a string (or Error) → reject the block with that reason. Missing filter → accept all.
+   */
+  filter?: (ctx: FilterContext<S>) => unknown
+  /** Returns the new state (undefined rejects the block). */
+  reducer: (ctx: ReducerContext<S>) => S | Promise<S>
+  /** Reacts to signals: returns a new state, or undefined for no change. */
+  trap?: (ctx: TrapContext<S>) => S | undefined | Promise<S | undefined>
+}
+
+function reason (prefix: string, err: unknown): string {
+  return `${prefix}: ${err instanceof Error ? err.message : String(err)}`
+}
+
+/** @internal a registered slice; a Memory with one object (id 0) */
+export class Slice<S = unknown> extends Memory<S> {
+  readonly spec: SliceSpec<S>
+
+  constructor (store: Store, spec: SliceSpec<S>) {
+    super(store, spec.name)
+    this.spec = spec
+    this.initialValue = spec.initialValue
+  }
+
+  /** The slice's value. */
+  get value (): S { return this.readState(0) }
+
+  override _observed (): unknown { return this.value }
+
+  /** @internal filter + reducer; 'skip' when the filter ignores the block */
+  async _reduce (ctx: Omit<FilterContext<S>, 'state' | 'root'>, txn: Txn): Promise<Verdict | 'skip'> {
+    const prev = txn.read(this, 0)
+    const state = (prev !== undefined ? prev.value : this._initial()) as S
+    const fctx: FilterContext<S> = { ...ctx, state, root: this.store.state }
+    let r: unknown
+    try {
+      r = this.spec.filter === undefined ? false : await this.spec.filter(fctx)
+    } catch (err) {
+      return { kind: 'reject', reason: reason('FilterFailed', err), cause: err }
+    }
+    if (r === true) return 'skip'
+    if (typeof r === 'string') return { kind: 'reject', reason: r === '' ? 'Rejected' : r }
+    if (r instanceof Error) return { kind: 'reject', reason: r.message === '' ? 'Rejected' : r.message, cause: r }
+    let next: unknown
+    try {
+      next = await this.spec.reducer({ ...fctx, signal: (type, payload) => { txn.signals.push({ type, payload }) } })
+    } catch (err) {
+      return { kind: 'reject', reason: reason('ReducerFailed', err), cause: err }
+    }
+    if (next === undefined) return { kind: 'reject', reason: 'ReducerReturnedUndefined' }
+    const e = this._entryFor(prev, next, txn)
+    if (typeof e === 'string') return { kind: 'reject', reason: e }
+    txn.write(this, 0, e)
+    return { kind: 'ok' }
+  }
+
+  /** @internal */
+  async _sliceTrap (code: string, payload: unknown, ctx: Omit<FilterContext<S>, 'state' | 'root'>, txn: Txn): Promise<void> {
+    if (this.spec.trap === undefined) return
+    const prev = txn.read(this, 0)
+    const state = (prev !== undefined ? prev.value : this._initial()) as S
+    const next = await this.spec.trap({ ...ctx, state, root: this.store.state, code, payload })
+    if (next === undefined) return
+    const e = this._entryFor(prev, next, txn)
+    if (typeof e === 'string') throw new TypeError(e)
+    txn.write(this, 0, e)
+  }
+}

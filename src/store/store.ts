@@ -1,0 +1,908 @@
+// The block engine (spec/store.md A2), rebuilt to close gaps S1-S30: one atomic batch per
+// accepted block, per-object persistence, a per-store lock, retried postpones, a bounded
+// mempool, a working GC with tombstones, one dispatch result object.
+import { encode, decode } from 'cborg'
+import type { AbstractLevel, AbstractSublevel } from 'abstract-level'
+import { Feed, feedFrom, isFeed, toHex, fromHex, getPublicKey, type Block, type FeedInput } from '../feed/index.js'
+import { Repo, type MergeStrategy, type BatchOp } from '../repo/index.js'
+import { Mempool } from './mempool.js'
+import { StoreError } from './errors.js'
+import { Lock, type LockOptions } from './lock.js'
+import { decodeBody, encodeBody } from './body.js'
+import { Memory, normalizeId, LATCH_DEPTH } from './memory.js'
+import { Slice, type SliceSpec } from './slice.js'
+import { Txn, type Entry, type TxnOwner } from './txn.js'
+import { deepFreeze } from './freeze.js'
+import type { DispatchContext, Latch, Verdict } from './context.js'
+import {
+  K_LOG, K_STATE, K_META, K_INDEX, K_REF, NONE, type ObjectId,
+  stateKey, statePrefix, metaKey, indexKey, refKey, refPrefix, logKey, seqKey, timerKey, parseTimerKey,
+  parseIdKey, prefixEnd, u64, readU64
+} from './keys.js'
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- abstract-level's generic database types */
+type Db = AbstractLevel<any, any, any>
+type Sub = AbstractSublevel<any, any, Uint8Array, Uint8Array>
+/* eslint-enable @typescript-eslint/no-explicit-any */
+
+/**
+ * Where `createBlock` appends: a Feed (a copy is extended, gaps S17); 32 bytes = the head of
+ * that public key's chain; 64 bytes = that block (a fork when it is not a tip); `null` /
+ * `undefined` = the signer's own chain (a new chain when it has none, or in detached mode).
+ */
+export type Branch = Feed | Uint8Array | null | undefined
+
+/** Options of {@link Store}. */
+export interface StoreOptions {
+  /** Merge strategy handed to `repo.prepareBlock` (default: the repo's). */
+  strategy?: MergeStrategy
+  /** Sets `repo.allowDetached` only when given (gaps S22). */
+  allowDetached?: boolean
+  /** Orphan-block pool (default: a new Mempool with its default bounds). */
+  mempool?: Mempool
+  /** How many evicted block ids to remember, so they are not re-accepted (gaps S24). Default 65536. */
+  tombstones?: number
+  /** How long an evicted id is remembered, ms. Default 1 hour. */
+  tombstoneTtlMs?: number
+}
+
+/** Options of {@link Store.dispatch}. */
+export interface DispatchOptions extends LockOptions {
+  /** Throw a StoreError on the first refusal (for locally created blocks). */
+  loud?: boolean
+  /** Who sent the feed; handed to `onMerge` listeners (the kernel gossips to every peer but it). */
+  source?: unknown
+}
+
+/** One refused block and why. */
+export interface Rejected {
+  block: Block
+  reason: string
+}
+
+/** What one dispatch did (gaps S18). */
+export interface DispatchResult {
+  /** Accepted segments, per chain, in order (each a Feed of consecutive accepted blocks). */
+  accepted: Feed[]
+  /** Refused blocks (later blocks of the same chain are then not considered). */
+  rejected: Rejected[]
+  /** Blocks postponed for a retry. */
+  postponed: number
+  /** Blocks stashed in the mempool until their parent arrives. */
+  stashed: number
+}
+
+/** Events delivered to {@link Store.tap} listeners, after the change is committed. */
+export type StoreEvent =
+  | { event: 'change', root: string, id: ObjectId, value: unknown }
+  | { event: 'merged', block: Block, root: string }
+  | { event: 'patch-merged', patch: Feed }
+  | { event: 'rejected', block: Block, reason: string }
+  | { event: 'postponed', block: Block, reason: string, time: number, attempt: number }
+  | { event: 'stashed', blocks: number }
+  | { event: 'rollback', evicted: Feed, root: Uint8Array }
+  | { event: 'reload', block: Block, root: string }
+  | { event: 'error', error: unknown }
+
+/** A neuron: subscribe with a callback (called synchronously with the current value), get an unsubscribe. */
+export type StateNeuron<T> = (cb: (v: T) => void) => () => void
+
+/** Options of {@link Store.gcStart}. */
+export interface GcOptions {
+  /** Interval between runs, ms (default 3000). */
+  intervalMs?: number
+  /** Stops the periodic GC when aborted. */
+  signal?: AbortSignal
+}
+
+/** @internal parent/chain facts of a block about to be processed */
+interface Link { parent: Block | null, chainId: Uint8Array, owner: Uint8Array }
+
+type Outcome = Verdict | { kind: 'stored' } | { kind: 'orphan' }
+
+const CHAIN_CACHE = 4096
+
+function eq (a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
+}
+
+function range (prefixByte: number): { gte: Uint8Array, lt: Uint8Array } {
+  return { gte: Uint8Array.of(prefixByte), lt: Uint8Array.of(prefixByte + 1) }
+}
+
+function newResult (): DispatchResult {
+  return { accepted: [], rejected: [], postponed: 0, stashed: 0 }
+}
+
+/**
+ * The block engine: routes each block of a feed to its Memory (by the body's root) and to
+ * every legacy slice (by their filters), and commits each accepted block with all its effects
+ * in one atomic batch.
+ *
+ * @example
+ * ```ts
+ * const store = new Store(new MemoryLevel({ keyEncoding: 'view', valueEncoding: 'view' }))
+ * store.register({ name: 'clock', initialValue: 0,
+ *   filter: ({ block }) => decodeBlock(block.body).type !== 'tick',
+ *   reducer: ({ block }) => decodeBlock(block.body).time as number })
+ * await store.load()
+ * await store.createBlock('tick', { time: Date.now() }, sk)
+ * store.on('clock', v => console.log(v))
+ * ```
+ */
+export class Store {
+  /** The block repository (shares the store's database). */
+  readonly repo: Repo
+  /** The orphan-block pool. */
+  readonly mempool: Mempool
+  /** True after {@link Store.close}. */
+  closed: boolean = false
+  /** True after {@link Store.load}. */
+  loaded: boolean = false
+
+  private readonly _db: Db
+  private readonly _s: Sub
+  private readonly _t: Sub
+  private readonly _lock: Lock = new Lock()
+  private readonly _strategy: MergeStrategy | undefined
+  private readonly _roots: Map<string, Memory> = new Map()
+  private readonly _slices: Slice[] = []
+  private readonly _taps: Set<(e: StoreEvent) => void> = new Set()
+  private readonly _subs: Map<string, Set<(v: unknown) => void>> = new Map()
+  private readonly _mergeCbs: Set<(feeds: Feed[], source: unknown) => void> = new Set()
+  private readonly _dirty: Set<string> = new Set()
+  private readonly _chains: Map<string, Link & { block: Block }> = new Map()
+  private readonly _tomb: Map<string, number> = new Map()
+  private readonly _tombMax: number
+  private readonly _tombTtl: number
+  private readonly _attempts: Map<string, number> = new Map()
+  private readonly _timers: Set<ReturnType<typeof setTimeout>> = new Set()
+  private _gcTimer: ReturnType<typeof setInterval> | undefined
+  private _seq = 0
+
+  /**
+   * @param dbOrRepo - a Repo, or an abstract-level database (a Repo is created on it)
+   * @param opts - see {@link StoreOptions}
+   */
+  constructor (dbOrRepo: Repo | Db, opts: StoreOptions = {}) {
+    this.repo = dbOrRepo instanceof Repo ? dbOrRepo : new Repo(dbOrRepo as never)
+    if (opts.allowDetached !== undefined) this.repo.allowDetached = opts.allowDetached
+    this._strategy = opts.strategy
+    this.mempool = opts.mempool ?? new Mempool()
+    this._tombMax = opts.tombstones ?? 65536
+    this._tombTtl = opts.tombstoneTtlMs ?? 3_600_000
+    this._db = this.repo.db as unknown as Db
+    this._s = this._db.sublevel('store', { keyEncoding: 'view', valueEncoding: 'view' }) as unknown as Sub
+    this._t = this._db.sublevel('store-gc', { keyEncoding: 'view', valueEncoding: 'view' }) as unknown as Sub
+  }
+
+  // ── registration ────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Registers a Memory class under `name`, or a legacy slice (object form). Before `load()`.
+   *
+   * @param nameOrSlice - collection name, or a {@link SliceSpec}
+   * @param MemoryClass - a strict subclass of {@link Memory} (with a name)
+   * @returns the Memory (or slice) instance
+   * @throws TypeError on a duplicate or invalid name, a non-subclass, or after `load()`
+   * @example
+   * ```ts
+   * const counter = store.register('counter', Counter)
+   * store.register({ name: 'tasks', initialValue: [], filter, reducer })
+   * ```
+   */
+  register<M extends Memory<unknown>>(nameOrSlice: string, MemoryClass: new (store: Store, name: string) => M): M
+  register<S>(nameOrSlice: SliceSpec<S>): Slice<S>
+  register (nameOrSlice: string | SliceSpec, MemoryClass?: new (store: Store, name: string) => Memory<unknown>): Memory<unknown> | Slice {
+    if (this.loaded) throw new TypeError('register() must be called before load()')
+    if (typeof nameOrSlice === 'object' && nameOrSlice !== null) {
+      const spec = nameOrSlice
+      this._checkName(spec.name)
+      if (typeof spec.reducer !== 'function') throw new TypeError('"slice.reducer" expected a function')
+      if (spec.filter !== undefined && typeof spec.filter !== 'function') throw new TypeError('"slice.filter" expected a function')
+      const s = new Slice(this, spec)
+      this._roots.set(spec.name, s as Memory)
+      this._slices.push(s)
+      return s
+    }
+    this._checkName(nameOrSlice)
+    if (typeof MemoryClass !== 'function' || !(MemoryClass.prototype instanceof Memory)) {
+      throw new TypeError('"MemoryClass" expected a subclass of Memory')
+    }
+    const m = new MemoryClass(this, nameOrSlice)
+    this._roots.set(nameOrSlice, m as Memory)
+    return m
+  }
+
+  private _checkName (name: unknown): asserts name is string {
+    if (typeof name !== 'string' || name.length === 0) throw new TypeError('"name" expected a non-empty string')
+    if (new TextEncoder().encode(name).length > 255) throw new RangeError('"name" longer than 255 bytes')
+    if (this._roots.has(name)) throw new TypeError(`"name" ${name} is already registered`)
+  }
+
+  /** Registered collections (Memories and slices) by name. */
+  get roots (): ReadonlyMap<string, Memory> { return this._roots }
+
+  /** The whole state `{ [name]: Memory.state | slice value }`. */
+  get state (): Record<string, unknown> {
+    const o: Record<string, unknown> = {}
+    for (const [name, m] of this._roots) o[name] = m._observed()
+    return o
+  }
+
+  // ── lifecycle ───────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Restores every collection's persisted state (per object), versions, heads and the
+   * acceptance log position. No `reload()` is ever needed after a restart. Idempotent.
+   *
+   * @param opts - `signal` aborts waiting for the lock
+   * @throws StoreError `Closed`
+   */
+  async load (opts: LockOptions = {}): Promise<void> {
+    this._checkOpen()
+    await this._lock.run(async () => {
+      this._checkOpen()
+      if (this.loaded) return
+      for (const m of this._roots.values()) {
+        m._cache.clear()
+        const prefix = statePrefix(m._nameBytes)
+        for await (const [k, v] of this._s.iterator({ gte: prefix, lt: prefixEnd(prefix) })) {
+          m._cache.set(parseIdKey(k.subarray(prefix.length)), decodeEntry(v))
+        }
+        const meta = await this._s.get(metaKey(m._nameBytes))
+        if (meta !== undefined) {
+          const { version, head } = decode(meta) as { version: number, head: Uint8Array | null }
+          m.version = version
+          m.head = head ?? undefined
+        }
+        m._changed()
+        this._dirty.add(m.name)
+      }
+      for await (const k of this._s.keys({ ...range(K_LOG), reverse: true, limit: 1 })) this._seq = readU64(k, 1)
+      this.loaded = true
+    }, opts)
+    this._notify()
+  }
+
+  /**
+   * Stops GC and retries, waits for running work, closes the database. Idempotent; every
+   * later operation rejects with `Closed`.
+   */
+  async close (): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    this.gcStop()
+    for (const t of this._timers) clearTimeout(t)
+    this._timers.clear()
+    await this._lock.run(async () => { await this.repo.close() })
+  }
+
+  private _checkOpen (): void {
+    if (this.closed) throw new StoreError('Closed', 'store is closed')
+  }
+
+  private _checkLoaded (): void {
+    this._checkOpen()
+    if (!this.loaded) throw new StoreError('NotLoaded', 'store not ready, call load()')
+  }
+
+  // ── subscriptions ───────────────────────────────────────────────────────────────────────
+
+  /**
+   * Subscribes to a collection: `cb` gets the current value now, then after every committed
+   * change (never inside the lock; a throwing callback is reported as an `error` event, gaps S25).
+   *
+   * @param name - a registered Memory (gets `{ [id]: value }`) or slice (gets its value)
+   * @param cb - observer
+   * @returns unsubscribe
+   * @throws StoreError `UnknownCollection`
+   */
+  on (name: string, cb: (value: unknown) => void): () => void {
+    const m = this._roots.get(name)
+    if (m === undefined) throw new StoreError('UnknownCollection', `No collection named "${name}"`)
+    if (typeof cb !== 'function') throw new TypeError('"cb" expected a function')
+    let set = this._subs.get(name)
+    if (set === undefined) { set = new Set(); this._subs.set(name, set) }
+    const own = (v: unknown): void => { cb(v) }
+    set.add(own)
+    cb(m._observed())
+    return () => { set.delete(own) }
+  }
+
+  /**
+   * The neuron form of {@link Store.on}.
+   *
+   * @param name - collection name
+   * @returns `(cb) => unsubscribe`
+   */
+  $<T = unknown>(name: string): StateNeuron<T> {
+    return (cb: (v: T) => void) => this.on(name, cb as (v: unknown) => void)
+  }
+
+  /**
+   * Listens to the event log (events are delivered after commit; listener errors are isolated).
+   *
+   * @param cb - receives each {@link StoreEvent}
+   * @returns unsubscribe
+   */
+  tap (cb: (e: StoreEvent) => void): () => void {
+    if (typeof cb !== 'function') throw new TypeError('"cb" expected a function')
+    this._taps.add(cb)
+    return () => { this._taps.delete(cb) }
+  }
+
+  /**
+   * Called after each committed dispatch that accepted blocks, with the accepted segments and
+   * the dispatch's `source` (the kernel's gossip hook).
+   *
+   * @param cb - listener
+   * @returns unsubscribe
+   */
+  onMerge (cb: (feeds: Feed[], source: unknown) => void): () => void {
+    if (typeof cb !== 'function') throw new TypeError('"cb" expected a function')
+    this._mergeCbs.add(cb)
+    return () => { this._mergeCbs.delete(cb) }
+  }
+
+  private _emit (e: StoreEvent): void {
+    for (const cb of this._taps) {
+      try { cb(e) } catch (error) {
+        if (e.event !== 'error') this._emit({ event: 'error', error })
+      }
+    }
+  }
+
+  private _notify (): void {
+    const names = [...this._dirty]
+    this._dirty.clear()
+    for (const name of names) {
+      const set = this._subs.get(name)
+      const m = this._roots.get(name)
+      if (set === undefined || m === undefined || set.size === 0) continue
+      const v = m._observed()
+      for (const cb of [...set]) {
+        try { cb(v) } catch (error) { this._emit({ event: 'error', error }) }
+      }
+    }
+  }
+
+  // ── dispatch ────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Ingests a feed: skips stored blocks (checked before any verification), verifies each new
+   * block once, stashes orphans in the mempool, runs the rules and commits each accepted block
+   * atomically.
+   *
+   * @param input - a Feed, blocks, or feed bytes (parsed here, verified lazily)
+   * @param opts - `loud` throws on refusal; `source` is passed to `onMerge`; `signal` aborts the lock wait
+   * @returns one {@link DispatchResult}
+   * @throws FeedError when `input` does not parse; StoreError `Closed`, `NotLoaded`; with
+   *   `loud`: `Rejected`, `InvalidBlock`, `UnknownCollection`, `Postponed`
+   */
+  async dispatch (input: FeedInput, opts: DispatchOptions = {}): Promise<DispatchResult> {
+    this._checkOpen()
+    const feed = isFeed(input) ? input : feedFrom(input, true)
+    const res = newResult()
+    if (feed.length === 0) return res
+    await this._lock.run(async () => {
+      this._checkLoaded()
+      const queue: Block[][] = [feed.blocks as Block[]]
+      for (let i = 0; i < queue.length; i++) await this._ingest(queue[i] as Block[], res, opts, queue)
+    }, opts)
+    this._notify()
+    if (res.accepted.length > 0) {
+      for (const cb of [...this._mergeCbs]) {
+        try { cb(res.accepted, opts.source) } catch (error) { this._emit({ event: 'error', error }) }
+      }
+    }
+    if (opts.loud === true) {
+      const r = res.rejected[0]
+      if (r !== undefined) {
+        const code = r.reason.startsWith('UnrecognizedBlockFormat') ? 'InvalidBlock' : r.reason.startsWith('UnknownCollection') ? 'UnknownCollection' : 'Rejected'
+        throw new StoreError(code, r.reason)
+      }
+    }
+    return res
+  }
+
+  private async _ingest (blocks: Block[], res: DispatchResult, opts: DispatchOptions, queue: Block[][]): Promise<void> {
+    let seg: Block[] = []
+    const flush = (): void => {
+      if (seg.length === 0) return
+      const patch = feedFrom(seg, true)
+      res.accepted.push(patch)
+      this._emit({ event: 'patch-merged', patch })
+      seg = []
+    }
+    let prev: (Link & { block: Block }) | undefined
+    let lastKnown: Block | undefined
+    let fresh = false
+    for (let k = 0; k < blocks.length; k++) {
+      const b = blocks[k] as Block
+      const hid = toHex(b.sig)
+      const continues = prev !== undefined && eq(b.psig, prev.block.sig)
+      // Cheap "already have it" checks come before any verification (a child of a block
+      // accepted in this run cannot be stored yet).
+      if (!(continues && fresh) && (this._chains.has(hid) || await this.repo.hasBlock(b.sig))) {
+        lastKnown = b; prev = this._chains.get(hid); fresh = false; continue
+      }
+      if (this._isTomb(hid) || (b.psig !== undefined && this._isTomb(toHex(b.psig)))) {
+        this._addTomb(hid)
+        this._reject(res, b, 'Evicted')
+        break
+      }
+      let link: Link | undefined
+      if (b.psig === undefined) link = { parent: null, chainId: b.sig, owner: b.key }
+      else if (continues && prev !== undefined) link = { parent: prev.block, chainId: prev.chainId, owner: prev.owner }
+      else link = await this._linkOf(b.psig, lastKnown)
+      if (link === undefined) { this._stash(blocks.slice(k), res); break }
+      if (!b._verified && !b.verify()) { this._reject(res, b, 'SignatureVerificationFailed'); break }
+      const out = await this._processBlock(b, link, false)
+      if (out.kind === 'ok') {
+        seg.push(b)
+        prev = { parent: link.parent, chainId: link.chainId, owner: link.owner, block: b }
+        fresh = true
+        this._remember(hid, prev)
+        this._attempts.delete(hid)
+        const kids = this.mempool.take(b.sig)
+        for (const f of kids) queue.push(f.blocks as Block[])
+        continue
+      }
+      if (out.kind === 'stored') { lastKnown = b; prev = undefined; fresh = false; continue }
+      if (out.kind === 'orphan') { this._stash(blocks.slice(k), res); break }
+      if (out.kind === 'postpone') { this._postpone(blocks.slice(k), out, res, opts); break }
+      this._reject(res, b, out.reason)
+      break
+    }
+    flush()
+  }
+
+  private _reject (res: DispatchResult, block: Block, reason: string): void {
+    this._attempts.delete(toHex(block.sig))
+    res.rejected.push({ block, reason })
+    this._emit({ event: 'rejected', block, reason })
+  }
+
+  private _stash (blocks: Block[], res: DispatchResult): void {
+    this.mempool.add(blocks)
+    res.stashed += blocks.length
+    this._emit({ event: 'stashed', blocks: blocks.length })
+  }
+
+  private _postpone (blocks: Block[], v: { reason: string, time: number, retries: number }, res: DispatchResult, opts: DispatchOptions): void {
+    const first = blocks[0] as Block
+    const hid = toHex(first.sig)
+    const attempt = (this._attempts.get(hid) ?? 0) + 1
+    if (attempt > v.retries || opts.loud === true) {
+      this._reject(res, first, v.reason)
+      return
+    }
+    this._attempts.set(hid, attempt)
+    res.postponed += 1
+    this._emit({ event: 'postponed', block: first, reason: v.reason, time: v.time, attempt })
+    const t = setTimeout(() => {
+      this._timers.delete(t)
+      if (this.closed) return
+      this.dispatch(blocks, { source: opts.source }).catch((error: unknown) => {
+        if (!this.closed) this._emit({ event: 'error', error })
+      })
+    }, v.time)
+    this._timers.add(t)
+  }
+
+  /** Parent, chain id and owner of a stored block `psig` (undefined when it is not stored). */
+  private async _linkOf (psig: Uint8Array, known: Block | undefined): Promise<Link | undefined> {
+    const cached = this._chains.get(toHex(psig))
+    if (cached !== undefined) return { parent: cached.block, chainId: cached.chainId, owner: cached.owner }
+    const parent = known !== undefined && eq(known.sig, psig) ? known : await this.repo.readBlock(psig)
+    if (parent === undefined) return undefined
+    const [c, owner] = await Promise.all([this.repo.chainOf(psig), this.repo.ownerOf(psig)])
+    if (c === undefined || owner === undefined) return undefined
+    return { parent, chainId: c.chainId, owner }
+  }
+
+  private _remember (hid: string, l: Link & { block: Block }): void {
+    if (this._chains.size >= CHAIN_CACHE) {
+      const first = this._chains.keys().next().value
+      if (first !== undefined) this._chains.delete(first)
+    }
+    this._chains.set(hid, l)
+  }
+
+  /** Runs one block through the rules and commits it with all its effects in one batch. */
+  private async _processBlock (b: Block, link: Link, replay: boolean): Promise<Outcome> {
+    let body
+    try {
+      body = decodeBody(b.body)
+    } catch (err) {
+      return { kind: 'reject', reason: (err as Error).message, cause: err }
+    }
+    const dctx: DispatchContext = {
+      block: b,
+      parentBlock: link.parent,
+      AUTHOR: toHex(link.owner),
+      CHAIN: toHex(link.chainId),
+      root: body.root,
+      payload: body.payload,
+      date: body.date
+    }
+    const blockRoot = this.repo.allowDetached ? link.chainId : link.owner
+    const txn = new Txn()
+    let taken = false
+    const mem = this._roots.get(body.root)
+    if (mem !== undefined && !(mem instanceof Slice)) {
+      const v = await mem._apply(dctx, txn, blockRoot)
+      if (v.kind !== 'ok') return v
+      taken = true
+    }
+    const sctx = { block: b, parentBlock: link.parent, AUTHOR: dctx.AUTHOR, CHAIN: dctx.CHAIN }
+    for (const s of this._slices) {
+      const v = await s._reduce(sctx, txn)
+      if (v === 'skip') continue
+      if (v.kind !== 'ok') return v
+      taken = true
+    }
+    if (!taken) return { kind: 'reject', reason: `UnknownCollection: ${body.root}` }
+    // Traps run inside the block's transaction and are awaited (gaps S11).
+    for (const sig of txn.signals) {
+      try {
+        for (const m of this._roots.values()) {
+          if (m instanceof Slice) await m._sliceTrap(sig.type, sig.payload, sctx, txn)
+          else await m._trap(sig.type, sig.payload, txn)
+        }
+      } catch (err) {
+        return { kind: 'reject', reason: `TrapFailed: ${(err as Error).message}`, cause: err }
+      }
+    }
+    let ops: BatchOp[] = []
+    if (!replay) {
+      const prep = await this.repo.prepareBlock(b, this._strategy)
+      if (!prep.accepted) {
+        if (prep.reason === 'Stored') return { kind: 'stored' }
+        if (prep.reason === 'ParentNotFound') return { kind: 'orphan' }
+        return { kind: 'reject', reason: 'Refused' }
+      }
+      ops = prep.ops
+    }
+    try {
+      this._txnOps(txn, ops, b.sig)
+    } catch (err) {
+      return { kind: 'reject', reason: `UnencodableState: ${(err as Error).message}`, cause: err }
+    }
+    if (!replay) {
+      const seq = ++this._seq
+      ops.push(this._put(this._s, logKey(seq), b.sig), this._put(this._s, seqKey(b.sig), u64(seq)))
+    }
+    await this._db.batch(ops as never)
+    this._commit(txn, b.sig)
+    this._emit(replay ? { event: 'reload', block: b, root: body.root } : { event: 'merged', block: b, root: body.root })
+    return { kind: 'ok' }
+  }
+
+  private _put (sub: Sub, key: Uint8Array, value: Uint8Array): BatchOp {
+    return { type: 'put', sublevel: sub, key, value } as unknown as BatchOp
+  }
+
+  private _del (sub: Sub, key: Uint8Array): BatchOp {
+    return { type: 'del', sublevel: sub, key } as unknown as BatchOp
+  }
+
+  /** Appends the ops of a transaction's object writes, index entries, refs, timers and metas. */
+  private _txnOps (txn: Txn, ops: BatchOp[], head: Uint8Array): void {
+    for (const [owner, m] of txn.objs) {
+      const name = owner._nameBytes
+      for (const [id, e] of m) {
+        const old = owner._cache.get(id)
+        if (e === null) {
+          ops.push(this._del(this._s, stateKey(name, id)))
+          if (old !== undefined && Number.isFinite(old.exp)) ops.push(this._del(this._t, timerKey(old.exp, name, id)))
+          continue
+        }
+        ops.push(this._put(this._s, stateKey(name, id), encodeEntry(e)))
+        const oldExp = old?.exp ?? Infinity
+        if (oldExp !== e.exp) {
+          if (Number.isFinite(oldExp)) ops.push(this._del(this._t, timerKey(oldExp, name, id)))
+          if (Number.isFinite(e.exp)) ops.push(this._put(this._t, timerKey(e.exp, name, id), NONE))
+        }
+        for (const r of e.roots) {
+          if (old === undefined || !old.roots.some(o => eq(o, r))) ops.push(this._put(this._s, refKey(r, name, id), NONE))
+        }
+      }
+      ops.push(this._put(this._s, metaKey(name), encode({ version: (owner as Memory).version + 1, head })))
+    }
+    for (const x of txn.index) ops.push(this._put(this._s, indexKey(x.owner._nameBytes, x.key), x.blockId))
+  }
+
+  private _commit (txn: Txn, head: Uint8Array): void {
+    for (const [owner, m] of txn.objs) {
+      const mem = owner as Memory
+      for (const [id, e] of m) {
+        if (e === null) owner._cache.delete(id)
+        else owner._cache.set(id, e)
+        this._emit({ event: 'change', root: owner.name, id, value: e === null ? undefined : e.value })
+      }
+      mem.version++
+      mem.head = head
+      mem._changed()
+      this._dirty.add(owner.name)
+    }
+  }
+
+  /** @internal secondary index read, seeing the pending transaction first */
+  async _lookup (owner: TxnOwner, key: Uint8Array | string, txn: Txn | undefined): Promise<Uint8Array | undefined> {
+    const kb = typeof key === 'string' ? new TextEncoder().encode(key) : key
+    if (txn !== undefined) {
+      for (let i = txn.index.length - 1; i >= 0; i--) {
+        const x = txn.index[i] as Txn['index'][number]
+        if (x.owner === owner && eq(x.key, kb)) return x.blockId
+      }
+    }
+    const v = await this._s.get(indexKey(owner._nameBytes, kb))
+    return v === undefined ? undefined : new Uint8Array(v) // a plain Uint8Array, never a Buffer
+  }
+
+  /** @internal `latch(root, id)` for expiresAt (spec A5.3; depth limit LATCH_DEPTH → Infinity) */
+  _latch (txn: Txn | undefined, depth: number): Latch {
+    return (root, rawId) => {
+      const m = this._roots.get(root)
+      if (m === undefined) throw new TypeError(`Cannot latch, memory ${root} does not exist`)
+      if (depth >= LATCH_DEPTH) return Infinity
+      const id = normalizeId(rawId)
+      const e = txn !== undefined ? txn.read(m, id) : m._cache.get(id)
+      if (e === undefined) return 0
+      return m.expiresAt(e.value as never, this._latch(txn, depth + 1))
+    }
+  }
+
+  // ── block creation ──────────────────────────────────────────────────────────────────────
+
+  /**
+   * Creates a block `[root, payload, now]` on `branch` (a copy), signs it and dispatches it loudly.
+   *
+   * @param root - collection name / block type
+   * @param payload - application data
+   * @param secret - the author's secret key (32 bytes or 64 hex)
+   * @param opts - `branch` (see {@link Branch}), `signal`
+   * @returns the branch with the new block appended (`feed.last` is the new block)
+   * @throws StoreError `Rejected`, `Postponed`, `UnknownCollection`, `BranchNotFound`, `Closed`
+   */
+  async createBlock (root: string, payload: unknown, secret: Uint8Array | string, opts: { branch?: Branch, signal?: AbortSignal } = {}): Promise<Feed> {
+    this._checkLoaded()
+    const pk = fromHex(getPublicKey(secret))
+    const feed = await this.readBranch(opts.branch, pk)
+    feed.append(encodeBody(root, payload, Date.now()), secret)
+    await this.dispatch(feed, { loud: true, signal: opts.signal })
+    return feed
+  }
+
+  /**
+   * Resolves a {@link Branch} to a new Feed that can be appended to.
+   *
+   * @param branch - see {@link Branch}
+   * @param signer - public key used for `null`/`undefined`
+   * @returns a Feed (never the caller's instance)
+   * @throws StoreError `BranchNotFound` when a given block id is not stored
+   */
+  async readBranch (branch: Branch, signer?: Uint8Array): Promise<Feed> {
+    if (isFeed(branch)) return branch.clone()
+    if (branch instanceof Uint8Array && branch.length === 64) {
+      const b = await this.repo.readBlock(branch)
+      if (b === undefined) throw new StoreError('BranchNotFound', `block ${toHex(branch, 8)} is not stored`)
+      return feedFrom([b], true)
+    }
+    const pk = branch instanceof Uint8Array ? branch : signer
+    if (branch instanceof Uint8Array && branch.length !== 32) throw new RangeError(`"branch" expected 32 or 64 bytes, got ${branch.length}`)
+    if (pk === undefined || (branch == null && this.repo.allowDetached)) return new Feed()
+    const tip = await this.repo.headOf(pk)
+    if (tip === undefined) return new Feed()
+    const b = await this.repo.readBlock(tip)
+    return b === undefined ? new Feed() : feedFrom([b], true)
+  }
+
+  // ── replay ──────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Rebuilds all derived data (state, indices, references, timers) from scratch by replaying
+   * the stored blocks in their original acceptance order (gaps S20).
+   *
+   * @param opts - `signal` aborts waiting for the lock
+   * @returns names of the collections touched
+   * @throws StoreError `Closed`, `NotLoaded`
+   */
+  async reload (opts: LockOptions = {}): Promise<string[]> {
+    this._checkLoaded()
+    const touched = new Set<string>()
+    await this._lock.run(async () => {
+      this._checkLoaded()
+      const ids: Uint8Array[] = []
+      for await (const v of this._s.values(range(K_LOG))) ids.push(v)
+      for (const p of [K_STATE, K_META, K_INDEX, K_REF]) await this._s.clear(range(p))
+      await this._t.clear()
+      this._chains.clear()
+      for (const m of this._roots.values()) {
+        m._cache.clear()
+        m.version = 0
+        m.head = undefined
+        m._changed()
+        this._dirty.add(m.name)
+      }
+      const links = new Map<string, Link & { block: Block }>()
+      for (const id of ids) {
+        const b = await this.repo.readBlock(id)
+        if (b === undefined) continue
+        let link: Link | undefined
+        if (b.psig === undefined) link = { parent: null, chainId: b.sig, owner: b.key }
+        else link = links.get(toHex(b.psig)) ?? await this._linkOf(b.psig, undefined)
+        if (link === undefined) continue
+        const out = await this._processBlock(b, link, true)
+        if (out.kind === 'ok') {
+          links.set(toHex(b.sig), { ...link, parent: link.parent, block: b })
+          touched.add(decodeBody(b.body).root)
+        } else if (out.kind === 'reject' || out.kind === 'postpone') {
+          this._emit({ event: 'rejected', block: b, reason: out.reason })
+        }
+      }
+    }, opts)
+    this._notify()
+    return [...touched]
+  }
+
+  // ── garbage collection ──────────────────────────────────────────────────────────────────
+
+  /**
+   * Number of objects that reference a block root (author pk, or chain id in detached mode).
+   *
+   * @param blockRoot - pk or chain id, bytes or hex
+   * @returns the count
+   */
+  async referencesOf (blockRoot: Uint8Array | string): Promise<number> {
+    const p = refPrefix(typeof blockRoot === 'string' ? fromHex(blockRoot) : blockRoot)
+    let n = 0
+    for await (const _ of this._s.keys({ gte: p, lt: prefixEnd(p) })) n++
+    return n
+  }
+
+  /**
+   * Runs the garbage collector under the lock (gaps S6): visits every timer due at `now`,
+   * sweeps expired objects, drops their references and evicts chains no object references,
+   * each sweep in one batch with its rollback (gaps S5).
+   *
+   * @param now - ms epoch (default `Date.now()`)
+   * @param opts - `signal` aborts waiting for the lock
+   * @returns the evicted feeds
+   * @throws StoreError `Closed`, `NotLoaded`
+   */
+  async gc (now: number = Date.now(), opts: LockOptions = {}): Promise<Feed[]> {
+    this._checkLoaded()
+    const evicted: Feed[] = []
+    await this._lock.run(async () => {
+      this._checkLoaded()
+      const due: Uint8Array[] = []
+      for await (const k of this._t.keys({ lt: u64(Math.floor(now) + 1) })) due.push(k)
+      for (const k of due) await this._visit(k, now, evicted)
+    }, opts)
+    this._notify()
+    return evicted
+  }
+
+  private async _visit (k: Uint8Array, now: number, evicted: Feed[]): Promise<void> {
+    const { due, name, id } = parseTimerKey(k)
+    const m = this._roots.get(name)
+    const e = m?._cache.get(id)
+    if (m === undefined || e === undefined || e.exp !== due) { await this._t.del(k); return }
+    let exp: number
+    try {
+      exp = m.expiresAt(e.value as never, this._latch(undefined, 0))
+    } catch (error) {
+      this._emit({ event: 'error', error })
+      return
+    }
+    if (typeof exp !== 'number' || Number.isNaN(exp)) exp = Infinity
+    const ops: BatchOp[] = []
+    if (exp > now) {
+      // Not due any more: move the timer (or drop it for Infinity).
+      const next: Entry = { ...e, exp }
+      ops.push(this._del(this._t, k), this._put(this._s, stateKey(m._nameBytes, id), encodeEntry(next)))
+      if (Number.isFinite(exp)) ops.push(this._put(this._t, timerKey(exp, m._nameBytes, id), NONE))
+      await this._db.batch(ops as never)
+      m._cache.set(id, next)
+      return
+    }
+    ops.push(this._del(this._t, k), this._del(this._s, stateKey(m._nameBytes, id)))
+    for (const [key, bid] of e.idx) {
+      const ik = indexKey(m._nameBytes, key)
+      const cur = await this._s.get(ik)
+      if (cur !== undefined && eq(cur, bid)) ops.push(this._del(this._s, ik))
+    }
+    const gone: Feed[] = []
+    const roots: Uint8Array[] = []
+    for (const r of e.roots) {
+      const mine = refKey(r, m._nameBytes, id)
+      ops.push(this._del(this._s, mine))
+      let still = false
+      const p = refPrefix(r)
+      for await (const rk of this._s.keys({ gte: p, lt: prefixEnd(p), limit: 2 })) if (!eq(rk, mine)) still = true
+      if (still) continue
+      const rb = await this.repo.prepareRollback(r)
+      if (rb === null) continue
+      ops.push(...rb.ops)
+      const seqs = await this._s.getMany(rb.evicted.blocks.map(b => seqKey(b.sig)))
+      rb.evicted.blocks.forEach((b, i) => {
+        const s = seqs[i]
+        if (s !== undefined) ops.push(this._del(this._s, logKey(readU64(s))), this._del(this._s, seqKey(b.sig)))
+      })
+      gone.push(rb.evicted)
+      roots.push(r)
+    }
+    ops.push(this._put(this._s, metaKey(m._nameBytes), encode({ version: m.version + 1, head: m.head ?? null })))
+    await this._db.batch(ops as never)
+    m._cache.delete(id)
+    m.version++
+    m._changed()
+    this._dirty.add(m.name)
+    this._emit({ event: 'change', root: m.name, id, value: undefined })
+    if (gone.length > 0) this._chains.clear()
+    gone.forEach((f, i) => {
+      for (const b of f.blocks) this._addTomb(toHex(b.sig))
+      evicted.push(f)
+      this._emit({ event: 'rollback', evicted: f, root: roots[i] as Uint8Array })
+    })
+  }
+
+  /**
+   * Runs {@link Store.gc} every `intervalMs` until {@link Store.gcStop}, `close()` or the signal
+   * aborts (gaps S7). Failures are reported as `error` events.
+   *
+   * @param opts - `intervalMs` (default 3000), `signal`
+   */
+  gcStart (opts: GcOptions = {}): void {
+    this._checkOpen()
+    this.gcStop()
+    const ms = opts.intervalMs ?? 3000
+    if (!(ms > 0)) throw new RangeError(`"intervalMs" expected a positive number, got ${ms}`)
+    if (opts.signal?.aborted === true) return
+    let running = false
+    const t = setInterval(() => {
+      if (running || this.closed || !this.loaded) return
+      running = true
+      this.gc().catch((error: unknown) => { if (!this.closed) this._emit({ event: 'error', error }) })
+        .finally(() => { running = false })
+    }, ms)
+    this._gcTimer = t
+    opts.signal?.addEventListener('abort', () => { if (this._gcTimer === t) this.gcStop() }, { once: true })
+  }
+
+  /** Stops the periodic GC (idempotent). */
+  gcStop (): void {
+    if (this._gcTimer !== undefined) clearInterval(this._gcTimer)
+    this._gcTimer = undefined
+  }
+
+  private _isTomb (hid: string): boolean {
+    const t = this._tomb.get(hid)
+    if (t === undefined) return false
+    if (t < Date.now()) { this._tomb.delete(hid); return false }
+    return true
+  }
+
+  private _addTomb (hid: string): void {
+    if (this._tomb.size >= this._tombMax) {
+      const first = this._tomb.keys().next().value
+      if (first !== undefined) this._tomb.delete(first)
+    }
+    this._tomb.set(hid, Date.now() + this._tombTtl)
+  }
+}
+
+function encodeEntry (e: Entry): Uint8Array {
+  return encode({ v: e.value, e: Number.isFinite(e.exp) ? e.exp : null, r: e.roots, x: e.idx })
+}
+
+function decodeEntry (b: Uint8Array): Entry {
+  const o = decode(b) as { v: unknown, e: number | null, r: Uint8Array[], x: Array<[Uint8Array, Uint8Array]> }
+  return { value: deepFreeze(o.v), exp: o.e ?? Infinity, roots: o.r, idx: o.x }
+}
