@@ -2,7 +2,7 @@
 // parsing a 1,000-block feed with Feed.fromAsync (WebCrypto, noble) inside `mute`. The page
 // also re-signs the feed with noble so Node can compare bytes. No Node built-ins here.
 import {
-  Feed, FeedError, fromHex, nobleEd25519, syncBatchVerifier, toHex, webCryptoBatchVerifier
+  Feed, FeedError, fromHex, nobleEd25519, backendBatchVerifier, toHex, webCryptoBatchVerifier
 } from '../../src/feed/index.js'
 import type { BatchVerifier } from '../../src/feed/index.js'
 import { NuroError, combine, gate, get, init, memo, mute, settle, until, write } from '../../src/nuro/index.js'
@@ -42,7 +42,7 @@ export async function run (input: Input): Promise<Output> {
   const bad = bytes.slice()
   bad[bad.length - 1]! ^= 1
   const web = webCryptoBatchVerifier()
-  const noble = syncBatchVerifier(nobleEd25519)
+  const noble = backendBatchVerifier(nobleEd25519)
   const [$job, setJob] = write<{ bytes: Uint8Array, verifier: BatchVerifier, end?: number }>({ bytes, verifier: web })
   let parses = 0
   const $length = memo(mute($job, async job => {
