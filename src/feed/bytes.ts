@@ -57,14 +57,23 @@ function nibble (c: number): number {
   return -1
 }
 
-/** UTF-8 encodes a string. */
+/**
+ * UTF-8 encodes a string.
+ *
+ * @throws TypeError when `str` is not a string
+ */
 export function s2b (str: string): Uint8Array {
+  if (typeof str !== 'string') throw new TypeError(`"str" expected string, got ${typeof str}`)
   return encoder.encode(str)
 }
 
-/** UTF-8 decodes bytes (invalid sequences become U+FFFD). */
+/**
+ * UTF-8 decodes bytes (invalid sequences become U+FFFD).
+ *
+ * @throws TypeError when `bytes` is not a Uint8Array
+ */
 export function b2s (bytes: Uint8Array): string {
-  return decoder.decode(bytes)
+  return decoder.decode(au8(bytes, 0, 'bytes'))
 }
 
 /**
@@ -82,8 +91,12 @@ export function cmp (a: Uint8Array, b: Uint8Array): boolean {
 
 /**
  * Lexicographic comparison of two byte strings: negative, zero or positive.
+ *
+ * @throws TypeError when either argument is not a Uint8Array
  */
 export function compare (a: Uint8Array, b: Uint8Array): number {
+  au8(a, 0, 'a')
+  au8(b, 0, 'b')
   const n = Math.min(a.length, b.length)
   for (let i = 0; i < n; i++) {
     const d = (a[i] as number) - (b[i] as number)
@@ -92,8 +105,15 @@ export function compare (a: Uint8Array, b: Uint8Array): number {
   return a.length - b.length
 }
 
-/** Copies `from` into `to` at `offset`; returns `to`. */
+/**
+ * Copies `from` into `to` at `offset`; returns `to`.
+ *
+ * @throws TypeError on non-bytes; RangeError when `from` does not fit at `offset`
+ */
 export function cpy (to: Uint8Array, from: Uint8Array, offset = 0): Uint8Array {
+  au8(to, 0, 'to')
+  au8(from, 0, 'from')
+  if (!Number.isInteger(offset) || offset < 0 || offset + from.length > to.length) throw new RangeError(`"offset" ${String(offset)} does not fit ${from.length} bytes into ${to.length}`)
   to.set(from, offset)
   return to
 }

@@ -1,15 +1,56 @@
 // Pure-JS Ed25519 through @noble/curves, for platforms without a native one.
+//
+// Verification rule shared by every backend (so Node, browsers and the fallback always reach
+// the same verdict, whatever a signer crafts): RFC 8032 §5.1.7 with canonical encodings of A
+// and R, S < L, the cofactorless equation [S]B = R + [k]A (what OpenSSL, BoringSSL and thus
+// node:crypto and WebCrypto check), and public keys of small order rejected (which
+// OpenSSL/BoringSSL accept: the identity key "verifies" S = 0 for any message).
 import { ed25519 } from '@noble/curves/ed25519.js'
+import { sha512 } from '@noble/hashes/sha2.js'
 import type { Ed25519 } from './ed25519.types.js'
 
-/** The @noble/curves backend (strict RFC 8032 verification, like OpenSSL's). */
+const Point = ed25519.Point
+const L = Point.Fn.ORDER
+
+function le (bytes: Uint8Array): bigint {
+  let n = 0n
+  for (let i = bytes.length - 1; i >= 0; i--) n = (n << 8n) | BigInt(bytes[i] as number)
+  return n
+}
+
+/**
+ * True when `pk` is the canonical encoding of a curve point of large order: what a public
+ * key must be under the shared verification rule.
+ *
+ * @internal
+ */
+export function acceptableKey (pk: Uint8Array): boolean {
+  if (pk.length !== 32) return false
+  try {
+    return !Point.fromBytes(pk, false).isSmallOrder()
+  } catch {
+    return false
+  }
+}
+
+/** The @noble/curves backend (verification rule above). */
 export const nobleEd25519: Ed25519 = {
   name: '@noble/curves',
   getPublicKey: (seed) => ed25519.getPublicKey(seed),
   sign: (msg, seed) => ed25519.sign(msg, seed),
   verify (sig, msg, pk) {
+    if (sig.length !== 64 || pk.length !== 32) return false
     try {
-      return ed25519.verify(sig, msg, pk, { zip215: false })
+      const A = Point.fromBytes(pk, false)
+      if (A.isSmallOrder()) return false
+      const r = sig.subarray(0, 32)
+      const R = Point.fromBytes(r, false)
+      const s = le(sig.subarray(32))
+      if (s >= L) return false
+      const h = new Uint8Array(64 + msg.length)
+      h.set(r); h.set(pk, 32); h.set(msg, 64)
+      const k = le(sha512(h)) % L
+      return Point.BASE.multiplyUnsafe(s).equals(R.add(A.multiplyUnsafe(k)))
     } catch {
       return false // not a point on the curve, or a non-canonical encoding
     }

@@ -1,6 +1,7 @@
 // Native Ed25519 through node:crypto (OpenSSL). Keys are imported once and cached, since
 // importing costs about as much as a signature.
 import type { Ed25519 } from './ed25519.types.js'
+import { acceptableKey } from './ed25519.noble.js'
 import type * as NodeCrypto from 'node:crypto'
 
 // DER prefixes that wrap a raw 32-byte Ed25519 seed (PKCS#8) or public key (SPKI), RFC 8410.
@@ -21,6 +22,11 @@ function cacheKey (bytes: Uint8Array): string {
   return s
 }
 
+function sameKey (a: Uint8Array, b: Uint8Array): boolean {
+  for (let i = 0; i < 32; i++) if (a[i] !== b[i]) return false
+  return true
+}
+
 /**
  * Builds the node:crypto backend from the module object (obtained synchronously with
  * `process.getBuiltinModule`, so bundlers never see an import of node:crypto).
@@ -29,7 +35,19 @@ export function nodeEd25519 (crypto: typeof NodeCrypto): Ed25519 {
   const secrets = new Map<string, NodeCrypto.KeyObject>()
   const publics = new Map<string, NodeCrypto.KeyObject>()
 
+  // Appends mostly come from one writer: the last secret is checked first.
+  let lastSeed = new Uint8Array(32)
+  let lastSecret: NodeCrypto.KeyObject | undefined
+
   function secretKey (seed: Uint8Array): NodeCrypto.KeyObject {
+    if (lastSecret !== undefined && seed.length === 32 && sameKey(lastSeed, seed)) return lastSecret
+    const key = cachedSecretKey(seed)
+    lastSeed = seed.slice()
+    lastSecret = key
+    return key
+  }
+
+  function cachedSecretKey (seed: Uint8Array): NodeCrypto.KeyObject {
     const k = cacheKey(seed)
     let key = secrets.get(k)
     if (key === undefined) {
@@ -41,10 +59,25 @@ export function nodeEd25519 (crypto: typeof NodeCrypto): Ed25519 {
     return key
   }
 
+  // Feeds mostly hold runs of blocks by one author: the last key is checked first, without
+  // building a cache key.
+  let lastPk = new Uint8Array(32)
+  let lastKey: NodeCrypto.KeyObject | undefined
+
   function publicKey (pk: Uint8Array): NodeCrypto.KeyObject {
+    if (lastKey !== undefined && sameKey(lastPk, pk)) return lastKey
+    const key = cachedPublicKey(pk)
+    lastPk = pk.slice()
+    lastKey = key
+    return key
+  }
+
+  function cachedPublicKey (pk: Uint8Array): NodeCrypto.KeyObject {
     const k = cacheKey(pk)
     let key = publics.get(k)
     if (key === undefined) {
+      // OpenSSL accepts small-order keys; the shared rule (ed25519.noble.ts) does not
+      if (!acceptableKey(pk)) throw new RangeError('public key of small order or not canonical')
       key = crypto.createPublicKey({ key: wrap(SPKI_PREFIX, pk) as never, format: 'der', type: 'spki' })
       if (publics.size >= CACHE_MAX) publics.clear()
       publics.set(k, key)
@@ -69,6 +102,18 @@ export function nodeEd25519 (crypto: typeof NodeCrypto): Ed25519 {
       } catch {
         return false // a public key that is not a valid point
       }
+    },
+    verifyAsync (sig, msg, pk) {
+      if (sig.length !== 64 || pk.length !== 32) return Promise.resolve(false)
+      let key: NodeCrypto.KeyObject
+      try {
+        key = publicKey(pk)
+      } catch {
+        return Promise.resolve(false)
+      }
+      return new Promise(resolve => {
+        crypto.verify(null, msg, key, sig, (e, ok) => resolve(e === null && ok))
+      })
     }
   }
 }

@@ -32,7 +32,11 @@ export function ed25519 (): Ed25519 {
  * argument, detection runs again.
  *
  * @param impl - the backend to use from now on
+ * @throws TypeError when `impl` is not a backend
  */
 export function setEd25519 (impl?: Ed25519): void {
+  if (impl !== undefined && (typeof impl !== 'object' || impl === null || typeof impl.verify !== 'function' || typeof impl.sign !== 'function' || typeof impl.getPublicKey !== 'function')) {
+    throw new TypeError('"impl" expected an Ed25519 backend (getPublicKey, sign, verify)')
+  }
   current = impl
 }

@@ -11,4 +11,6 @@ export interface Ed25519 {
   sign (msg: Uint8Array, seed: Uint8Array): Uint8Array
   /** True when `sig` is a valid signature of `msg` under `pk`; false otherwise. */
   verify (sig: Uint8Array, msg: Uint8Array, pk: Uint8Array): boolean
+  /** Optional: the same check off the calling thread (node:crypto runs it on libuv's pool). */
+  verifyAsync? (sig: Uint8Array, msg: Uint8Array, pk: Uint8Array): Promise<boolean>
 }

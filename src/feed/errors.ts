@@ -8,10 +8,12 @@ import { PicoError } from '../errors.js'
  * - `BufferUnderflow`: the bytes end inside a block (declared length past the end).
  * - `InvalidVarint`: a length prefix is non-canonical or longer than 4 bytes.
  * - `InvalidHeader`: an unknown or repeated header type, a missing AUTHOR, or an empty body.
- * - `InvalidFeed`: input that is no feed at all (wrong type, garbage).
+ * - `InvalidFeed`: reserved (wrong-typed input is a TypeError; garbage bytes get one of the
+ *   codes above).
  * - `Diverged`: two feeds share a point but differ after it.
  * - `Unrelated`: two feeds share no block or parent.
- * - `MemoryTaken`: a feed whose memory was handed to another feed by a reverse merge.
+ * - `MemoryTaken`: a feed whose memory was handed to another feed by a reverse merge (only
+ *   the merge's internal copy ever is: no feed reachable through the API throws it).
  */
 export type FeedErrorCode =
   | 'SignatureVerificationFailed'

@@ -2,12 +2,19 @@
 import { Block, isBlock } from './block.js'
 import { DEFAULT_CAPACITY, HDR_AUTHOR, HDR_PSIG, KEY_SIZE, PIC0, SIG_SIZE, symFeed, symInspect } from './constants.js'
 import { FeedError, err } from './errors.js'
-import { au8, cmp, keyBytes, s2b, toHex, b2s } from './bytes.js'
+import { au8, cmp, s2b, toHex, b2s } from './bytes.js'
 import { varintEncode, varintLength, VARINT_MAX } from './varint.js'
 import { ed25519 } from './ed25519.js'
-import { publicKeyOf, signPair } from './keys.js'
+import { signingKey, signPair } from './keys.js'
 import type { SignPair } from './keys.js'
 import { counters } from './counters.js'
+import { defaultBatchVerifier } from './batch.js'
+import type { BatchVerifier } from './batch.js'
+
+// While true, the constructor keeps the blocks before a parse error (in `_error`) instead of
+// throwing, and verifies nothing: Feed.fromAsync then verifies those blocks in one batch and
+// reports errors in block order, as Feed.from does. Only set synchronously around a call.
+let lenient = false
 
 /** Anything {@link feedFrom} turns into a feed. */
 export type FeedInput = Feed | Block | readonly Block[] | Uint8Array | ArrayBuffer | ArrayBufferView
@@ -38,6 +45,9 @@ export class Feed {
   private _taken = false
   // True when memory past `_tail` may still be viewed by blocks handed out (after truncate).
   private _shared = false
+  // Set only while Feed.fromAsync collects blocks: the parse error after the good blocks.
+  /** @internal */
+  _error: FeedError | undefined
 
   /**
    * @param input - capacity in bytes of an empty feed (default 2048), or bytes to parse
@@ -57,7 +67,11 @@ export class Feed {
       this._buf.set(PIC0)
       this._buf.set(hasMagic ? input.subarray(4) : input, 4)
       this._tail = PIC0.length
-      this._parse(4, input.length + (hasMagic ? 0 : 4), noVerify)
+      const e = this._parse(4, input.length + (hasMagic ? 0 : 4), noVerify || lenient)
+      if (e !== undefined) {
+        if (!lenient) throw e
+        this._error = e
+      }
     } else {
       throw new TypeError('"input" expected a capacity (number) or bytes (Uint8Array)')
     }
@@ -71,6 +85,44 @@ export class Feed {
   static signPair (): SignPair { return signPair() }
   /** See {@link feedFrom}. */
   static from (input: FeedInput, noVerify = false): Feed { return feedFrom(input, noVerify) }
+  /**
+   * Like {@link feedFrom}, but verifies the signatures in one batch, in parallel where the
+   * platform can (WebCrypto Ed25519 in browsers; see {@link defaultBatchVerifier}).
+   *
+   * @param input - what to turn into a feed (a Feed is returned as is, unverified)
+   * @param options - `verifier` to use another {@link BatchVerifier}; `noVerify` to skip checks
+   * @returns the feed, every block verified
+   * @throws FeedError as {@link feedFrom} (as a rejection)
+   * @example
+   * ```ts
+   * const feed = await Feed.fromAsync(new Uint8Array(await res.arrayBuffer()))
+   * ```
+   */
+  static async fromAsync (input: FeedInput, options: { verifier?: BatchVerifier, noVerify?: boolean } = {}): Promise<Feed> {
+    if (input instanceof Feed || options.noVerify === true) return feedFrom(input, options.noVerify)
+    let f: Feed
+    lenient = true
+    try {
+      f = feedFrom(input, true)
+    } finally {
+      lenient = false
+    }
+    const error = f._error
+    f._error = undefined
+    const pending = f._blocks.filter(b => !b._verified)
+    if (pending.length > 0) {
+      const verifier = options.verifier ?? await defaultBatchVerifier()
+      const ok = await verifier.verifyBatch(pending.map(b => ({ sig: b.sig, msg: b.buffer.subarray(SIG_SIZE), pk: b.key })))
+      counters.verifications += pending.length
+      // the first bad signature wins over a later parse error, as in Feed.from
+      const bad = ok.findIndex(v => v !== true)
+      if (bad >= 0) throw err('SignatureVerificationFailed', `block ${f._blocks.indexOf(pending[bad] as Block)} has a bad signature`)
+      for (const b of pending) b._verified = true
+    }
+    if (error !== undefined) throw error
+    return f
+  }
+
   /** True when `x` carries the Feed brand. */
   static isFeed (x: unknown): x is Feed { return isFeed(x) }
   /** True when `x` carries the Block brand. */
@@ -127,8 +179,7 @@ export class Feed {
     if (!(body instanceof Uint8Array)) throw new TypeError('"data" expected Uint8Array or string')
     if (body.length === 0) throw new RangeError('"data" must not be empty')
     if (body[0] === 0) throw new RangeError('"data" first byte must be non-zero')
-    const seed = keyBytes(secret, 32, 'secret')
-    const pk = publicKeyOf(seed)
+    const { seed, pk } = signingKey(secret)
     const parent = this.last
     const dlen = 2 + KEY_SIZE + (parent !== undefined ? 2 + SIG_SIZE : 0) + body.length
     if (dlen > VARINT_MAX) throw new RangeError(`"data" too large: ${body.length} bytes`)
@@ -169,7 +220,7 @@ export class Feed {
    */
   truncate (height: number): number {
     this._check()
-    if (!Number.isInteger(height)) throw new TypeError(`"height" expected integer, got ${height}`)
+    if (!Number.isInteger(height)) throw new TypeError(`"height" expected integer, got ${String(height)}`)
     const n = this._blocks.length
     const h = height < 0 ? Math.max(0, n + height) : height
     if (h >= n) return n
@@ -243,10 +294,12 @@ export class Feed {
    * @param icb - optional per-block callback that may stop the merge
    * @returns the number of blocks added (0 when `source` brings nothing new)
    * @throws FeedError `Diverged` / `Unrelated` when the chains cannot be joined;
-   *   `SignatureVerificationFailed` when `source` holds an unverified block that fails
+   *   `SignatureVerificationFailed` when `source` holds an unverified block that fails (nothing
+   *   is merged then)
    */
   merge (source: FeedInput, icb?: MergeCallback): number {
     this._check()
+    if (icb !== undefined && typeof icb !== 'function') throw new TypeError('"icb" expected a function')
     const src = feedFrom(source)
     if (src.length === 0 || src === this) return 0
     let s: number
@@ -258,6 +311,8 @@ export class Feed {
     }
     if (s < 1) return 0
     const blocks = src.blocks.slice(src.length - s)
+    // all or nothing: a bad signature in an unverified source leaves this feed unchanged
+    for (const b of blocks) if (!b._verified && !b.verify()) throw err('SignatureVerificationFailed', 'block to merge has a bad signature')
     let added = 0
     for (const block of blocks) {
       let stop = 0 // 0 go on, 1 stop before, 2 stop after
@@ -305,6 +360,7 @@ export class Feed {
    * @returns the drawing
    */
   inspect (log?: (text: string) => void): string {
+    if (log !== undefined && typeof log !== 'function') throw new TypeError('"log" expected a function')
     const w = 40
     const line = (s: string): string => '│ ' + s.padEnd(w - 4) + ' │'
     const out = ['┌' + '─'.repeat(w - 2) + '┐', line('FEED'), line(`k: ${this.keys.length} blk: ${this.length} Size: ${this.tail}b`)]
@@ -357,27 +413,40 @@ export class Feed {
 
   // Parses blocks in this._buf[offset, end) (spec/feed.md §2.7, with gaps.md F9 resolved:
   // zero padding after the last block is spare capacity; anything else must be a block).
-  private _parse (offset: number, end: number, noVerify: boolean): void {
+  // Returns the error that stopped it, keeping the good blocks before it.
+  private _parse (offset: number, end: number, noVerify: boolean): FeedError | undefined {
     const buf = this._buf
     let o = offset
     let parent: Block | undefined
     const view = buf.subarray(0, end)
+    let error: FeedError | undefined
     while (o < end) {
       if (buf[o + SIG_SIZE] === 0 || end - o < SIG_SIZE + 2) {
         let zero = true
         for (let k = o; k < end; k++) if (buf[k] !== 0) { zero = false; break }
         if (zero) break
       }
-      const block = new Block(view, o)
-      if (parent !== undefined && (block.psig === undefined || !cmp(block.psig, parent.sig))) {
-        throw err('InvalidParent', `block ${this._blocks.length} does not link to its predecessor`)
+      let block: Block
+      try {
+        block = new Block(view, o)
+      } catch (e) {
+        error = e as FeedError
+        break
       }
-      if (!noVerify && !block.verify()) throw err('SignatureVerificationFailed', `block ${this._blocks.length} has a bad signature`)
+      if (parent !== undefined && (block.psig === undefined || !cmp(block.psig, parent.sig))) {
+        error = err('InvalidParent', `block ${this._blocks.length} does not link to its predecessor`)
+        break
+      }
+      if (!noVerify && !block.verify()) {
+        error = err('SignatureVerificationFailed', `block ${this._blocks.length} has a bad signature`)
+        break
+      }
       this._blocks.push(block)
       parent = block
       o += block.blockSize
     }
     this._tail = o
+    return error
   }
 
   private _check (): void {
@@ -423,7 +492,15 @@ export function feedFrom (input: FeedInput, noVerify = false): Feed {
   if (Array.isArray(input)) {
     const blocks = (input as readonly unknown[]).map(ownBlock)
     const f = new Feed(Math.max(DEFAULT_CAPACITY, blocks.reduce((s, b) => s + b.blockSize, 4)))
-    for (const b of blocks) f._push(b, !noVerify)
+    for (const b of blocks) {
+      try {
+        f._push(b, !noVerify && !lenient)
+      } catch (e) {
+        if (!lenient || !(e instanceof FeedError)) throw e
+        f._error = e
+        break
+      }
+    }
     return f
   }
   if (input instanceof ArrayBuffer) return new Feed(new Uint8Array(input), noVerify)

@@ -27,3 +27,5 @@ export { PIC0, HDR_AUTHOR, HDR_PSIG, SIG_SIZE, KEY_SIZE, ZERO_PARENT, symFeed, s
 export { counters } from './counters.js'
 export { ed25519, setEd25519, nobleEd25519 } from './ed25519.js'
 export type { Ed25519 } from './ed25519.js'
+export { defaultBatchVerifier, backendBatchVerifier, webCryptoBatchVerifier } from './batch.js'
+export type { BatchVerifier, VerifyItem } from './batch.js'

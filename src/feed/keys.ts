@@ -63,3 +63,27 @@ export function publicKeyOf (seed: Uint8Array): Uint8Array {
   }
   return pk
 }
+
+// The last secret given to an append, as given: hex strings are compared as strings, so a
+// writer appending with the same secret skips decoding and the key lookups.
+let lastInput: string | undefined
+let lastSeed: Uint8Array | undefined
+let lastPk: Uint8Array | undefined
+
+/**
+ * Seed and public key of a secret given as hex or bytes (cached, see {@link publicKeyOf}).
+ *
+ * @internal
+ * @throws TypeError / RangeError on a malformed secret
+ */
+export function signingKey (secret: Uint8Array | string): { seed: Uint8Array, pk: Uint8Array } {
+  if (typeof secret === 'string' && secret === lastInput && lastSeed !== undefined && lastPk !== undefined) return { seed: lastSeed, pk: lastPk }
+  const seed = keyBytes(secret, 32, 'secret')
+  const pk = publicKeyOf(seed)
+  if (typeof secret === 'string') {
+    lastInput = secret
+    lastSeed = seed
+    lastPk = pk
+  }
+  return { seed, pk }
+}

@@ -26,3 +26,23 @@ export const SUMMARY_TIP_BYTES = 8
 export const NODE_ID_BYTES = 16
 /** Bytes of a per-wire nonce. */
 export const NONCE_BYTES = 8
+/** Most bytes of inbound messages queued on one connection before it counts as a flood. */
+export const MAX_QUEUE_BYTES: number = 16 * 1024 * 1024
+/** Most inbound messages queued on one connection before it counts as a flood. */
+export const MAX_QUEUE_MESSAGES = 4096
+/** Most bytes waiting to be sent to one peer before it is dropped as too slow. */
+export const MAX_OUTBOUND_BYTES: number = 64 * 1024 * 1024
+/** Most distinct `want` requests sent on one connection. */
+export const MAX_WANTS = 1024
+/** `bye` codes (PROTOCOL.md). */
+export const BYE_CLOSED = 0
+/** The peer speaks another protocol version. */
+export const BYE_VERSION = 1
+/** Grammar or limit broken. */
+export const BYE_PROTOCOL = 2
+/** Blocks that do not parse, link or verify. */
+export const BYE_INVALID_BLOCKS = 3
+/** Inbound limits exceeded. */
+export const BYE_FLOOD = 4
+/** A second wire to the same peer. */
+export const BYE_DUPLICATE = 5

@@ -1,6 +1,7 @@
 // Delta sync planning (PROTOCOL.md, "Exchange" step 3): from our chains and the peer's
 // summary, decide per chain which blocks the peer lacks. Pure; the kernel loads and sends.
-import { toHex } from '../feed/index.js'
+import { cmp, toHex } from '../feed/index.js'
+import type { Feed } from '../feed/index.js'
 import { SUMMARY_CHAIN_BYTES, SUMMARY_TIP_BYTES } from './constants.js'
 import type { SummaryEntry } from './protocol.js'
 
@@ -66,4 +67,43 @@ export function planSync (local: readonly LocalChain[], remote: readonly Summary
     }
   }
   return needs
+}
+
+/** The reads {@link collectDelta} needs. */
+export interface ChainReader {
+  /** Every chain held. */
+  chains (): Promise<LocalChain[]>
+  /** Blocks of a chain from height `from` to its tip. */
+  segment (chainId: Uint8Array, from: number): Promise<Feed | undefined>
+}
+
+/**
+ * Loads what a peer lacks according to its summary (PROTOCOL.md, Exchange 3): per chain,
+ * nothing, the blocks after the peer's height when its tip matches ours at that height, or
+ * the whole chain.
+ *
+ * @param reader - our chains
+ * @param remote - the peer's summary
+ * @returns chain segments to send, each in chain order
+ */
+export async function collectDelta (reader: ChainReader, remote: readonly SummaryEntry[]): Promise<Feed[]> {
+  const out: Feed[] = []
+  for (const need of planSync(await reader.chains(), remote)) {
+    if (need.from === 0 || need.expectTip === undefined) {
+      const all = await reader.segment(need.chain.chainId, 0)
+      if (all !== undefined && all.length > 0) out.push(all)
+      continue
+    }
+    // One block of overlap proves the peer's tip is our block at its height.
+    const seg = await reader.segment(need.chain.chainId, need.from - 1)
+    const first = seg?.first
+    if (seg === undefined || first === undefined) continue
+    if (cmp(first.sig.subarray(0, SUMMARY_TIP_BYTES), need.expectTip)) {
+      if (seg.length > 1) out.push(seg.slice(1))
+    } else {
+      const all = await reader.segment(need.chain.chainId, 0)
+      if (all !== undefined && all.length > 0) out.push(all)
+    }
+  }
+  return out
 }

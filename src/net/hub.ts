@@ -179,30 +179,31 @@ export class Hub {
   async * #survey (message: Uint8Array, options: SurveyOptions): AsyncGenerator<SurveyItem> {
     if (!(message instanceof Uint8Array)) throw new TypeError(`"message" expected Uint8Array, got ${typeof message}`)
     const { filter, onerror, signal } = options
-    const controller = new AbortController()
-    const abort = (): void => controller.abort()
-    const onabort = (): void => controller.abort(signal?.reason)
     if (signal?.aborted === true) return
-    signal?.addEventListener('abort', onabort, { once: true })
+    let stopped = false
+    const waits: AbortController[] = [] // one per node: a shared signal would collect a listener per node
     const ready: SurveyItem[] = []
     let wake: (() => void) | null = null
+    const abort = (): void => { stopped = true; wake?.() }
+    signal?.addEventListener('abort', abort, { once: true })
     let outstanding = 0
-    const send: SendOptions = { signal: controller.signal }
-    if (options.timeout !== undefined) send.timeout = options.timeout
     for (const node of this.#targets(filter)) {
+      const wait = new AbortController()
+      waits.push(wait)
+      const send: SendOptions = { signal: wait.signal }
+      if (options.timeout !== undefined) send.timeout = options.timeout
       outstanding++
       node.postMessage(message, true, send).then(([answer, reply]) => {
         ready.push([answer, reply, node, abort])
       }, (err: Error) => {
-        if (!controller.signal.aborted) onerror?.(node, err)
+        if (!stopped) onerror?.(node, err)
       }).finally(() => {
         outstanding--
         wake?.()
       })
     }
-    controller.signal.addEventListener('abort', () => wake?.(), { once: true })
     try {
-      while (!controller.signal.aborted) {
+      while (!stopped) {
         const item = ready.shift()
         if (item !== undefined) { yield item; continue }
         if (outstanding === 0) break
@@ -210,8 +211,9 @@ export class Hub {
         wake = null
       }
     } finally {
-      signal?.removeEventListener('abort', onabort)
-      controller.abort()
+      stopped = true
+      signal?.removeEventListener('abort', abort)
+      for (const wait of waits) wait.abort()
     }
   }
 

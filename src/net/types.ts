@@ -62,7 +62,7 @@ export interface Plug {
   id: string | undefined
   /** The opposite end. */
   readonly other: Plug
-  /** Resolves once the other end has a handler; rejects `Disconnected` (or the close error) if the wire closes first. */
+  /** Resolves once the other end has a handler; rejects `Disconnected` once the wire is closed. */
   readonly opened: Promise<void>
   /** Resolves when the wire closes, with the close error or `null`. Never rejects. */
   readonly closed: Promise<Error | null>

@@ -9,6 +9,7 @@ import { isPlug, picoWire } from './wire.js'
 
 /** A WebSocket event as the transport reads it (fields of MessageEvent / CloseEvent / ErrorEvent). */
 export interface WebSocketEventLike {
+  readonly type?: string
   readonly data?: unknown
   readonly code?: number
   readonly reason?: string

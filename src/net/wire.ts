@@ -122,11 +122,15 @@ function makeReply (core: WireCore, pending: Pending<Answer>): Reply {
     pending.fulfil([message, null])
     return Promise.resolve(undefined)
   }
-  Object.defineProperty(reply, 'signal', { get: () => pending.signal })
-  Object.defineProperty(reply, 'reject', { value: (error: Error) => { pending.fail(toError(error)) } })
-  Object.defineProperty(reply, PENDING, { value: pending })
+  const r = reply as unknown as { [PENDING]: Pending<Answer>, reject: (error: Error) => void }
+  r[PENDING] = pending
+  r.reject = (error: Error): void => { pending.fail(toError(error)) } // a closure: `.catch(reply.reject)` works
+  Object.defineProperty(reply, 'signal', { get: signalOf })
   return reply as Reply
 }
+
+/** The `signal` getter shared by every reply function. */
+function signalOf (this: { [PENDING]: Pending<Answer> }): AbortSignal { return this[PENDING].signal }
 
 /**
  * Calls `hook(err)` when the asker that `reply` answers stops waiting (timeout, abort, close).
@@ -175,7 +179,7 @@ class PlugImpl implements Plug {
   }
 
   get other (): Plug { return this.#other }
-  get opened (): Promise<void> { return this.#opened }
+  get opened (): Promise<void> { return this.#core.closed ? Promise.reject(disconnected()) : this.#opened }
   get closed (): Promise<Error | null> { return this.#core.closedPromise }
   get isActive (): boolean { return !this.#core.closed && this.#other.#handler !== null }
   get isClosed (): boolean { return this.#core.closed }
@@ -198,7 +202,9 @@ class PlugImpl implements Plug {
       this.#inbox = []
       if (inbox.length > 0) queueMicrotask(() => { for (const deliver of inbox) deliver() })
     }
-    return this.#opened.then(() => this)
+    const opening = this.#opened.then(() => this)
+    opening.catch(noop) // open() is often not awaited; its rejection must not crash the process
+    return opening
   }
 
   postMessage (message: Uint8Array, replyExpected: true, options?: SendOptions): Promise<Answer>

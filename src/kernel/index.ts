@@ -1,0 +1,30 @@
+/**
+ * `picostack/kernel`: {@link SimpleKernel}, the application core that owns a database, a repo,
+ * a store and the delta sync protocol (PROTOCOL.md) spoken over `picostack/net` wires.
+ *
+ * @example
+ * ```ts
+ * const alice = new SimpleKernel(); await alice.boot()
+ * const bob = new SimpleKernel(); await bob.boot()
+ * alice.spawnWire().open(bob.spawnWire())
+ * ```
+ *
+ * @packageDocumentation
+ */
+export { SimpleKernel } from './kernel.js'
+export type { KernelDb, KernelOptions, ChainStatus } from './kernel.js'
+export { KernelError } from './errors.js'
+export type { KernelErrorCode } from './errors.js'
+export { SyncNode, DEFAULT_LIMITS } from './node.js'
+export type { SyncNodeOptions, SyncEvents } from './node.js'
+export type { BlockSource, IngestResult, PeerInfo, SyncLimits } from './types.js'
+export {
+  decodeMessage, encodeBlocks, encodeBye, encodeHello, encodeSummary, encodeWant, splitForWire
+} from './protocol.js'
+export type { Message, SummaryEntry, DecodeLimits } from './protocol.js'
+export { summarize, planSync, collectDelta } from './sync.js'
+export type { LocalChain, SyncNeed, ChainReader } from './sync.js'
+export {
+  PROTOCOL_VERSION, MAX_MESSAGE_SIZE, MAX_BLOCKS_PER_MESSAGE, MAX_SUMMARY_ENTRIES, MAX_QUEUE_BYTES,
+  MAX_QUEUE_MESSAGES, MAX_OUTBOUND_BYTES
+} from './constants.js'

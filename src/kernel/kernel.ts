@@ -1,0 +1,369 @@
+// SimpleKernel (spec/kernel.md §1): one object owning a database, a repo, a store and the sync
+// engine. Fixes gaps K1-K6, K9, K14, K15: delta sync, identity kept as raw bytes, real height,
+// O(1) block creation, one gossip path, halt closes wires then the store, typed errors.
+import type { AbstractLevel } from 'abstract-level'
+import { ClassicLevel } from 'classic-level'
+import { MemoryLevel } from 'memory-level'
+import { isPicoError } from '../errors.js'
+import { fromHex, getPublicKey } from '../feed/index.js'
+import type { Block, Feed, FeedInput } from '../feed/index.js'
+import type { Plug } from '../net/index.js'
+import type { Neuron } from '../nuro/index.js'
+import type { Repo } from '../repo/index.js'
+import { Store, decodeBlock } from '../store/index.js'
+import type { DecodedBlock, DispatchResult, Memory } from '../store/index.js'
+import { KernelError } from './errors.js'
+import { SyncNode } from './node.js'
+import type { SummaryEntry } from './protocol.js'
+import { collectDelta } from './sync.js'
+import type { LocalChain } from './sync.js'
+import type { BlockSource, IngestResult, PeerInfo, SyncLimits } from './types.js'
+
+/** The abstract-level database a kernel runs on (binary keys and values). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type KernelDb = AbstractLevel<any, Uint8Array, Uint8Array>
+
+/** Options of {@link SimpleKernel}. */
+export interface KernelOptions {
+  /** The identity (32-byte secret, bytes or hex). Otherwise generated once and persisted. */
+  secret?: Uint8Array | string
+  /** Sync limits (message size, blocks per message, inbound queue ...). */
+  limits?: Partial<SyncLimits>
+}
+
+/** One chain held by the kernel, for status output. */
+export interface ChainStatus {
+  /** Chain id (genesis signature, or the first block of a fork). */
+  chainId: Uint8Array
+  /** Height of the tip (blocks - 1 for a root chain). */
+  height: number
+  /** The tip's signature. */
+  tip: Uint8Array
+  /** Genesis author. */
+  owner: Uint8Array
+}
+
+/** Registry key of the persisted secret (spec/kernel.md §1.2). */
+const REG_SK = 'reg/sk'
+/** Store rejections that prove the sender forged or corrupted blocks. */
+const FORGED = ['SignatureVerificationFailed']
+
+function secretBytes (secret: Uint8Array | string): Uint8Array {
+  const sk = typeof secret === 'string' ? fromHex(secret) : secret
+  if (!(sk instanceof Uint8Array) || sk.length !== 32) throw new RangeError(`"secret" expected 32 bytes, got ${sk instanceof Uint8Array ? sk.length : typeof sk}`)
+  return sk
+}
+
+function openDb (db: KernelDb | string | undefined): KernelDb {
+  if (db === undefined) return new MemoryLevel<Uint8Array, Uint8Array>({ keyEncoding: 'view', valueEncoding: 'view' }) as unknown as KernelDb
+  if (typeof db === 'string') return new ClassicLevel<Uint8Array, Uint8Array>(db, { keyEncoding: 'view', valueEncoding: 'view' }) as unknown as KernelDb
+  if (typeof db !== 'object' || db === null || typeof (db as { sublevel?: unknown }).sublevel !== 'function') {
+    throw new TypeError('"db" expected an abstract-level database, a folder path or undefined')
+  }
+  return db
+}
+
+/**
+ * The application core: extend it, register collections in the constructor, `boot()`, then
+ * create blocks and connect to peers. Peers sync with the delta protocol of PROTOCOL.md.
+ *
+ * @example
+ * ```ts
+ * class Kernel extends SimpleKernel {
+ *   constructor (db?: KernelDb) {
+ *     super(db)
+ *     this.store.register({ name: 'clock', initialValue: 0,
+ *       filter: ({ block }) => SimpleKernel.decodeBlock(block.body).type !== 'tick',
+ *       reducer: ({ block }) => SimpleKernel.decodeBlock(block.body).time as number })
+ *   }
+ * }
+ * const alice = new Kernel(); await alice.boot()
+ * const bob = new Kernel(); await bob.boot()
+ * alice.spawnWire().open(bob.spawnWire())
+ * await alice.createBlock('tick', { time: Date.now() })
+ * ```
+ */
+export class SimpleKernel {
+  /** Decodes a block body into `{ type, date, ...payload }` (the store's `decodeBlock`). */
+  static decodeBlock: (body: Uint8Array) => DecodedBlock = decodeBlock
+
+  /** The database. */
+  readonly db: KernelDb
+  /** The block repository. */
+  readonly repo: Repo
+  /** The block engine; register collections on it before `boot()`. */
+  readonly store: Store
+  readonly #node: SyncNode
+  #secret: Uint8Array | undefined
+  #pk: string | undefined
+  #booting: Promise<void> | undefined
+  #halting: Promise<void> | undefined
+  #ready!: { resolve: () => void, reject: (err: Error) => void }
+  #creating: Promise<unknown> = Promise.resolve()
+
+  /**
+   * @param db - an abstract-level database, a folder (classic-level), or nothing (memory-level)
+   * @param opts - identity and sync limits
+   * @throws TypeError on a bad `db`; RangeError on a bad secret or limit
+   */
+  constructor (db?: KernelDb | string, opts: KernelOptions = {}) {
+    if (opts.secret !== undefined) this.#secret = secretBytes(opts.secret)
+    this.db = openDb(db)
+    this.store = new Store(this.db as never, { strategy: (block, repo) => this.mergeStrategy(block, repo) })
+    this.repo = this.store.repo
+    const ready = new Promise<void>((resolve, reject) => { this.#ready = { resolve, reject } })
+    const kernel = this // eslint-disable-line @typescript-eslint/no-this-alias
+    const source: BlockSource = {
+      chains: () => kernel.#localChains(),
+      segment: (chainId, from) => kernel.#segment(chainId, from),
+      upTo: async (id) => (await kernel.repo.hasBlock(id)) ? kernel.repo.loadFeed(id) : undefined,
+      query: (summary, peer) => kernel.onquery(summary, peer),
+      ingest: (feed, peer) => kernel.#ingest(feed, peer)
+    }
+    this.#node = new SyncNode(source, {
+      limits: opts.limits,
+      ready,
+      onconnect: peer => { kernel.onconnect(peer) },
+      ondisconnect: (peer, error) => { kernel.ondisconnect(peer, error) }
+    })
+    // The one gossip path (gaps K5): accepted blocks go to every peer but their source.
+    this.store.onMerge((feeds, from) => { this.#node.gossip(feeds, from) })
+  }
+
+  /**
+   * Restores or creates the identity and loads the store. Memoised.
+   *
+   * @returns resolves when the kernel is ready
+   * @throws KernelError `Closed` after `halt()`
+   */
+  boot (): Promise<void> {
+    this.#booting ??= this.#boot()
+    return this.#booting
+  }
+
+  async #boot (): Promise<void> {
+    if (this.#halting !== undefined) throw new KernelError('Closed', 'the kernel was halted')
+    if (this.#secret === undefined) {
+      const stored = await this.repo.readReg(REG_SK)
+      if (stored !== undefined && stored.length === 32) {
+        this.#secret = stored.slice()
+      } else {
+        // Kept as the raw 32 bytes (gaps K2: the original wrote hex text and could not read it back).
+        this.#secret = globalThis.crypto.getRandomValues(new Uint8Array(32))
+        await this.repo.writeReg(REG_SK, this.#secret)
+      }
+    }
+    this.#pk = getPublicKey(this.#secret)
+    await this.store.load()
+    this.#ready.resolve()
+  }
+
+  /** True once `boot()` completed. */
+  get ready (): boolean { return this.#pk !== undefined && this.store.loaded }
+
+  /**
+   * The user's public key, hex.
+   * @throws KernelError `NotReady` before `boot()`
+   */
+  get pk (): string {
+    this.#checkReady()
+    return this.#pk as string
+  }
+
+  /** This kernel's node id in the sync protocol (hex; random per instance). */
+  get nodeId (): string {
+    let s = ''
+    for (const b of this.#node.nodeId) s += b.toString(16).padStart(2, '0')
+    return s
+  }
+
+  /**
+   * The user's own chain, or its last `limit` blocks.
+   *
+   * @param limit - most blocks to load (from the tip backwards)
+   * @returns the feed, or undefined when the user has written nothing
+   * @throws KernelError `NotReady`
+   */
+  async feed (limit?: number): Promise<Feed | undefined> {
+    this.#checkReady()
+    return this.repo.loadHead(fromHex(this.#pk as string), limit)
+  }
+
+  /**
+   * Number of blocks on the user's own chain (the real height + 1; gaps K3).
+   *
+   * @returns 0 when the user has written nothing
+   * @throws KernelError `NotReady`
+   */
+  async seq (): Promise<number> {
+    this.#checkReady()
+    const head = await this.repo.headOf(fromHex(this.#pk as string))
+    if (head === undefined) return 0
+    const loc = await this.repo.chainOf(head)
+    return loc === undefined ? 0 : loc.height + 1
+  }
+
+  /**
+   * Creates a block `[type, payload, now]` on the user's chain (or `branch`), dispatches it
+   * and gossips it. Reads only the chain's head (gaps K4); calls are serialised so quick
+   * successive calls extend one chain.
+   *
+   * @param type - the collection (root) the block is for
+   * @param payload - application data (CBOR)
+   * @param branch - where to append (a Feed, a 64-byte block id, a 32-byte key); default: own chain
+   * @returns a Feed holding just the new block (`feed.last.sig` is its id)
+   * @throws KernelError `InvalidBlock` when the store rejects it; `NotReady`; `Closed`
+   */
+  createBlock (type: string, payload: unknown, branch?: Feed | Uint8Array): Promise<Feed> {
+    const run = this.#creating.then(() => this.#create(type, payload, branch))
+    this.#creating = run.catch(() => {})
+    return run
+  }
+
+  async #create (type: string, payload: unknown, branch: Feed | Uint8Array | undefined): Promise<Feed> {
+    this.#checkReady()
+    let feed: Feed
+    try {
+      feed = await this.store.createBlock(type, payload, this.#secret as Uint8Array, { branch })
+    } catch (err) {
+      if (isPicoError(err, 'Closed')) throw new KernelError('Closed', 'the kernel was halted', { cause: err })
+      if (isPicoError(err, 'UnknownCollection')) throw new KernelError('UnknownCollection', (err as Error).message, { cause: err })
+      throw new KernelError('InvalidBlock', `InvalidBlock: ${(err as Error).message}`, { cause: err })
+    }
+    return feed.slice(feed.length - 1)
+  }
+
+  /**
+   * Dispatches blocks into the store; accepted ones are gossiped to every peer.
+   *
+   * @param feed - blocks
+   * @param loud - throw on the first rejection
+   * @returns what the store did
+   * @throws KernelError `NotReady`; StoreError codes when `loud`
+   */
+  dispatch (feed: FeedInput, loud = false): Promise<DispatchResult> {
+    this.#checkReady()
+    return this.store.dispatch(feed, { loud })
+  }
+
+  /**
+   * A registered collection.
+   *
+   * @param name - its name
+   * @returns the Memory
+   * @throws KernelError `UnknownCollection`
+   */
+  collection (name: string): Memory {
+    const m = this.store.roots.get(name)
+    if (m === undefined) throw new KernelError('UnknownCollection', `No such collection: ${name}, did you register it?`)
+    return m
+  }
+
+  /**
+   * A plug for one peer connection: `a.spawnWire().open(b.spawnWire())`, or put it on a
+   * transport (`streamWire(kernel.spawnWire(), socket)`). The handshake runs at once; sync
+   * starts once the kernel is booted.
+   *
+   * @returns the plug
+   * @throws KernelError `Closed` after `halt()`
+   */
+  spawnWire (): Plug {
+    if (this.#halting !== undefined) throw new KernelError('Closed', 'the kernel was halted')
+    return this.#node.spawnWire()
+  }
+
+  /** Neuron of the connected peers (after the handshake; one per remote node). */
+  $connections (): Neuron<PeerInfo[]> {
+    return this.#node.$connections
+  }
+
+  /**
+   * Every chain held, for status output.
+   * @returns one entry per chain
+   */
+  async chains (): Promise<ChainStatus[]> {
+    this.#checkReady()
+    return (await this.repo.listChains()).map(c => ({ chainId: c.chainId, height: c.height, tip: c.tip, owner: c.owner }))
+  }
+
+  // ── overridable hooks (spec/kernel.md §1.3) ──────────────────────────────────────────
+
+  /** Accept a fork or a foreign second genesis? Default: no. Override to allow. */
+  mergeStrategy (_block: Block, _repo: Repo): boolean | Promise<boolean> {
+    return false
+  }
+
+  /** Called after a handshake with a new peer (sync starts by itself). */
+  onconnect (_peer: PeerInfo): void {}
+
+  /** Called when a peer's connection closed (`error` says why; `null` when polite). */
+  ondisconnect (_peer: PeerInfo, _error: Error | null): void {}
+
+  /**
+   * Decides what to send a peer that sent its summary. Default: what it lacks (delta sync).
+   *
+   * @param summary - the peer's chains
+   * @param _peer - who asks
+   * @returns chain segments, each in chain order
+   */
+  onquery (summary: SummaryEntry[], _peer: PeerInfo): Promise<Feed[]> {
+    return collectDelta({ chains: () => this.#localChains(), segment: (c, f) => this.#segment(c, f) }, summary)
+  }
+
+  /**
+   * Dispatches blocks received from a peer (gossip excludes that peer).
+   *
+   * @param feed - the blocks
+   * @param peer - who sent them
+   * @returns what the store did
+   * @throws KernelError `Closed` after `halt()` (gaps K14: never a silent drop)
+   */
+  onblocks (feed: Feed, peer: PeerInfo): Promise<DispatchResult> {
+    if (this.#halting !== undefined || this.store.closed) return Promise.reject(new KernelError('Closed', 'the kernel was halted'))
+    return this.store.dispatch(feed, { source: peer })
+  }
+
+  /**
+   * Closes every wire (peers get a `bye`), waits for messages in progress, then closes the
+   * store and the database. Idempotent.
+   */
+  halt (): Promise<void> {
+    this.#halting ??= this.#halt()
+    return this.#halting
+  }
+
+  async #halt (): Promise<void> {
+    this.#ready.reject(new KernelError('Closed', 'the kernel was halted'))
+    await this.#node.close()
+    await this.#booting?.catch(() => {})
+    await this.#creating
+    await this.store.close()
+  }
+
+  // ── internals ───────────────────────────────────────────────────────────────────────────
+
+  #checkReady (): void {
+    if (this.#halting !== undefined) throw new KernelError('Closed', 'the kernel was halted')
+    if (!this.ready) throw new KernelError('NotReady', 'Kernel not ready, did you await kernel.boot()?')
+  }
+
+  async #localChains (): Promise<LocalChain[]> {
+    return (await this.repo.listChains()).map(c => ({ chainId: c.chainId, height: c.height, tip: c.tip }))
+  }
+
+  async #segment (chainId: Uint8Array, from: number): Promise<Feed | undefined> {
+    const info = await this.repo.chainInfo(chainId)
+    if (info === undefined || from > info.height) return undefined
+    return this.repo.loadFeed(info.tip, info.height - from + 1)
+  }
+
+  async #ingest (feed: Feed, peer: PeerInfo): Promise<IngestResult> {
+    const res = await this.onblocks(feed, peer)
+    const forged = res.rejected.find(r => FORGED.some(f => r.reason.startsWith(f)))
+    if (forged !== undefined) throw new KernelError('InvalidBlocks', `peer sent a block that does not verify: ${forged.reason}`)
+    let missing: Uint8Array | undefined
+    const first = feed.first
+    if (res.stashed > 0 && first?.psig !== undefined && !(await this.repo.hasBlock(first.psig))) missing = first.psig
+    return { accepted: res.accepted, missing }
+  }
+}
