@@ -21,6 +21,11 @@ function cacheKey (bytes: Uint8Array): string {
   return s
 }
 
+function sameKey (a: Uint8Array, b: Uint8Array): boolean {
+  for (let i = 0; i < 32; i++) if (a[i] !== b[i]) return false
+  return true
+}
+
 /**
  * Builds the node:crypto backend from the module object (obtained synchronously with
  * `process.getBuiltinModule`, so bundlers never see an import of node:crypto).
@@ -41,7 +46,20 @@ export function nodeEd25519 (crypto: typeof NodeCrypto): Ed25519 {
     return key
   }
 
+  // Feeds mostly hold runs of blocks by one author: the last key is checked first, without
+  // building a cache key.
+  let lastPk = new Uint8Array(32)
+  let lastKey: NodeCrypto.KeyObject | undefined
+
   function publicKey (pk: Uint8Array): NodeCrypto.KeyObject {
+    if (lastKey !== undefined && sameKey(lastPk, pk)) return lastKey
+    const key = cachedPublicKey(pk)
+    lastPk = pk.slice()
+    lastKey = key
+    return key
+  }
+
+  function cachedPublicKey (pk: Uint8Array): NodeCrypto.KeyObject {
     const k = cacheKey(pk)
     let key = publics.get(k)
     if (key === undefined) {

@@ -6,6 +6,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import * as pf from 'picofeed'
 import { Feed, ZERO_PARENT, toHex, counters } from '../../src/feed/index.js'
+import type { Block } from '../../src/feed/index.js'
 import { SHAPES, build, body, secret } from './_fixtures.js'
 
 interface BlockLike { sig: Uint8Array, key: Uint8Array, psig: Uint8Array | undefined, body: Uint8Array, genesis: boolean }
@@ -66,7 +67,7 @@ for (const [name, steps] of Object.entries(SHAPES)) {
     crossParse(c, theirs, `${name} reverse merge`)
     // block by block, from picofeed's Block objects (foreign blocks are re-parsed and verified)
     const d = new Feed()
-    for (const blk of theirs.blocks) assert.equal(d.merge(blk), 1)
+    for (const blk of theirs.blocks) assert.equal(d.merge(blk as unknown as Block), 1) // a picofeed Block (branded)
     crossParse(d, theirs, `${name} block by block`)
   })
 }

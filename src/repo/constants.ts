@@ -1,0 +1,30 @@
+// Key layout of the repo (spec/repo.md §2, with gaps.md R4/R10: clear names and indices).
+// Every key is one namespace byte followed by the key material, inside the `repo` sublevel.
+
+/** HEAD: owner pk(32) -> tip sig(64) of the chain tracked for that owner. */
+export const NS_HEAD = 0x00
+/** BLOCK: block sig(64) -> raw block bytes. */
+export const NS_BLOCK = 0x01
+/** TAIL: author pk(32) -> genesis sig(64) most recently written by that author. */
+export const NS_TAIL = 0x02
+/** LATEST: author pk(32) -> sig(64) of the last block written by that author. */
+export const NS_LATEST = 0x03
+/** REG: application registry, arbitrary key -> arbitrary value. */
+export const NS_REG = 0x04
+/** BLOCK_TO_CHAIN: block sig(64) -> chain id(64) ‖ height u32be ‖ owner(32). */
+export const NS_BLOCK_TO_CHAIN = 0x05
+/** CHAIN_INFO: chain id(64) -> owner(32) ‖ tip(64) ‖ tip height u32be ‖ start height u32be ‖ root(64) [‖ parent(64)]. */
+export const NS_CHAIN_INFO = 0x06
+/** CHAIN_CHILDREN: parent chain id(64) ‖ child chain id(64) -> child start height u32be (forks). */
+export const NS_CHAIN_CHILDREN = 0x07
+/** OWNER_CHAINS: owner pk(32) ‖ chain id(64) -> start height u32be. */
+export const NS_OWNER_CHAINS = 0x08
+
+/** Name of the sublevel that holds the repo's keys in the root database. */
+export const SUBLEVEL = 'repo'
+/** Size of a BLOCK_TO_CHAIN value. */
+export const LOC_SIZE: number = 64 + 4 + 32
+/** Size of a CHAIN_INFO value without / with a parent. */
+export const CHAIN_SIZE: number = 32 + 64 + 4 + 4 + 64
+/** How many accepted blocks `merge` collects before it writes a batch. */
+export const MERGE_BATCH_BLOCKS = 256
