@@ -13,6 +13,6 @@ import type { KernelDb } from './kernel.js'
  */
 export function defaultDb (location?: string): KernelDb {
   const opts = { keyEncoding: 'view', valueEncoding: 'view' } as const
-  if (location === undefined) return new MemoryLevel<Uint8Array, Uint8Array>(opts) as unknown as KernelDb
-  return new ClassicLevel<Uint8Array, Uint8Array>(location, opts) as unknown as KernelDb
+  if (location === undefined) return new MemoryLevel<Uint8Array, Uint8Array>(opts)
+  return new ClassicLevel<Uint8Array, Uint8Array>(location, opts)
 }
