@@ -1,6 +1,6 @@
 // Block engine throughput: our Store vs @telamon/picostore 3.0.4 (+ picorepo 2.2.5), and vs
 // verifying the same blocks only. Run: node --conditions=source --import tsx bench/store.ts [N]
-/* eslint-disable no-console, @typescript-eslint/no-explicit-any */
+/* eslint-disable @typescript-eslint/no-explicit-any */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
