@@ -143,6 +143,44 @@ class Pending {
   clear (): void { this.map.clear(); this.blocks = 0 }
 }
 
+/** Options of {@link Repo.prepareBlock}. */
+export interface PrepareOptions {
+  /** Stage the operations here (the result's `ops` is then empty), see {@link Repo.stage}. */
+  stage?: RepoStage
+  /** The caller has just checked that the block is not stored: skip that read. */
+  fresh?: boolean
+}
+
+/**
+ * Operations of blocks prepared by {@link Repo.prepareBlock} with `{ stage }`, not yet written.
+ * Later preparations read the staged pointers first. Writes to the same key are merged, so a
+ * run of blocks of one chain writes its HEAD, LATEST and chain record once.
+ */
+export class RepoStage {
+  /** @internal */
+  readonly _p: Pending
+  /**
+   * Called before a merge strategy is consulted (strategies must see the repo as stored):
+   * the owner of the stage commits `ops` and clears the stage here.
+   */
+  beforeStrategy: (() => Promise<void>) | undefined = undefined
+
+  /** @internal use {@link Repo.stage} */
+  constructor (prefix: Uint8Array) { this._p = new Pending(prefix) }
+
+  /** The staged operations (root-database batch operations). */
+  get ops (): BatchOp[] { return this._p.ops }
+
+  /** Number of staged blocks. */
+  get blocks (): number { return this._p.blocks }
+
+  /** Number of staged writes. */
+  get size (): number { return this._p.size }
+
+  /** Drops everything staged (after a commit, or to abandon it). */
+  clear (): void { this._p.clear() }
+}
+
 /**
  * Persistent store of signed blocks, indexed so that any chain can be re-assembled from any
  * of its blocks, each owner's current chain found, and "have I got this block", "which chain
@@ -346,13 +384,38 @@ export class Repo {
    * @throws FeedError `SignatureVerificationFailed` for an unverified block with a bad
    *   signature; RepoError `Closed`
    */
-  async prepareBlock (block: Block, strategy?: MergeStrategy): Promise<PrepareResult> {
+  async prepareBlock (block: Block, strategy?: MergeStrategy, opts: PrepareOptions = {}): Promise<PrepareResult> {
     if (!isBlock(block)) throw new TypeError('"block" expected a Block')
+    const stage = opts.stage
+    if (stage !== undefined && !(stage instanceof RepoStage)) throw new TypeError('"opts.stage" expected a RepoStage from repo.stage()')
     return this._run(async () => {
+      if (stage !== undefined) {
+        const r = await this._prepare(block, strategy, stage._p, stage.beforeStrategy, opts.fresh === true)
+        if (r.accepted) stage._p.blocks++
+        return r.accepted ? { ...r, ops: [] } : r
+      }
       const p = new Pending(this._prefix)
-      const r = await this._prepare(block, strategy, p)
+      const r = await this._prepare(block, strategy, p, undefined, opts.fresh === true)
       return r.accepted ? { ...r, ops: p.ops } : r
     })
+  }
+
+  /**
+   * A staging area for {@link Repo.prepareBlock}: several blocks are prepared into it, each
+   * seeing the pointers of the blocks staged before it, and the caller commits `stage.ops`
+   * (with its own) in one `repo.db.batch`, then calls `stage.clear()`. A batch holding several
+   * whole blocks is as atomic as one per block.
+   *
+   * @returns an empty stage bound to this repo
+   * @example
+   * ```ts
+   * const stage = repo.stage()
+   * for (const b of feed.blocks) await repo.prepareBlock(b, undefined, { stage })
+   * await repo.db.batch(stage.ops); stage.clear()
+   * ```
+   */
+  stage (): RepoStage {
+    return new RepoStage(this._prefix)
   }
 
   /**
