@@ -817,7 +817,8 @@ export class Store {
     if (pk === undefined || (branch == null && this.repo.allowDetached)) return new Feed()
     const tip = await this.repo.headOf(pk)
     if (tip === undefined) return new Feed()
-    const b = await this.repo.readBlock(tip)
+    // A block accepted in this session is cached with its link (blocks never change).
+    const b = this._chains.get(toHex(tip))?.block ?? await this.repo.readBlock(tip)
     return b === undefined ? new Feed() : feedFrom([b], true)
   }
 
