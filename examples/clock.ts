@@ -1,5 +1,5 @@
 // blockend.ts: the clock kernel of the picostack README (SEED.txt), in TypeScript.
-import { SimpleKernel, type KernelDb } from '../src/index.js'; import { MemoryLevel } from 'memory-level'; const memdown = (): KernelDb => new MemoryLevel<Uint8Array, Uint8Array>({ keyEncoding: 'view', valueEncoding: 'view' }) as unknown as KernelDb
+import { SimpleKernel, type KernelDb } from '../src/index.js'; import { MemoryLevel } from 'memory-level'; const memdown = (): KernelDb => new MemoryLevel()
 const { decodeBlock } = SimpleKernel
 
 class Kernel extends SimpleKernel {

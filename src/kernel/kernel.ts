@@ -2,8 +2,7 @@
 // engine. Fixes gaps K1-K6, K9, K14, K15: delta sync, identity kept as raw bytes, real height,
 // O(1) block creation, one gossip path, halt closes wires then the store, typed errors.
 import type { AbstractLevel } from 'abstract-level'
-import { ClassicLevel } from 'classic-level'
-import { MemoryLevel } from 'memory-level'
+import { defaultDb } from './default-db.js'
 import { isPicoError } from '../errors.js'
 import { fromHex, getPublicKey } from '../feed/index.js'
 import type { Block, Feed, FeedInput } from '../feed/index.js'
@@ -55,8 +54,7 @@ function secretBytes (secret: Uint8Array | string): Uint8Array {
 }
 
 function openDb (db: KernelDb | string | undefined): KernelDb {
-  if (db === undefined) return new MemoryLevel<Uint8Array, Uint8Array>({ keyEncoding: 'view', valueEncoding: 'view' }) as unknown as KernelDb
-  if (typeof db === 'string') return new ClassicLevel<Uint8Array, Uint8Array>(db, { keyEncoding: 'view', valueEncoding: 'view' }) as unknown as KernelDb
+  if (db === undefined || typeof db === 'string') return defaultDb(db)
   if (typeof db !== 'object' || db === null || typeof (db as { sublevel?: unknown }).sublevel !== 'function') {
     throw new TypeError('"db" expected an abstract-level database, a folder path or undefined')
   }
@@ -102,7 +100,8 @@ export class SimpleKernel {
   #creating: Promise<unknown> = Promise.resolve()
 
   /**
-   * @param db - an abstract-level database, a folder (classic-level), or nothing (memory-level)
+   * @param db - an abstract-level database; a location for the embedded default (a folder for
+   *   classic-level in Node, an IndexedDB name for browser-level in browsers); or nothing (memory-level)
    * @param opts - identity and sync limits
    * @throws TypeError on a bad `db`; RangeError on a bad secret or limit
    */

@@ -1,0 +1,18 @@
+// The kernel's embedded default database in Node: classic-level (LevelDB) in a folder, or
+// memory-level when no folder is given. Browser bundles get default-db.browser.ts instead
+// (package.json "browser" field), so LevelDB's native addon never reaches a bundle.
+import { ClassicLevel } from 'classic-level'
+import { MemoryLevel } from 'memory-level'
+import type { KernelDb } from './kernel.js'
+
+/**
+ * Opens the default database for a location.
+ *
+ * @param location - a folder for classic-level, or undefined for an in-memory database
+ * @returns a database with binary keys and values
+ */
+export function defaultDb (location?: string): KernelDb {
+  const opts = { keyEncoding: 'view', valueEncoding: 'view' } as const
+  if (location === undefined) return new MemoryLevel<Uint8Array, Uint8Array>(opts)
+  return new ClassicLevel<Uint8Array, Uint8Array>(location, opts)
+}
