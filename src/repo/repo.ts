@@ -122,8 +122,8 @@ const NOT_OPEN = new Set(['LEVEL_DATABASE_NOT_OPEN', 'LEVEL_ITERATOR_NOT_OPEN', 
 class Pending {
   // local key (as string) -> the write; a later write to the same key replaces the earlier,
   // so a batch of many blocks of one chain writes its HEAD, LATEST and chain record once.
-  readonly map = new Map<string, { key: Uint8Array, value: Uint8Array | null }>()
-  blocks = 0
+  readonly map: Map<string, { key: Uint8Array, value: Uint8Array | null }> = new Map()
+  blocks: number = 0
   readonly prefix: Uint8Array
   constructor (prefix: Uint8Array) { this.prefix = prefix }
   put (key: Uint8Array, value: Uint8Array): void { this.map.set(keyStr(key), { key, value }) }
