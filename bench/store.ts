@@ -1,5 +1,10 @@
 // Block engine throughput: our Store vs @telamon/picostore 3.0.4 (+ picorepo 2.2.5), and vs
-// verifying the same blocks only. Run: node --conditions=source --import tsx bench/store.ts [N]
+// verifying the same blocks only.
+// Run: node --conditions=source --import tsx bench/store.ts [N] [N_ORIG] [ROUNDS]
+// N blocks per workload for ours and verify-only (default 2000); the original runs N_ORIG
+// blocks (default min(N, 400): its one-by-one case is quadratic), so ratios compare per-block
+// rates (blocks/s), which favours the original. ROUNDS alternating rounds (default 3); the
+// reported ratios are the medians of the per-round ratios (the machine may be noisy).
 /* eslint-disable @typescript-eslint/no-explicit-any */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -12,8 +17,9 @@ import { Feed, signPair } from '../src/feed/index.js'
 import { Store, Memory, encodeBody, type ComputeContext } from '../src/store/index.js'
 
 const N = Number(process.argv[2] ?? 2000)
+const NO = Number(process.argv[3] ?? Math.min(N, 400))
+const ROUNDS = Number(process.argv[4] ?? 3)
 const AUTHORS = 100
-const PER = Math.max(1, Math.floor(N / AUTHORS))
 const { Store: OStore, Memory: OMemory } = PicoStore as any
 const dirs: string[] = []
 
@@ -68,64 +74,138 @@ async function quiet<T> (fn: () => Promise<T>): Promise<T> {
   try { return await fn() } finally { console.log = silence }
 }
 
-interface Row { workload: string, backend: string, blocks: number, ours: number, orig: number, verify: number }
-const rows: Row[] = []
+type Kind = 'memory-level' | 'classic-level'
+interface Case {
+  name: (n: number) => string
+  ours: (kind: Kind, n: number) => Promise<number>
+  orig: (kind: Kind, n: number) => Promise<number>
+  verify: (n: number) => Promise<number>
+}
 
-for (const kind of ['memory-level', 'classic-level']) {
-  // (a) one author creating N blocks one by one
+const per = (n: number): number => Math.max(1, Math.floor(n / AUTHORS))
+
+const cases: Case[] = [
   {
-    const { sk, pk } = signPair()
-    const a = await ours(kind)
-    const tOurs = await time(async () => { for (let i = 0; i < N; i++) await a.m.createBlock(null, 1, sk) })
-    check(a.m.readState(pk) === N, 'ours (a)')
-    await a.s.close()
-    const o = await orig(kind)
-    let branch: any = null
-    const tOrig = await quiet(async () => await time(async () => {
-      for (let i = 0; i < N; i++) { branch = branch ?? new PicoFeed.Feed(); await o.m.createBlock(branch, 1, sk) }
-    }))
-    check((await o.m.readState(pk)) === N, 'original (a)')
-    await o.s.close()
-    const bytes = makeFeed(sk, N).buffer.slice()
-    const tVerify = await time(async () => { Feed.from(bytes) })
-    rows.push({ workload: `(a) 1 author creates ${N} one by one`, backend: kind, blocks: N, ours: tOurs, orig: tOrig, verify: tVerify })
+    // (a) one author creating n blocks one by one
+    name: n => `(a) 1 author creates ${n} one by one`,
+    async ours (kind, n) {
+      const { sk, pk } = signPair()
+      const a = await ours(kind)
+      const t = await time(async () => { for (let i = 0; i < n; i++) await a.m.createBlock(null, 1, sk) })
+      check(a.m.readState(pk) === n, 'ours (a)')
+      await a.s.close()
+      return t
+    },
+    async orig (kind, n) {
+      const { sk, pk } = signPair()
+      const o = await orig(kind)
+      let branch: any = null
+      const t = await quiet(async () => await time(async () => {
+        for (let i = 0; i < n; i++) { branch = branch ?? new PicoFeed.Feed(); await o.m.createBlock(branch, 1, sk) }
+      }))
+      check((await o.m.readState(pk)) === n, 'original (a)')
+      await o.s.close()
+      return t
+    },
+    async verify (n) {
+      const bytes = makeFeed(signPair().sk, n).buffer.slice()
+      const t = await time(async () => { check(Feed.from(bytes).length === n, 'verify (a)') })
+      return t
+    }
+  },
+  {
+    // (b) a foreign n-block feed dispatched at once
+    name: n => `(b) foreign ${n}-block feed at once`,
+    async ours (kind, n) {
+      const { sk, pk } = signPair()
+      const bytes = makeFeed(sk, n).buffer.slice()
+      const a = await ours(kind)
+      const t = await time(async () => { await a.s.dispatch(bytes) })
+      check(a.m.readState(pk) === n, 'ours (b)')
+      await a.s.close()
+      return t
+    },
+    async orig (kind, n) {
+      const { sk, pk } = signPair()
+      const bytes = makeFeed(sk, n).buffer.slice()
+      const o = await orig(kind)
+      const t = await quiet(async () => await time(async () => { await o.s.dispatch(PicoFeed.feedFrom(bytes)) }))
+      check((await o.m.readState(pk)) === n, 'original (b)')
+      await o.s.close()
+      return t
+    },
+    async verify (n) {
+      const bytes = makeFeed(signPair().sk, n).buffer.slice()
+      return await time(async () => { check(Feed.from(bytes).length === n, 'verify (b)') })
+    }
+  },
+  {
+    // (c) AUTHORS authors x n/AUTHORS blocks, one dispatch per author
+    name: n => `(c) ${AUTHORS} authors x ${per(n)} blocks`,
+    async ours (kind, n) {
+      const keys = Array.from({ length: AUTHORS }, () => signPair())
+      const feeds = keys.map(k => makeFeed(k.sk, per(n)).buffer.slice())
+      const a = await ours(kind)
+      const t = await time(async () => { for (const f of feeds) await a.s.dispatch(f) })
+      check(keys.every(k => a.m.readState(k.pk) === per(n)), 'ours (c)')
+      await a.s.close()
+      return t
+    },
+    async orig (kind, n) {
+      const keys = Array.from({ length: AUTHORS }, () => signPair())
+      const feeds = keys.map(k => makeFeed(k.sk, per(n)).buffer.slice())
+      const o = await orig(kind)
+      const t = await quiet(async () => await time(async () => { for (const f of feeds) await o.s.dispatch(PicoFeed.feedFrom(f)) }))
+      for (const k of keys) check((await o.m.readState(k.pk)) === per(n), 'original (c)')
+      await o.s.close()
+      return t
+    },
+    async verify (n) {
+      const feeds = Array.from({ length: AUTHORS }, () => makeFeed(signPair().sk, per(n)).buffer.slice())
+      return await time(async () => { for (const f of feeds) check(Feed.from(f).length === per(n), 'verify (c)') })
+    }
   }
-  // (b) a foreign N-block feed dispatched at once
-  {
-    const { sk, pk } = signPair()
-    const bytes = makeFeed(sk, N).buffer.slice()
-    const a = await ours(kind)
-    const tOurs = await time(async () => { await a.s.dispatch(bytes) })
-    check(a.m.readState(pk) === N, 'ours (b)')
-    await a.s.close()
-    const o = await orig(kind)
-    const tOrig = await quiet(async () => await time(async () => { await o.s.dispatch(PicoFeed.feedFrom(bytes)) }))
-    check((await o.m.readState(pk)) === N, 'original (b)')
-    await o.s.close()
-    const tVerify = await time(async () => { Feed.from(bytes) })
-    rows.push({ workload: `(b) foreign ${N}-block feed at once`, backend: kind, blocks: N, ours: tOurs, orig: tOrig, verify: tVerify })
-  }
-  // (c) AUTHORS authors x PER blocks
-  {
-    const keys = Array.from({ length: AUTHORS }, () => signPair())
-    const feeds = keys.map(k => makeFeed(k.sk, PER).buffer.slice())
-    const a = await ours(kind)
-    const tOurs = await time(async () => { for (const f of feeds) await a.s.dispatch(f) })
-    check(keys.every(k => a.m.readState(k.pk) === PER), 'ours (c)')
-    await a.s.close()
-    const o = await orig(kind)
-    const tOrig = await quiet(async () => await time(async () => { for (const f of feeds) await o.s.dispatch(PicoFeed.feedFrom(f)) }))
-    check((await o.m.readState(keys[0]!.pk)) === PER, 'original (c)')
-    await o.s.close()
-    const tVerify = await time(async () => { for (const f of feeds) Feed.from(f) })
-    rows.push({ workload: `(c) ${AUTHORS} authors x ${PER} blocks`, backend: kind, blocks: AUTHORS * PER, ours: tOurs, orig: tOrig, verify: tVerify })
+]
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b)
+  const m = s.length >> 1
+  return s.length % 2 === 1 ? s[m] as number : ((s[m - 1] as number) + (s[m] as number)) / 2
+}
+
+interface Row { workload: string, backend: Kind, oursBps: number[], origBps: number[], verifyBps: number[], vsOrig: number[], vsVerify: number[] }
+const rows: Row[] = []
+for (const kind of ['memory-level', 'classic-level'] as const) {
+  for (const c of cases) rows.push({ workload: c.name(N), backend: kind, oursBps: [], origBps: [], verifyBps: [], vsOrig: [], vsVerify: [] })
+}
+
+const blocks = (n: number, c: Case): number => c === cases[2] ? AUTHORS * per(n) : n
+for (let round = 0; round < ROUNDS; round++) {
+  let r = 0
+  for (const kind of ['memory-level', 'classic-level'] as const) {
+    for (const c of cases) {
+      const row = rows[r++] as Row
+      // Alternate the order inside each round so drift in machine load hits both sides.
+      const order = round % 2 === 0 ? ['ours', 'orig', 'verify'] as const : ['verify', 'orig', 'ours'] as const
+      const bps: Record<string, number> = {}
+      for (const who of order) {
+        const n = who === 'orig' ? NO : N
+        bps[who] = blocks(n, c) / (who === 'verify' ? await c.verify(n) : await c[who](kind, n))
+      }
+      row.oursBps.push(bps.ours as number)
+      row.origBps.push(bps.orig as number)
+      row.verifyBps.push(bps.verify as number)
+      row.vsOrig.push((bps.ours as number) / (bps.orig as number))
+      row.vsVerify.push((bps.ours as number) / (bps.verify as number))
+    }
   }
 }
 
+console.log(`ours and verify-only: ${N} blocks per workload; picostore 3.0.4: ${NO} blocks (ratios compare per-block rates); ${ROUNDS} rounds, medians`)
 console.log('workload | backend | ours blocks/s | picostore 3.0.4 blocks/s | ours/original | verify-only blocks/s | ours/verify-only')
 console.log('--- | --- | ---: | ---: | ---: | ---: | ---:')
+const fmt = (x: number): string => Math.round(x).toLocaleString('en')
 for (const r of rows) {
-  const bps = (t: number): string => Math.round(r.blocks / t).toLocaleString('en')
-  console.log(`${r.workload} | ${r.backend} | ${bps(r.ours)} | ${bps(r.orig)} | ${(r.orig / r.ours).toFixed(1)}x | ${bps(r.verify)} | ${(r.verify / r.ours).toFixed(2)}x`)
+  console.log(`${r.workload} | ${r.backend} | ${fmt(median(r.oursBps))} | ${fmt(median(r.origBps))} | ${median(r.vsOrig).toFixed(1)}x | ${fmt(median(r.verifyBps))} | ${median(r.vsVerify).toFixed(2)}x`)
 }
 for (const d of dirs) rmSync(d, { recursive: true, force: true })

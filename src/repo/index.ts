@@ -16,9 +16,9 @@
  *
  * @packageDocumentation
  */
-export { Repo } from './repo.js'
+export { Repo, RepoStage } from './repo.js'
 export type {
-  RepoDb, RepoSublevel, BatchOp, MergeStrategy, RefusalReason, PrepareResult, RollbackPlan, LoadStop, ListEntry, RepoOptions
+  RepoDb, RepoSublevel, BatchOp, MergeStrategy, RefusalReason, PrepareResult, PrepareOptions, RollbackPlan, LoadStop, ListEntry, RepoOptions
 } from './repo.js'
 export type { BlockLocation, ChainInfo } from './codec.js'
 export { toDot, bs } from './dot.js'

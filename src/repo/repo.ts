@@ -122,8 +122,8 @@ const NOT_OPEN = new Set(['LEVEL_DATABASE_NOT_OPEN', 'LEVEL_ITERATOR_NOT_OPEN', 
 class Pending {
   // local key (as string) -> the write; a later write to the same key replaces the earlier,
   // so a batch of many blocks of one chain writes its HEAD, LATEST and chain record once.
-  readonly map = new Map<string, { key: Uint8Array, value: Uint8Array | null }>()
-  blocks = 0
+  readonly map: Map<string, { key: Uint8Array, value: Uint8Array | null }> = new Map()
+  blocks: number = 0
   readonly prefix: Uint8Array
   constructor (prefix: Uint8Array) { this.prefix = prefix }
   put (key: Uint8Array, value: Uint8Array): void { this.map.set(keyStr(key), { key, value }) }
@@ -141,6 +141,44 @@ class Pending {
   }
 
   clear (): void { this.map.clear(); this.blocks = 0 }
+}
+
+/** Options of {@link Repo.prepareBlock}. */
+export interface PrepareOptions {
+  /** Stage the operations here (the result's `ops` is then empty), see {@link Repo.stage}. */
+  stage?: RepoStage
+  /** The caller has just checked that the block is not stored: skip that read. */
+  fresh?: boolean
+}
+
+/**
+ * Operations of blocks prepared by {@link Repo.prepareBlock} with `{ stage }`, not yet written.
+ * Later preparations read the staged pointers first. Writes to the same key are merged, so a
+ * run of blocks of one chain writes its HEAD, LATEST and chain record once.
+ */
+export class RepoStage {
+  /** @internal */
+  readonly _p: Pending
+  /**
+   * Called before a merge strategy is consulted (strategies must see the repo as stored):
+   * the owner of the stage commits `ops` and clears the stage here.
+   */
+  beforeStrategy: (() => Promise<void>) | undefined = undefined
+
+  /** @internal use {@link Repo.stage} */
+  constructor (prefix: Uint8Array) { this._p = new Pending(prefix) }
+
+  /** The staged operations (root-database batch operations). */
+  get ops (): BatchOp[] { return this._p.ops }
+
+  /** Number of staged blocks. */
+  get blocks (): number { return this._p.blocks }
+
+  /** Number of staged writes. */
+  get size (): number { return this._p.size }
+
+  /** Drops everything staged (after a commit, or to abandon it). */
+  clear (): void { this._p.clear() }
 }
 
 /**
@@ -346,13 +384,38 @@ export class Repo {
    * @throws FeedError `SignatureVerificationFailed` for an unverified block with a bad
    *   signature; RepoError `Closed`
    */
-  async prepareBlock (block: Block, strategy?: MergeStrategy): Promise<PrepareResult> {
+  async prepareBlock (block: Block, strategy?: MergeStrategy, opts: PrepareOptions = {}): Promise<PrepareResult> {
     if (!isBlock(block)) throw new TypeError('"block" expected a Block')
+    const stage = opts.stage
+    if (stage !== undefined && !(stage instanceof RepoStage)) throw new TypeError('"opts.stage" expected a RepoStage from repo.stage()')
     return this._run(async () => {
+      if (stage !== undefined) {
+        const r = await this._prepare(block, strategy, stage._p, stage.beforeStrategy, opts.fresh === true)
+        if (r.accepted) stage._p.blocks++
+        return r.accepted ? { ...r, ops: [] } : r
+      }
       const p = new Pending(this._prefix)
-      const r = await this._prepare(block, strategy, p)
+      const r = await this._prepare(block, strategy, p, undefined, opts.fresh === true)
       return r.accepted ? { ...r, ops: p.ops } : r
     })
+  }
+
+  /**
+   * A staging area for {@link Repo.prepareBlock}: several blocks are prepared into it, each
+   * seeing the pointers of the blocks staged before it, and the caller commits `stage.ops`
+   * (with its own) in one `repo.db.batch`, then calls `stage.clear()`. A batch holding several
+   * whole blocks is as atomic as one per block.
+   *
+   * @returns an empty stage bound to this repo
+   * @example
+   * ```ts
+   * const stage = repo.stage()
+   * for (const b of feed.blocks) await repo.prepareBlock(b, undefined, { stage })
+   * await repo.db.batch(stage.ops); stage.clear()
+   * ```
+   */
+  stage (): RepoStage {
+    return new RepoStage(this._prefix)
   }
 
   /**

@@ -4,7 +4,7 @@
 import { encode, decode } from 'cborg'
 import type { AbstractLevel, AbstractSublevel } from 'abstract-level'
 import { Feed, feedFrom, isFeed, toHex, fromHex, getPublicKey, type Block, type FeedInput } from '../feed/index.js'
-import { Repo, type MergeStrategy, type BatchOp } from '../repo/index.js'
+import { Repo, type MergeStrategy, type BatchOp, type RepoStage } from '../repo/index.js'
 import { Mempool } from './mempool.js'
 import { StoreError } from './errors.js'
 import { Lock, type LockOptions } from './lock.js'
@@ -101,6 +101,35 @@ interface Link { parent: Block | null, chainId: Uint8Array, owner: Uint8Array }
 type Outcome = Verdict | { kind: 'stored' } | { kind: 'orphan' }
 
 const CHAIN_CACHE = 4096
+/** Most blocks committed in one batch (well below CHAIN_CACHE: staged ids stay cached until committed). */
+const GROUP_MAX = 1000
+
+/**
+ * @internal effects of accepted blocks not yet written: the Memories' caches already hold them
+ * (later blocks see them), `old` / `meta` undo them if the commit fails.
+ */
+interface Stage {
+  rs: RepoStage
+  ops: BatchOp[]
+  old: Map<TxnOwner, Map<ObjectId, Entry | undefined>>
+  enc: Map<TxnOwner, Map<ObjectId, Uint8Array>>
+  meta: Map<TxnOwner, { version: number, head: Uint8Array | undefined }>
+  idx: Map<string, { owner: TxnOwner, key: Uint8Array, blockId: Uint8Array }>
+  events: StoreEvent[]
+  hids: string[]
+  blocks: number
+}
+
+function latin1 (b: Uint8Array): string {
+  return String.fromCharCode.apply(null, b as unknown as number[])
+}
+
+function withPrefix (prefix: Uint8Array, key: Uint8Array): Uint8Array {
+  const k = new Uint8Array(prefix.length + key.length)
+  k.set(prefix, 0)
+  k.set(key, prefix.length)
+  return k
+}
 
 function eq (a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {
   if (a === undefined || b === undefined) return a === b
@@ -162,6 +191,9 @@ export class Store {
   private readonly _timers: Set<ReturnType<typeof setTimeout>> = new Set()
   private _gcTimer: ReturnType<typeof setInterval> | undefined
   private _seq = 0
+  private readonly _sp: Uint8Array
+  private readonly _tp: Uint8Array
+  private readonly _stage: Stage
 
   /**
    * @param dbOrRepo - a Repo, or an abstract-level database (a Repo is created on it)
@@ -177,6 +209,14 @@ export class Store {
     this._db = this.repo.db as unknown as Db
     this._s = this._db.sublevel('store', { keyEncoding: 'view', valueEncoding: 'view' }) as unknown as Sub
     this._t = this._db.sublevel('store-gc', { keyEncoding: 'view', valueEncoding: 'view' }) as unknown as Sub
+    // Batch operations go to the root database with the sublevels' prefixes (no per-op sublevel work).
+    this._sp = this._s.prefixKey(new Uint8Array(0), 'view') as Uint8Array
+    this._tp = this._t.prefixKey(new Uint8Array(0), 'view') as Uint8Array
+    const rs = this.repo.stage()
+    rs.beforeStrategy = async () => { await this._flush() }
+    this._stage = {
+      rs, ops: [], old: new Map(), enc: new Map(), meta: new Map(), idx: new Map(), events: [], hids: [], blocks: 0
+    }
   }
 
   // ── registration ────────────────────────────────────────────────────────────────────────
@@ -411,7 +451,8 @@ export class Store {
 
   private async _ingest (blocks: Block[], res: DispatchResult, opts: DispatchOptions, queue: Block[][]): Promise<void> {
     let seg: Block[] = []
-    const flush = (): void => {
+    const flush = async (): Promise<void> => {
+      await this._flush()
       if (seg.length === 0) return
       const patch = feedFrom(seg, true)
       res.accepted.push(patch)
@@ -430,7 +471,8 @@ export class Store {
       if (!(continues && fresh) && (this._chains.has(hid) || await this.repo.hasBlock(b.sig))) {
         lastKnown = b; prev = this._chains.get(hid); fresh = false; continue
       }
-      if (this._isTomb(hid) || (b.psig !== undefined && this._isTomb(toHex(b.psig)))) {
+      if (this._tomb.size > 0 && (this._isTomb(hid) || (b.psig !== undefined && this._isTomb(toHex(b.psig))))) {
+        await this._flush()
         this._addTomb(hid)
         this._reject(res, b, 'Evicted')
         break
@@ -439,26 +481,33 @@ export class Store {
       if (b.psig === undefined) link = { parent: null, chainId: b.sig, owner: b.key }
       else if (continues && prev !== undefined) link = { parent: prev.block, chainId: prev.chainId, owner: prev.owner }
       else link = await this._linkOf(b.psig, lastKnown)
-      if (link === undefined) { this._stash(blocks.slice(k), res); break }
-      if (!b._verified && !b.verify()) { this._reject(res, b, 'SignatureVerificationFailed'); break }
+      if (link === undefined) { await this._flush(); this._stash(blocks.slice(k), res); break }
+      if (!b._verified && !b.verify()) { await this._flush(); this._reject(res, b, 'SignatureVerificationFailed'); break }
+      // Reaching here, the block is known not to be stored (checked above, or its parent was
+      // accepted in this run): the repo skips its own check.
       const out = await this._processBlock(b, link, false)
       if (out.kind === 'ok') {
         seg.push(b)
         prev = { parent: link.parent, chainId: link.chainId, owner: link.owner, block: b }
         fresh = true
         this._remember(hid, prev)
+        this._stage.hids.push(hid)
         this._attempts.delete(hid)
-        const kids = this.mempool.take(b.sig)
-        for (const f of kids) queue.push(f.blocks as Block[])
+        if (this.mempool.size > 0) {
+          const kids = this.mempool.take(b.sig)
+          for (const f of kids) queue.push(f.blocks as Block[])
+        }
+        if (this._stage.blocks >= GROUP_MAX) await this._flush()
         continue
       }
+      await this._flush()
       if (out.kind === 'stored') { lastKnown = b; prev = undefined; fresh = false; continue }
       if (out.kind === 'orphan') { this._stash(blocks.slice(k), res); break }
       if (out.kind === 'postpone') { this._postpone(blocks.slice(k), out, res, opts); break }
       this._reject(res, b, out.reason)
       break
     }
-    flush()
+    await flush()
   }
 
   private _reject (res: DispatchResult, block: Block, reason: string): void {
@@ -558,78 +607,143 @@ export class Store {
         return { kind: 'reject', reason: `TrapFailed: ${(err as Error).message}`, cause: err }
       }
     }
-    let ops: BatchOp[] = []
-    if (!replay) {
-      const prep = await this.repo.prepareBlock(b, this._strategy)
-      if (!prep.accepted) {
-        if (prep.reason === 'Stored') return { kind: 'stored' }
-        if (prep.reason === 'ParentNotFound') return { kind: 'orphan' }
-        return { kind: 'reject', reason: 'Refused' }
-      }
-      ops = prep.ops
-    }
+    // Encode the block's state first: an unencodable value refuses the block before anything is staged.
+    const encs: Array<[TxnOwner, ObjectId, Uint8Array]> = []
     try {
-      this._txnOps(txn, ops, b.sig)
+      for (const [owner, m] of txn.objs) for (const [id, e] of m) if (e !== null) encs.push([owner, id, encodeEntry(e)])
     } catch (err) {
+      if (!replay) {
+        await this._flush()
+        const prep = await this.repo.prepareBlock(b, this._strategy)
+        if (!prep.accepted) return refusal(prep.reason)
+      }
       return { kind: 'reject', reason: `UnencodableState: ${(err as Error).message}`, cause: err }
     }
+    const st = this._stage
     if (!replay) {
+      const prep = await this.repo.prepareBlock(b, this._strategy, { stage: st.rs, fresh: true })
+      if (!prep.accepted) return refusal(prep.reason)
       const seq = ++this._seq
-      ops.push(this._put(this._s, logKey(seq), b.sig), this._put(this._s, seqKey(b.sig), u64(seq)))
+      st.ops.push(this._put(this._sp, logKey(seq), b.sig), this._put(this._sp, seqKey(b.sig), u64(seq)))
     }
-    await this._db.batch(ops as never)
-    this._commit(txn, b.sig)
-    this._emit(replay ? { event: 'reload', block: b, root: body.root } : { event: 'merged', block: b, root: body.root })
+    this._stageTxn(txn, encs, b.sig)
+    if (this._taps.size > 0) st.events.push(replay ? { event: 'reload', block: b, root: body.root } : { event: 'merged', block: b, root: body.root })
     return { kind: 'ok' }
   }
 
-  private _put (sub: Sub, key: Uint8Array, value: Uint8Array): BatchOp {
-    return { type: 'put', sublevel: sub, key, value } as unknown as BatchOp
+  private _put (prefix: Uint8Array, key: Uint8Array, value: Uint8Array): BatchOp {
+    return { type: 'put', key: withPrefix(prefix, key), value, keyEncoding: 'view', valueEncoding: 'view' } as unknown as BatchOp
   }
 
-  private _del (sub: Sub, key: Uint8Array): BatchOp {
-    return { type: 'del', sublevel: sub, key } as unknown as BatchOp
+  private _del (prefix: Uint8Array, key: Uint8Array): BatchOp {
+    return { type: 'del', key: withPrefix(prefix, key), keyEncoding: 'view' } as unknown as BatchOp
   }
 
-  /** Appends the ops of a transaction's object writes, index entries, refs, timers and metas. */
-  private _txnOps (txn: Txn, ops: BatchOp[], head: Uint8Array): void {
-    for (const [owner, m] of txn.objs) {
-      const name = owner._nameBytes
-      for (const [id, e] of m) {
-        const old = owner._cache.get(id)
-        if (e === null) {
-          ops.push(this._del(this._s, stateKey(name, id)))
-          if (old !== undefined && Number.isFinite(old.exp)) ops.push(this._del(this._t, timerKey(old.exp, name, id)))
-          continue
-        }
-        ops.push(this._put(this._s, stateKey(name, id), encodeEntry(e)))
-        const oldExp = old?.exp ?? Infinity
-        if (oldExp !== e.exp) {
-          if (Number.isFinite(oldExp)) ops.push(this._del(this._t, timerKey(oldExp, name, id)))
-          if (Number.isFinite(e.exp)) ops.push(this._put(this._t, timerKey(e.exp, name, id), NONE))
-        }
-        for (const r of e.roots) {
-          if (old === undefined || !old.roots.some(o => eq(o, r))) ops.push(this._put(this._s, refKey(r, name, id), NONE))
-        }
-      }
-      ops.push(this._put(this._s, metaKey(name), encode({ version: (owner as Memory).version + 1, head })))
-    }
-    for (const x of txn.index) ops.push(this._put(this._s, indexKey(x.owner._nameBytes, x.key), x.blockId))
-  }
-
-  private _commit (txn: Txn, head: Uint8Array): void {
+  /**
+   * Applies a block's transaction to the caches (so later blocks of the run see it) and
+   * remembers what it replaced, to undo it if the commit fails.
+   */
+  private _stageTxn (txn: Txn, encs: Array<[TxnOwner, ObjectId, Uint8Array]>, head: Uint8Array): void {
+    const st = this._stage
+    const emit = this._taps.size > 0
     for (const [owner, m] of txn.objs) {
       const mem = owner as Memory
+      let old = st.old.get(owner)
+      if (old === undefined) {
+        old = new Map()
+        st.old.set(owner, old)
+        st.meta.set(owner, { version: mem.version, head: mem.head })
+      }
       for (const [id, e] of m) {
+        if (!old.has(id)) old.set(id, owner._cache.get(id))
         if (e === null) owner._cache.delete(id)
         else owner._cache.set(id, e)
-        this._emit({ event: 'change', root: owner.name, id, value: e === null ? undefined : e.value })
+        if (emit) st.events.push({ event: 'change', root: owner.name, id, value: e === null ? undefined : e.value })
       }
       mem.version++
       mem.head = head
       mem._changed()
       this._dirty.add(owner.name)
     }
+    for (const [owner, id, bytes] of encs) {
+      let m = st.enc.get(owner)
+      if (m === undefined) { m = new Map(); st.enc.set(owner, m) }
+      m.set(id, bytes)
+    }
+    for (const x of txn.index) st.idx.set(ownerKey(x.owner, x.key), { owner: x.owner, key: x.key, blockId: x.blockId })
+    st.blocks++
+  }
+
+  /**
+   * Commits everything staged in ONE batch (repo operations, state, indices, references,
+   * timers, metas, acceptance log), then delivers the staged events. On failure the caches are
+   * restored and the error is rethrown.
+   */
+  private async _flush (): Promise<void> {
+    const st = this._stage
+    if (st.blocks === 0 && st.rs.size === 0) return
+    const ops = st.rs.ops
+    for (const op of st.ops) ops.push(op)
+    for (const [owner, encs] of st.enc) {
+      const name = owner._nameBytes
+      const olds = st.old.get(owner)
+      for (const [id, bytes] of encs) {
+        const e = owner._cache.get(id)
+        const old = olds?.get(id)
+        if (e === undefined) {
+          ops.push(this._del(this._sp, stateKey(name, id)))
+          if (old !== undefined && Number.isFinite(old.exp)) ops.push(this._del(this._tp, timerKey(old.exp, name, id)))
+          continue
+        }
+        ops.push(this._put(this._sp, stateKey(name, id), bytes))
+        const oldExp = old?.exp ?? Infinity
+        if (oldExp !== e.exp) {
+          if (Number.isFinite(oldExp)) ops.push(this._del(this._tp, timerKey(oldExp, name, id)))
+          if (Number.isFinite(e.exp)) ops.push(this._put(this._tp, timerKey(e.exp, name, id), NONE))
+        }
+        for (const r of e.roots) {
+          if (old === undefined || !old.roots.some(o => eq(o, r))) ops.push(this._put(this._sp, refKey(r, name, id), NONE))
+        }
+      }
+    }
+    for (const owner of st.meta.keys()) {
+      const mem = owner as Memory
+      ops.push(this._put(this._sp, metaKey(owner._nameBytes), encode({ version: mem.version, head: mem.head ?? null })))
+    }
+    for (const x of st.idx.values()) ops.push(this._put(this._sp, indexKey(x.owner._nameBytes, x.key), x.blockId))
+    const events = st.events
+    try {
+      if (ops.length > 0) await this._db.batch(ops as never)
+    } catch (err) {
+      for (const [owner, olds] of st.old) {
+        for (const [id, e] of olds) {
+          if (e === undefined) owner._cache.delete(id)
+          else owner._cache.set(id, e)
+        }
+        const mem = owner as Memory
+        const meta = st.meta.get(owner)
+        if (meta !== undefined) { mem.version = meta.version; mem.head = meta.head }
+        mem._changed()
+      }
+      for (const hid of st.hids) this._chains.delete(hid)
+      this._clearStage()
+      throw err
+    }
+    this._clearStage()
+    for (const e of events) this._emit(e)
+  }
+
+  private _clearStage (): void {
+    const st = this._stage
+    st.rs.clear()
+    st.ops = []
+    st.old.clear()
+    st.enc.clear()
+    st.meta.clear()
+    st.idx.clear()
+    st.events = []
+    st.hids.length = 0
+    st.blocks = 0
   }
 
   /** @internal secondary index read, seeing the pending transaction first */
@@ -640,6 +754,10 @@ export class Store {
         const x = txn.index[i] as Txn['index'][number]
         if (x.owner === owner && eq(x.key, kb)) return x.blockId
       }
+    }
+    if (this._stage.idx.size > 0) {
+      const x = this._stage.idx.get(ownerKey(owner, kb))
+      if (x !== undefined) return x.blockId
     }
     const v = await this._s.get(indexKey(owner._nameBytes, kb))
     return v === undefined ? undefined : new Uint8Array(v) // a plain Uint8Array, never a Buffer
@@ -699,7 +817,8 @@ export class Store {
     if (pk === undefined || (branch == null && this.repo.allowDetached)) return new Feed()
     const tip = await this.repo.headOf(pk)
     if (tip === undefined) return new Feed()
-    const b = await this.repo.readBlock(tip)
+    // A block accepted in this session is cached with its link (blocks never change).
+    const b = this._chains.get(toHex(tip))?.block ?? await this.repo.readBlock(tip)
     return b === undefined ? new Feed() : feedFrom([b], true)
   }
 
@@ -742,10 +861,13 @@ export class Store {
         if (out.kind === 'ok') {
           links.set(toHex(b.sig), { ...link, parent: link.parent, block: b })
           touched.add(decodeBody(b.body).root)
+          if (this._stage.blocks >= GROUP_MAX) await this._flush()
         } else if (out.kind === 'reject' || out.kind === 'postpone') {
+          await this._flush()
           this._emit({ event: 'rejected', block: b, reason: out.reason })
         }
       }
+      await this._flush()
     }, opts)
     this._notify()
     return [...touched]
@@ -806,23 +928,23 @@ export class Store {
     if (exp > now) {
       // Not due any more: move the timer (or drop it for Infinity).
       const next: Entry = { ...e, exp }
-      ops.push(this._del(this._t, k), this._put(this._s, stateKey(m._nameBytes, id), encodeEntry(next)))
-      if (Number.isFinite(exp)) ops.push(this._put(this._t, timerKey(exp, m._nameBytes, id), NONE))
+      ops.push(this._del(this._tp, k), this._put(this._sp, stateKey(m._nameBytes, id), encodeEntry(next)))
+      if (Number.isFinite(exp)) ops.push(this._put(this._tp, timerKey(exp, m._nameBytes, id), NONE))
       await this._db.batch(ops as never)
       m._cache.set(id, next)
       return
     }
-    ops.push(this._del(this._t, k), this._del(this._s, stateKey(m._nameBytes, id)))
+    ops.push(this._del(this._tp, k), this._del(this._sp, stateKey(m._nameBytes, id)))
     for (const [key, bid] of e.idx) {
       const ik = indexKey(m._nameBytes, key)
       const cur = await this._s.get(ik)
-      if (cur !== undefined && eq(cur, bid)) ops.push(this._del(this._s, ik))
+      if (cur !== undefined && eq(cur, bid)) ops.push(this._del(this._sp, ik))
     }
     const gone: Feed[] = []
     const roots: Uint8Array[] = []
     for (const r of e.roots) {
       const mine = refKey(r, m._nameBytes, id)
-      ops.push(this._del(this._s, mine))
+      ops.push(this._del(this._sp, mine))
       let still = false
       const p = refPrefix(r)
       for await (const rk of this._s.keys({ gte: p, lt: prefixEnd(p), limit: 2 })) if (!eq(rk, mine)) still = true
@@ -833,12 +955,12 @@ export class Store {
       const seqs = await this._s.getMany(rb.evicted.blocks.map(b => seqKey(b.sig)))
       rb.evicted.blocks.forEach((b, i) => {
         const s = seqs[i]
-        if (s !== undefined) ops.push(this._del(this._s, logKey(readU64(s))), this._del(this._s, seqKey(b.sig)))
+        if (s !== undefined) ops.push(this._del(this._sp, logKey(readU64(s))), this._del(this._sp, seqKey(b.sig)))
       })
       gone.push(rb.evicted)
       roots.push(r)
     }
-    ops.push(this._put(this._s, metaKey(m._nameBytes), encode({ version: m.version + 1, head: m.head ?? null })))
+    ops.push(this._put(this._sp, metaKey(m._nameBytes), encode({ version: m.version + 1, head: m.head ?? null })))
     await this._db.batch(ops as never)
     m._cache.delete(id)
     m.version++
@@ -896,6 +1018,16 @@ export class Store {
     }
     this._tomb.set(hid, Date.now() + this._tombTtl)
   }
+}
+
+function refusal (reason: 'Stored' | 'ParentNotFound' | 'Refused'): Outcome {
+  if (reason === 'Stored') return { kind: 'stored' }
+  if (reason === 'ParentNotFound') return { kind: 'orphan' }
+  return { kind: 'reject', reason: 'Refused' }
+}
+
+function ownerKey (owner: TxnOwner, key: Uint8Array): string {
+  return owner.name + '\0' + latin1(key)
 }
 
 function encodeEntry (e: Entry): Uint8Array {
