@@ -6,12 +6,14 @@ import { fileURLToPath } from 'node:url'
 import { isPicoError } from '../errors.js'
 import { CliError } from './errors.js'
 import { feedCommand } from './feed.js'
+import { nodeCommand } from './node.js'
 import { processIo } from './io.js'
 import type { Command, Io } from './io.js'
 
 /** Every subcommand, by name. */
 export const commands: Record<string, Command> = {
-  feed: feedCommand
+  feed: feedCommand,
+  node: nodeCommand
 }
 
 function usage (): string {

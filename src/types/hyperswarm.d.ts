@@ -31,3 +31,10 @@ declare module '@hyperswarm/testnet' {
   }
   export default function createTestnet (size?: number, options?: { host?: string, port?: number }): Promise<Testnet>
 }
+
+declare module 'hyperdht' {
+  export default class HyperDHT {
+    constructor (options?: { bootstrap?: Array<string | { host: string, port: number }>, host?: string, port?: number, ephemeral?: boolean })
+    destroy (): Promise<void>
+  }
+}

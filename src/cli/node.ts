@@ -1,0 +1,349 @@
+// `picostack node`: a persistent peer on embedded defaults (the main job).
+// Prints one event per line, `event key=value ...`, values without spaces (text is JSON).
+import { mkdirSync } from 'node:fs'
+import { createServer, connect } from 'node:net'
+import type { Server, Socket } from 'node:net'
+import { resolve } from 'node:path'
+import { createInterface } from 'node:readline'
+import type { Readable } from 'node:stream'
+import { parseArgs } from 'node:util'
+import { WebSocketServer } from 'ws'
+import type { WebSocket } from 'ws'
+import { streamWire, wsWire } from '../net/index.js'
+import type { WebSocketLike } from '../net/index.js'
+import { isPicoError } from '../errors.js'
+import { Modem56 } from '../modem/index.js'
+import type { SwarmClass } from '../modem/index.js'
+import { NodeKernel } from './demo.js'
+import type { NotesState } from './demo.js'
+import type { Command, Io } from './io.js'
+
+/** Where a node command writes; lines without the trailing newline. */
+export interface NodeIO {
+  out: (line: string) => void
+  err: (line: string) => void
+  /** Lines read here become notes (the demo app). */
+  stdin?: Readable
+  /** Aborting it halts the node (main.ts wires SIGINT/SIGTERM to it). */
+  signal?: AbortSignal
+}
+
+export const NODE_HELP: string = `Usage: picostack node [options]
+
+Runs a persistent peer: a kernel on LevelDB, TCP and WebSocket listeners on 127.0.0.1, a
+hyperswarm topic when a DHT is reachable. Each line typed on stdin becomes a note block.
+
+Options:
+  --data DIR          data folder (default ./.picostack/data)
+  --host HOST         listen address (default 127.0.0.1)
+  --port N            TCP port for stream wires (default 0 = any free port)
+  --ws-port N         WebSocket port (default 0 = any free port; --ws-port=-1 = off)
+  --connect HOST:PORT dial another node over TCP (repeatable; redials when the link drops)
+  --topic NAME        hyperswarm topic (default picostack)
+  --bootstrap H:P     DHT bootstrap node (repeatable; default: the public DHT)
+  --offline           do not join any swarm
+  --tick MS           create a note every MS milliseconds
+  --help              this text
+
+Output, one event per line: identity, listening, swarm, dial, peers, chains, note, halt, error.`
+
+interface NodeArgs {
+  data: string
+  host: string
+  port: number
+  wsPort: number
+  connect: Array<{ host: string, port: number }>
+  topic: string
+  bootstrap: Array<{ host: string, port: number }>
+  offline: boolean
+  tick: number
+  help: boolean
+}
+
+function hostPort (value: string, flag: string): { host: string, port: number } {
+  const cut = value.lastIndexOf(':')
+  const port = Number(value.slice(cut + 1))
+  if (cut <= 0 || !Number.isInteger(port) || port <= 0 || port > 65535) throw new RangeError(`${flag} expected HOST:PORT, got ${value}`)
+  return { host: value.slice(0, cut), port }
+}
+
+function integer (value: string | undefined, flag: string, fallback: number, min: number): number {
+  if (value === undefined) return fallback
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < min || n > 65535 * 1000) throw new RangeError(`${flag} expected an integer >= ${min}, got ${value}`)
+  return n
+}
+
+/**
+ * Parses `picostack node` arguments.
+ *
+ * @param argv - the arguments after `node`
+ * @returns the options
+ * @throws RangeError/TypeError on unknown flags or bad values
+ */
+export function parseNodeArgs (argv: string[]): NodeArgs {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      data: { type: 'string' },
+      host: { type: 'string' },
+      port: { type: 'string' },
+      'ws-port': { type: 'string' },
+      connect: { type: 'string', multiple: true },
+      topic: { type: 'string' },
+      bootstrap: { type: 'string', multiple: true },
+      offline: { type: 'boolean' },
+      tick: { type: 'string' },
+      help: { type: 'boolean', short: 'h' }
+    }
+  })
+  return {
+    data: resolve(values.data ?? './.picostack/data'),
+    host: values.host ?? '127.0.0.1',
+    port: integer(values.port, '--port', 0, 0),
+    wsPort: integer(values['ws-port'], '--ws-port', 0, -1),
+    connect: (values.connect ?? []).map(v => hostPort(v, '--connect')),
+    topic: values.topic ?? 'picostack',
+    bootstrap: (values.bootstrap ?? []).map(v => hostPort(v, '--bootstrap')),
+    offline: values.offline ?? false,
+    tick: integer(values.tick, '--tick', 0, 0),
+    help: values.help ?? false
+  }
+}
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1'])
+
+const short = (hex: string): string => hex.slice(0, 16)
+
+function listen (server: Server | WebSocketServer, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject)
+    if (server instanceof WebSocketServer) {
+      server.once('listening', () => resolve((server.address() as { port: number }).port))
+    } else {
+      server.listen(port, host, () => resolve((server.address() as { port: number }).port))
+    }
+  })
+}
+
+/**
+ * Runs `picostack node` until `io.signal` aborts.
+ *
+ * @param argv - arguments after `node`
+ * @param io - output sinks, stdin, and the stop signal
+ * @returns the exit code
+ */
+export async function runNode (argv: string[], io: NodeIO): Promise<number> {
+  let args: NodeArgs
+  try {
+    args = parseNodeArgs(argv)
+  } catch (err) {
+    io.err(`error ${(err as Error).message}`)
+    io.err('try: picostack node --help')
+    return 2
+  }
+  if (args.help) { io.out(NODE_HELP); return 0 }
+
+  const cleanups: Array<() => unknown> = []
+  let halted = false
+  const stopped: Promise<void> = new Promise<void>(resolve => {
+    if (io.signal?.aborted === true) resolve()
+    io.signal?.addEventListener('abort', () => resolve(), { once: true })
+  })
+
+  mkdirSync(args.data, { recursive: true })
+  const kernel = new NodeKernel(args.data)
+  try {
+    await kernel.boot()
+  } catch (err) {
+    io.err(`error ${JSON.stringify(`cannot open ${args.data}: ${(err as Error).message}`)}`)
+    await kernel.halt().catch(() => {})
+    return 1
+  }
+  io.out(`identity pk=${kernel.pk} node=${kernel.nodeId} data=${JSON.stringify(args.data)}`)
+
+  // status: peers, chains, notes, printed when they change
+  let lastPeers = ''
+  cleanups.push(kernel.$connections()(peers => {
+    const line = `peers count=${peers.length} ids=${peers.map(p => p.nodeId).join(',') || '-'}`
+    if (line !== lastPeers) io.out(lastPeers = line)
+  }))
+  let lastChains = ''
+  let chainsPending = false
+  const printChains = (): void => {
+    if (chainsPending || halted) return
+    chainsPending = true
+    setImmediate(() => {
+      chainsPending = false
+      if (halted) return
+      kernel.chains().then(chains => {
+        const heights = chains.map(c => `${short(hex(c.owner))}:${c.height}`).sort().join(',')
+        const line = `chains count=${chains.length} heights=${heights || '-'}`
+        if (line !== lastChains && !halted) io.out(lastChains = line)
+      }, () => {})
+    })
+  }
+  printChains()
+  cleanups.push(kernel.store.onMerge(() => printChains()))
+  let lastNote = 0
+  cleanups.push(kernel.store.on('notes', value => {
+    const state = value as NotesState
+    if (state.count === lastNote || state.last === null) return
+    lastNote = state.count
+    io.out(`note count=${state.count} author=${short(state.last.author)} text=${JSON.stringify(state.last.text)}`)
+  }))
+
+  // listeners
+  const sockets = new Set<Socket>()
+  const tcp = createServer(socket => {
+    sockets.add(socket)
+    socket.on('close', () => sockets.delete(socket))
+    streamWire(kernel.spawnWire(), socket)
+  })
+  let wss: WebSocketServer | null = null
+  let tcpPort: number
+  let wsPort = -1
+  try {
+    tcpPort = await listen(tcp, args.port, args.host)
+    if (args.wsPort >= 0) {
+      wss = new WebSocketServer({ host: args.host, port: args.wsPort })
+      wss.on('connection', (ws: WebSocket) => { wsWire(kernel.spawnWire(), ws as unknown as WebSocketLike) })
+      wsPort = await listen(wss, args.wsPort, args.host)
+    }
+  } catch (err) {
+    io.err(`error ${JSON.stringify(`cannot listen: ${(err as Error).message}`)}`)
+    tcp.close()
+    wss?.close()
+    await kernel.halt()
+    return 1
+  }
+  io.out(`listening tcp=${args.host}:${tcpPort} ws=${wsPort >= 0 ? `${args.host}:${wsPort}` : 'off'}`)
+
+  // outgoing links, redialled while the node runs
+  const timers = new Set<ReturnType<typeof setTimeout>>()
+  const dial = (to: { host: string, port: number }): void => {
+    if (halted) return
+    const addr = `${to.host}:${to.port}`
+    const socket = connect(to.port, to.host)
+    sockets.add(socket)
+    let opened = false
+    socket.once('connect', () => {
+      opened = true
+      io.out(`dial to=${addr} status=connected`)
+      streamWire(kernel.spawnWire(), socket)
+    })
+    socket.on('error', () => {})
+    socket.once('close', () => {
+      sockets.delete(socket)
+      if (halted) return
+      io.out(`dial to=${addr} status=${opened ? 'closed' : 'failed'}`)
+      const timer = setTimeout(() => { timers.delete(timer); dial(to) }, 1000)
+      timers.add(timer)
+    })
+  }
+  for (const to of args.connect) dial(to)
+
+  // the swarm, never fatal
+  let modem: Modem56 | null = null
+  if (args.offline) {
+    io.out(`swarm topic=${args.topic} status=disabled`)
+  } else {
+    io.out(`swarm topic=${args.topic} status=joining`)
+    void (async () => {
+      try {
+        const { default: Hyperswarm } = await import('hyperswarm')
+        let options: { bootstrap?: NodeArgs['bootstrap'], dht?: unknown } = {}
+        if (args.bootstrap.length > 0 && args.bootstrap.every(b => LOOPBACK.has(b.host))) {
+          // a local DHT: bind to loopback too (hyperswarm alone binds 0.0.0.0, and on one
+          // machine the server side then never sees the connection)
+          const { default: HyperDHT } = await import('hyperdht')
+          options = { dht: new HyperDHT({ bootstrap: args.bootstrap, host: '127.0.0.1' }) }
+        } else if (args.bootstrap.length > 0) {
+          options = { bootstrap: args.bootstrap }
+        }
+        modem = new Modem56(Hyperswarm as unknown as SwarmClass<typeof options>, options, {
+          onerror: err => io.out(`error swarm ${JSON.stringify(err.message)}`)
+        }) as Modem56
+        if (halted) { await modem.destroy(); return }
+        const signals = [AbortSignal.timeout(15_000)]
+        if (io.signal !== undefined) signals.push(io.signal)
+        try {
+          await modem.join(args.topic, () => kernel.spawnWire(), { signal: AbortSignal.any(signals) })
+          if (!halted) io.out(`swarm topic=${args.topic} status=joined`)
+        } catch (err) {
+          // still joined: peers may turn up if the DHT answers later
+          if (!halted && isPicoError(err, 'Aborted')) io.out(`swarm topic=${args.topic} status=offline reason=no-dht-reply`)
+          else throw err
+        }
+      } catch (err) {
+        if (!halted) io.out(`swarm topic=${args.topic} status=offline reason=${JSON.stringify((err as Error).message)}`)
+      }
+    })()
+  }
+
+  // the demo app: stdin lines and ticks become notes
+  const create = (text: string): void => {
+    if (halted || text.trim() === '') return
+    kernel.createNote(text).catch(err => io.out(`error note ${JSON.stringify((err as Error).message)}`))
+  }
+  if (io.stdin !== undefined) {
+    const rl = createInterface({ input: io.stdin })
+    rl.on('line', create)
+    cleanups.push(() => rl.close())
+  }
+  if (args.tick > 0) {
+    let n = 0
+    const interval = setInterval(() => create(`tick ${++n}`), args.tick)
+    cleanups.push(() => clearInterval(interval))
+  }
+
+  await stopped
+  halted = true
+  for (const c of cleanups) c()
+  for (const t of timers) clearTimeout(t)
+  tcp.close()
+  if (wss !== null) {
+    for (const ws of wss.clients) ws.terminate()
+    wss.close()
+  }
+  await (modem as Modem56 | null)?.destroy().catch(() => {})
+  await kernel.halt()
+  for (const s of sockets) s.destroy()
+  io.out('halt')
+  return 0
+}
+
+function hex (bytes: Uint8Array): string {
+  let s = ''
+  for (const b of bytes) s += b.toString(16).padStart(2, '0')
+  return s
+}
+
+/**
+ * The `picostack node` command for main.ts: output lines go to `io.stdout`/`io.stderr`; stdin
+ * lines (the demo app) and SIGINT/SIGTERM (halt) come from this process.
+ */
+export const nodeCommand: Command = {
+  summary: 'run a persistent peer (kernel, TCP/WebSocket wires, hyperswarm topic)',
+  usage: NODE_HELP + '\n',
+  async run (argv: string[], io: Io): Promise<number> {
+    const ac = new AbortController()
+    const stop = (): void => ac.abort()
+    process.once('SIGINT', stop)
+    process.once('SIGTERM', stop)
+    try {
+      return await runNode(argv, {
+        out: line => { io.stdout(line + '\n') },
+        err: line => { io.stderr(line + '\n') },
+        stdin: process.stdin,
+        signal: ac.signal
+      })
+    } finally {
+      process.off('SIGINT', stop)
+      process.off('SIGTERM', stop)
+      process.stdin.destroy()
+    }
+  }
+}

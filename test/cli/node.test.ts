@@ -1,0 +1,150 @@
+import { test } from 'node:test'
+import type { TestContext } from 'node:test'
+import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import type { ChildProcessWithoutNullStreams } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { WebSocket } from 'ws'
+import createTestnet from '@hyperswarm/testnet'
+import { wsWire } from '../../src/net/index.js'
+import type { WebSocketLike } from '../../src/net/index.js'
+import { NodeKernel } from '../../src/cli/demo.js'
+
+/** A `picostack node` child process whose stdout lines a test can await. */
+class NodeProcess {
+  readonly child: ChildProcessWithoutNullStreams
+  readonly lines: string[] = []
+  stderr = ''
+  readonly exited: Promise<number | null>
+  #waiters: Array<() => void> = []
+  #buf = ''
+
+  constructor (args: string[]) {
+    this.child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', 'src/cli/main.ts', 'node', ...args], { stdio: 'pipe' })
+    this.child.stdout.setEncoding('utf8')
+    this.child.stdout.on('data', (chunk: string) => {
+      this.#buf += chunk
+      const parts = this.#buf.split('\n')
+      this.#buf = parts.pop() ?? ''
+      this.lines.push(...parts)
+      for (const wake of this.#waiters.splice(0)) wake()
+    })
+    this.child.stderr.setEncoding('utf8')
+    this.child.stderr.on('data', (chunk: string) => { this.stderr += chunk })
+    this.exited = new Promise(resolve => this.child.on('exit', code => { resolve(code); for (const wake of this.#waiters.splice(0)) wake() }))
+  }
+
+  /** The first line (from `from` on) matching `re`; waits for output, never on a timer. */
+  async line (re: RegExp, from = 0): Promise<RegExpMatchArray> {
+    for (;;) {
+      for (let i = from; i < this.lines.length; i++) {
+        const m = this.lines[i]!.match(re)
+        if (m !== null) return m
+      }
+      if (this.child.exitCode !== null) throw new Error(`node exited without printing ${re}:\n${this.lines.join('\n')}\n${this.stderr}`)
+      await new Promise<void>(resolve => this.#waiters.push(resolve))
+    }
+  }
+
+  async stop (): Promise<number | null> {
+    if (this.child.exitCode === null) this.child.kill('SIGTERM')
+    return await this.exited
+  }
+}
+
+function nodes (t: TestContext): { start: (args: string[]) => NodeProcess, dir: () => string } {
+  const procs: NodeProcess[] = []
+  const dirs: string[] = []
+  t.after(async () => {
+    for (const p of procs) await p.stop()
+    for (const d of dirs) rmSync(d, { recursive: true, force: true })
+  })
+  return {
+    start: args => { const p = new NodeProcess(args); procs.push(p); return p },
+    dir: () => { const d = mkdtempSync(join(tmpdir(), 'picostack-node-')); dirs.push(d); return d }
+  }
+}
+
+const base = ['--offline', '--port', '0', '--ws-port', '0']
+
+test('cli node: two nodes on 127.0.0.1 sync a note, then halt on SIGTERM', async t => {
+  const { start, dir } = nodes(t)
+  const a = start([...base, '--data', dir()])
+  const [, aPort] = await a.line(/^listening tcp=127\.0\.0\.1:(\d+) ws=127\.0\.0\.1:(\d+)$/)
+  const [, aPk] = await a.line(/^identity pk=([0-9a-f]{64}) node=[0-9a-f]+ /)
+  await a.line(/^swarm topic=picostack status=disabled$/)
+  const b = start([...base, '--data', dir(), '--connect', `127.0.0.1:${aPort!}`])
+  await b.line(/^dial to=127\.0\.0\.1:\d+ status=connected$/)
+  await a.line(/^peers count=1 ids=[0-9a-f]+$/)
+  await b.line(/^peers count=1 ids=[0-9a-f]+$/)
+  b.child.stdin.write('hello from b\n')
+  const [, author] = await a.line(/^note count=1 author=([0-9a-f]+) text="hello from b"$/)
+  await b.line(/^note count=1 /)
+  assert.notEqual(author, aPk!.slice(0, 16))
+  await a.line(/^chains count=1 heights=[0-9a-f]{16}:0$/)
+  a.child.stdin.write('and back\n')
+  await b.line(/^note count=2 author=[0-9a-f]+ text="and back"$/)
+  assert.equal(await b.stop(), 0)
+  assert.equal(await a.stop(), 0)
+  assert.equal(a.lines.at(-1), 'halt')
+  assert.equal(b.lines.at(-1), 'halt')
+})
+
+test('cli node: a restarted node keeps its identity and its blocks', async t => {
+  const { start, dir } = nodes(t)
+  const data = dir()
+  const a = start([...base, '--data', data, '--tick', '20'])
+  const [, pk] = await a.line(/^identity pk=([0-9a-f]{64}) /)
+  await a.line(/^note count=2 /)
+  assert.equal(await a.stop(), 0)
+  const [, count] = [...a.lines].reverse().join('\n').match(/^note count=(\d+)/m) ?? []
+  const again = start([...base, '--data', data])
+  const [, pk2] = await again.line(/^identity pk=([0-9a-f]{64}) /)
+  assert.equal(pk2, pk)
+  await again.line(new RegExp(`^note count=${count!} `))
+  await again.line(new RegExp(`^chains count=1 heights=[0-9a-f]{16}:${Number(count) - 1}$`))
+  assert.equal(await again.stop(), 0)
+})
+
+test('cli node: a kernel connected over WebSocket syncs with the node', async t => {
+  const { start, dir } = nodes(t)
+  const a = start([...base, '--data', dir()])
+  const [, , wsPort] = await a.line(/^listening tcp=127\.0\.0\.1:(\d+) ws=127\.0\.0\.1:(\d+)$/)
+  const k = new NodeKernel()
+  await k.boot()
+  t.after(() => k.halt())
+  wsWire(k.spawnWire(), new WebSocket(`ws://127.0.0.1:${wsPort!}`) as unknown as WebSocketLike)
+  await a.line(/^peers count=1 /)
+  await k.createNote('over ws')
+  await a.line(/^note count=1 author=[0-9a-f]+ text="over ws"$/)
+})
+
+test('cli node: two nodes find each other on a local DHT (--bootstrap)', async t => {
+  const testnet = await createTestnet(3)
+  t.after(() => testnet.destroy())
+  const { start, dir } = nodes(t)
+  const boot = testnet.bootstrap.map(b => ['--bootstrap', `${b.host}:${b.port}`]).flat()
+  const args = ['--port', '0', '--ws-port=-1', '--topic', 'cli-test', ...boot]
+  const a = start([...args, '--data', dir()])
+  await a.line(/^swarm topic=cli-test status=joined$/)
+  const b = start([...args, '--data', dir()])
+  await b.line(/^swarm topic=cli-test status=joined$/)
+  await a.line(/^peers count=1 /)
+  b.child.stdin.write('via the swarm\n')
+  await a.line(/^note count=1 author=[0-9a-f]+ text="via the swarm"$/)
+  assert.equal(await a.stop(), 0)
+  assert.equal(await b.stop(), 0)
+})
+
+test('cli node: --help and bad flags', async t => {
+  const { start } = nodes(t)
+  const help = start(['--help'])
+  assert.equal(await help.exited, 0)
+  assert.match(help.lines.join('\n'), /Usage: picostack node/)
+  const bad = start(['--port', 'x'])
+  assert.equal(await bad.exited, 2)
+  const unknown = start(['--frobnicate'])
+  assert.equal(await unknown.exited, 2)
+})
