@@ -7,11 +7,12 @@ export type ObjectId = string | number
 
 // Key spaces inside the 'store' sublevel.
 export const K_STATE = 0x53 // 'S' lp(name) idKey              -> CBOR record
-export const K_META = 0x4d // 'M' lp(name)                     -> CBOR { version, head }
+export const K_META = 0x4d // 'M' lp(name)                     -> CBOR { version, head, seq }
 export const K_INDEX = 0x49 // 'I' lp(name) key                -> block id
 export const K_REF = 0x52 // 'R' lp(blockRoot) lp(name) idKey -> empty
-export const K_LOG = 0x4c // 'L' seq (8 BE)                    -> block id
-export const K_SEQ = 0x51 // 'Q' block id                      -> seq (8 BE)
+export const K_LOG = 0x4c // 'L'                                -> last seq (8 BE), when no meta holds it
+//                              ('L' seq (8 BE) -> block id: the older per-block log, read on load)
+export const K_SEQ = 0x51 // 'Q' block id                      -> seq (8 BE): the acceptance log
 
 const EMPTY = new Uint8Array(0)
 /** Empty value. */

@@ -15,7 +15,7 @@ import { Txn, type Entry, type TxnOwner } from './txn.js'
 import { deepFreeze } from './freeze.js'
 import type { DispatchContext, Latch, Verdict } from './context.js'
 import {
-  K_LOG, K_STATE, K_META, K_INDEX, K_REF, NONE, type ObjectId,
+  K_LOG, K_SEQ, K_STATE, K_META, K_INDEX, K_REF, NONE, type ObjectId,
   stateKey, statePrefix, metaKey, indexKey, refKey, refPrefix, logKey, seqKey, timerKey, parseTimerKey,
   parseIdKey, prefixEnd, u64, readU64
 } from './keys.js'
@@ -96,7 +96,9 @@ export interface GcOptions {
 }
 
 /** @internal parent/chain facts of a block about to be processed */
-interface Link { parent: Block | null, chainId: Uint8Array, owner: Uint8Array }
+interface Link { parent: Block | null, chainId: Uint8Array, owner: Uint8Array, hx?: Hx | undefined }
+/** @internal hex forms of a chain's owner and id, computed once per chain */
+interface Hx { author: string, chain: string }
 
 type Outcome = Verdict | { kind: 'stored' } | { kind: 'orphan' }
 
@@ -118,6 +120,8 @@ interface Stage {
   events: StoreEvent[]
   hids: string[]
   blocks: number
+  /** Blocks given a seq in this stage. */
+  seqs: number
 }
 
 function latin1 (b: Uint8Array): string {
@@ -215,7 +219,7 @@ export class Store {
     const rs = this.repo.stage()
     rs.beforeStrategy = async () => { await this._flush() }
     this._stage = {
-      rs, ops: [], old: new Map(), enc: new Map(), meta: new Map(), idx: new Map(), events: [], hids: [], blocks: 0
+      rs, ops: [], old: new Map(), enc: new Map(), meta: new Map(), idx: new Map(), events: [], hids: [], blocks: 0, seqs: 0
     }
   }
 
@@ -302,7 +306,15 @@ export class Store {
         m._changed()
         this._dirty.add(m.name)
       }
-      for await (const k of this._s.keys({ ...range(K_LOG), reverse: true, limit: 1 })) this._seq = readU64(k, 1)
+      // The acceptance position: the highest `seq` of any collection meta (written with every
+      // batch that accepts blocks), or the LAST_SEQ record (batches that touched no meta), or
+      // the newest entry of the older per-block log.
+      let seq = 0
+      for await (const v of this._s.values(range(K_META))) seq = Math.max(seq, (decode(v) as { seq?: number }).seq ?? 0)
+      for await (const [k, v] of this._s.iterator({ ...range(K_LOG), reverse: true, limit: 1 })) {
+        seq = Math.max(seq, k.length === 1 ? readU64(v) : readU64(k, 1))
+      }
+      this._seq = seq
       this.loaded = true
     }, opts)
     this._notify()
@@ -464,14 +476,14 @@ export class Store {
     let fresh = false
     for (let k = 0; k < blocks.length; k++) {
       const b = blocks[k] as Block
-      const hid = toHex(b.sig)
+      const hid = latin1(b.sig)
       const continues = prev !== undefined && eq(b.psig, prev.block.sig)
       // Cheap "already have it" checks come before any verification (a child of a block
       // accepted in this run cannot be stored yet).
       if (!(continues && fresh) && (this._chains.has(hid) || await this.repo.hasBlock(b.sig))) {
         lastKnown = b; prev = this._chains.get(hid); fresh = false; continue
       }
-      if (this._tomb.size > 0 && (this._isTomb(hid) || (b.psig !== undefined && this._isTomb(toHex(b.psig))))) {
+      if (this._tomb.size > 0 && (this._isTomb(hid) || (b.psig !== undefined && this._isTomb(latin1(b.psig))))) {
         await this._flush()
         this._addTomb(hid)
         this._reject(res, b, 'Evicted')
@@ -479,7 +491,7 @@ export class Store {
       }
       let link: Link | undefined
       if (b.psig === undefined) link = { parent: null, chainId: b.sig, owner: b.key }
-      else if (continues && prev !== undefined) link = { parent: prev.block, chainId: prev.chainId, owner: prev.owner }
+      else if (continues && prev !== undefined) link = { parent: prev.block, chainId: prev.chainId, owner: prev.owner, hx: prev.hx }
       else link = await this._linkOf(b.psig, lastKnown)
       if (link === undefined) { await this._flush(); this._stash(blocks.slice(k), res); break }
       if (!b._verified && !b.verify()) { await this._flush(); this._reject(res, b, 'SignatureVerificationFailed'); break }
@@ -488,7 +500,7 @@ export class Store {
       const out = await this._processBlock(b, link, false)
       if (out.kind === 'ok') {
         seg.push(b)
-        prev = { parent: link.parent, chainId: link.chainId, owner: link.owner, block: b }
+        prev = { parent: link.parent, chainId: link.chainId, owner: link.owner, hx: link.hx, block: b }
         fresh = true
         this._remember(hid, prev)
         this._stage.hids.push(hid)
@@ -511,7 +523,7 @@ export class Store {
   }
 
   private _reject (res: DispatchResult, block: Block, reason: string): void {
-    this._attempts.delete(toHex(block.sig))
+    this._attempts.delete(latin1(block.sig))
     res.rejected.push({ block, reason })
     this._emit({ event: 'rejected', block, reason })
   }
@@ -524,7 +536,7 @@ export class Store {
 
   private _postpone (blocks: Block[], v: { reason: string, time: number, retries: number }, res: DispatchResult, opts: DispatchOptions): void {
     const first = blocks[0] as Block
-    const hid = toHex(first.sig)
+    const hid = latin1(first.sig)
     const attempt = (this._attempts.get(hid) ?? 0) + 1
     if (attempt > v.retries || opts.loud === true) {
       this._reject(res, first, v.reason)
@@ -545,8 +557,8 @@ export class Store {
 
   /** Parent, chain id and owner of a stored block `psig` (undefined when it is not stored). */
   private async _linkOf (psig: Uint8Array, known: Block | undefined): Promise<Link | undefined> {
-    const cached = this._chains.get(toHex(psig))
-    if (cached !== undefined) return { parent: cached.block, chainId: cached.chainId, owner: cached.owner }
+    const cached = this._chains.get(latin1(psig))
+    if (cached !== undefined) return { parent: cached.block, chainId: cached.chainId, owner: cached.owner, hx: cached.hx }
     const parent = known !== undefined && eq(known.sig, psig) ? known : await this.repo.readBlock(psig)
     if (parent === undefined) return undefined
     const [c, owner] = await Promise.all([this.repo.chainOf(psig), this.repo.ownerOf(psig)])
@@ -570,11 +582,12 @@ export class Store {
     } catch (err) {
       return { kind: 'reject', reason: (err as Error).message, cause: err }
     }
+    const hx = link.hx ??= { author: toHex(link.owner), chain: toHex(link.chainId) }
     const dctx: DispatchContext = {
       block: b,
       parentBlock: link.parent,
-      AUTHOR: toHex(link.owner),
-      CHAIN: toHex(link.chainId),
+      AUTHOR: hx.author,
+      CHAIN: hx.chain,
       root: body.root,
       payload: body.payload,
       date: body.date
@@ -623,12 +636,22 @@ export class Store {
     if (!replay) {
       const prep = await this.repo.prepareBlock(b, this._strategy, { stage: st.rs, fresh: true })
       if (!prep.accepted) return refusal(prep.reason)
-      const seq = ++this._seq
-      st.ops.push(this._put(this._sp, logKey(seq), b.sig), this._put(this._sp, seqKey(b.sig), u64(seq)))
+      // The acceptance log: block id -> seq; the position itself is kept in the metas.
+      st.ops.push(this._put(this._sp, seqKey(b.sig), u64(++this._seq)))
+      st.seqs++
     }
     this._stageTxn(txn, encs, b.sig)
     if (this._taps.size > 0) st.events.push(replay ? { event: 'reload', block: b, root: body.root } : { event: 'merged', block: b, root: body.root })
     return { kind: 'ok' }
+  }
+
+  /** The meta record of a collection; `seq` = the acceptance position when it was written. */
+  private _metaOp (m: Memory, version: number): BatchOp {
+    return this._put(this._sp, metaKey(m._nameBytes), encode({ version, head: m.head ?? null, seq: this._seq }))
+  }
+
+  private _lastSeqOp (): BatchOp {
+    return this._put(this._sp, Uint8Array.of(K_LOG), u64(this._seq))
   }
 
   private _put (prefix: Uint8Array, key: Uint8Array, value: Uint8Array): BatchOp {
@@ -706,10 +729,8 @@ export class Store {
         }
       }
     }
-    for (const owner of st.meta.keys()) {
-      const mem = owner as Memory
-      ops.push(this._put(this._sp, metaKey(owner._nameBytes), encode({ version: mem.version, head: mem.head ?? null })))
-    }
+    for (const owner of st.meta.keys()) ops.push(this._metaOp(owner as Memory, (owner as Memory).version))
+    if (st.seqs > 0 && st.meta.size === 0) ops.push(this._lastSeqOp())
     for (const x of st.idx.values()) ops.push(this._put(this._sp, indexKey(x.owner._nameBytes, x.key), x.blockId))
     const events = st.events
     try {
@@ -744,6 +765,7 @@ export class Store {
     st.events = []
     st.hids.length = 0
     st.blocks = 0
+    st.seqs = 0
   }
 
   /** @internal secondary index read, seeing the pending transaction first */
@@ -818,7 +840,7 @@ export class Store {
     const tip = await this.repo.headOf(pk)
     if (tip === undefined) return new Feed()
     // A block accepted in this session is cached with its link (blocks never change).
-    const b = this._chains.get(toHex(tip))?.block ?? await this.repo.readBlock(tip)
+    const b = this._chains.get(latin1(tip))?.block ?? await this.repo.readBlock(tip)
     return b === undefined ? new Feed() : feedFrom([b], true)
   }
 
@@ -837,9 +859,12 @@ export class Store {
     const touched = new Set<string>()
     await this._lock.run(async () => {
       this._checkLoaded()
-      const ids: Uint8Array[] = []
-      for await (const v of this._s.values(range(K_LOG))) ids.push(v)
+      const log: Array<[number, Uint8Array]> = []
+      for await (const [k, v] of this._s.iterator(range(K_SEQ))) log.push([readU64(v), k.slice(1)])
+      log.sort((a, b) => a[0] - b[0])
+      const ids = log.map(e => e[1])
       for (const p of [K_STATE, K_META, K_INDEX, K_REF]) await this._s.clear(range(p))
+      await this._db.batch([this._lastSeqOp()] as never) // the metas held the position
       await this._t.clear()
       this._chains.clear()
       for (const m of this._roots.values()) {
@@ -855,11 +880,11 @@ export class Store {
         if (b === undefined) continue
         let link: Link | undefined
         if (b.psig === undefined) link = { parent: null, chainId: b.sig, owner: b.key }
-        else link = links.get(toHex(b.psig)) ?? await this._linkOf(b.psig, undefined)
+        else link = links.get(latin1(b.psig)) ?? await this._linkOf(b.psig, undefined)
         if (link === undefined) continue
         const out = await this._processBlock(b, link, true)
         if (out.kind === 'ok') {
-          links.set(toHex(b.sig), { ...link, parent: link.parent, block: b })
+          links.set(latin1(b.sig), { ...link, parent: link.parent, block: b })
           touched.add(decodeBody(b.body).root)
           if (this._stage.blocks >= GROUP_MAX) await this._flush()
         } else if (out.kind === 'reject' || out.kind === 'postpone') {
@@ -960,7 +985,7 @@ export class Store {
       gone.push(rb.evicted)
       roots.push(r)
     }
-    ops.push(this._put(this._sp, metaKey(m._nameBytes), encode({ version: m.version + 1, head: m.head ?? null })))
+    ops.push(this._metaOp(m, m.version + 1))
     await this._db.batch(ops as never)
     m._cache.delete(id)
     m.version++
@@ -969,7 +994,7 @@ export class Store {
     this._emit({ event: 'change', root: m.name, id, value: undefined })
     if (gone.length > 0) this._chains.clear()
     gone.forEach((f, i) => {
-      for (const b of f.blocks) this._addTomb(toHex(b.sig))
+      for (const b of f.blocks) this._addTomb(latin1(b.sig))
       evicted.push(f)
       this._emit({ event: 'rollback', evicted: f, root: roots[i] as Uint8Array })
     })
