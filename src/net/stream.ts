@@ -22,6 +22,8 @@ export interface DuplexLike {
   /** Optional (net.Socket has them): batch the header and payload writes into one syscall. */
   cork? (): void
   uncork? (): void
+  /** Optional (net.Socket has it): the transport turns Nagle's algorithm off for request/reply latency. */
+  setNoDelay? (noDelay?: boolean): unknown
   readonly destroyed?: boolean
 }
 
@@ -113,6 +115,9 @@ export function streamWire (plug: Plug, stream: DuplexLike, options?: TransportO
     }
   }, opts)
 
+  // Frames are whole messages: Nagle's algorithm would hold a reply's tail segment back until
+  // the peer's delayed ACK (tens of milliseconds per round trip on TCP).
+  if (typeof stream.setNoDelay === 'function') stream.setNoDelay(true)
   stream.on('data', ondata)
   stream.on('end', onend)
   stream.on('drain', ondrain)
