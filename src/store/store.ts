@@ -3,7 +3,8 @@
 // mempool, a working GC with tombstones, one dispatch result object.
 import { encode, decode } from 'cborg'
 import type { AbstractLevel, AbstractSublevel } from 'abstract-level'
-import { Feed, feedFrom, isFeed, toHex, fromHex, getPublicKey, type Block, type FeedInput } from '../feed/index.js'
+import { Feed, feedFrom, isFeed, toHex, fromHex, type Block, type FeedInput } from '../feed/index.js'
+import { signingKey } from '../feed/keys.js'
 import { Repo, type MergeStrategy, type BatchOp, type RepoStage } from '../repo/index.js'
 import { Mempool } from './mempool.js'
 import { StoreError } from './errors.js'
@@ -144,6 +145,15 @@ function eq (a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {
 
 function range (prefixByte: number): { gte: Uint8Array, lt: Uint8Array } {
   return { gte: Uint8Array.of(prefixByte), lt: Uint8Array.of(prefixByte + 1) }
+}
+
+/** A feed of consecutive `blocks` (already verified or trusted) with `room` spare bytes, not the 2 KiB default. */
+function feedOf (blocks: Block[], room: number): Feed {
+  let size = 4 + room
+  for (const b of blocks) size += b.blockSize
+  const f = new Feed(size)
+  for (const b of blocks) f._push(b, false)
+  return f
 }
 
 function newResult (): DispatchResult {
@@ -466,7 +476,7 @@ export class Store {
     const flush = async (): Promise<void> => {
       await this._flush()
       if (seg.length === 0) return
-      const patch = feedFrom(seg, true)
+      const patch = feedOf(seg, 0)
       res.accepted.push(patch)
       this._emit({ event: 'patch-merged', patch })
       seg = []
@@ -812,7 +822,7 @@ export class Store {
    */
   async createBlock (root: string, payload: unknown, secret: Uint8Array | string, opts: { branch?: Branch, signal?: AbortSignal } = {}): Promise<Feed> {
     this._checkLoaded()
-    const pk = fromHex(getPublicKey(secret))
+    const pk = signingKey(secret).pk
     const feed = await this.readBranch(opts.branch, pk)
     feed.append(encodeBody(root, payload, Date.now()), secret)
     await this.dispatch(feed, { loud: true, signal: opts.signal })
@@ -832,7 +842,7 @@ export class Store {
     if (branch instanceof Uint8Array && branch.length === 64) {
       const b = await this.repo.readBlock(branch)
       if (b === undefined) throw new StoreError('BranchNotFound', `block ${toHex(branch, 8)} is not stored`)
-      return feedFrom([b], true)
+      return feedOf([b], b.blockSize + 256)
     }
     const pk = branch instanceof Uint8Array ? branch : signer
     if (branch instanceof Uint8Array && branch.length !== 32) throw new RangeError(`"branch" expected 32 or 64 bytes, got ${branch.length}`)
@@ -841,7 +851,8 @@ export class Store {
     if (tip === undefined) return new Feed()
     // A block accepted in this session is cached with its link (blocks never change).
     const b = this._chains.get(latin1(tip))?.block ?? await this.repo.readBlock(tip)
-    return b === undefined ? new Feed() : feedFrom([b], true)
+    // Room for the block a caller appends next (typically as large as its parent).
+    return b === undefined ? new Feed() : feedOf([b], b.blockSize + 256)
   }
 
   // ── replay ──────────────────────────────────────────────────────────────────────────────
