@@ -1028,7 +1028,7 @@ export class Repo {
   }
 
   private async _get (key: Uint8Array, p?: Pending): Promise<Uint8Array | undefined> {
-    if (p !== undefined) {
+    if (p !== undefined && p.map.size > 0) {
       const v = p.map.get(keyStr(key))
       if (v !== undefined) return v.value ?? undefined
     }
@@ -1036,7 +1036,7 @@ export class Repo {
   }
 
   private async _has (key: Uint8Array, p?: Pending): Promise<boolean> {
-    if (p !== undefined) {
+    if (p !== undefined && p.map.size > 0) {
       const v = p.map.get(keyStr(key))
       if (v !== undefined) return v.value !== null
     }

@@ -59,12 +59,24 @@ export function parseIdKey (b: Uint8Array): ObjectId {
 
 export function u64 (n: number): Uint8Array {
   const out = new Uint8Array(8)
-  new DataView(out.buffer).setBigUint64(0, BigInt(Math.max(0, Math.floor(n))))
+  const v = Math.max(0, Math.floor(n))
+  if (v > Number.MAX_SAFE_INTEGER) {
+    new DataView(out.buffer).setBigUint64(0, BigInt(v))
+    return out
+  }
+  // Byte arithmetic: no BigInt, no DataView (both cost more than the write on this hot path).
+  const hi = Math.floor(v / 0x100000000)
+  const lo = v >>> 0
+  out[0] = hi >>> 24; out[1] = hi >>> 16; out[2] = hi >>> 8; out[3] = hi
+  out[4] = lo >>> 24; out[5] = lo >>> 16; out[6] = lo >>> 8; out[7] = lo
   return out
 }
 
 export function readU64 (b: Uint8Array, offset = 0): number {
-  return Number(new DataView(b.buffer, b.byteOffset + offset, 8).getBigUint64(0))
+  if (offset < 0 || offset + 8 > b.length) throw new RangeError('Offset is outside the bounds of the DataView')
+  const hi = ((b[offset] as number) * 0x1000000) + (((b[offset + 1] as number) << 16) | ((b[offset + 2] as number) << 8) | (b[offset + 3] as number))
+  const lo = ((b[offset + 4] as number) * 0x1000000) + (((b[offset + 5] as number) << 16) | ((b[offset + 6] as number) << 8) | (b[offset + 7] as number))
+  return hi * 0x100000000 + lo
 }
 
 export function stateKey (name: Uint8Array, id: ObjectId): Uint8Array { return cat([Uint8Array.of(K_STATE), lp(name), idKey(id)]) }
