@@ -193,7 +193,9 @@ export class Memory<T = unknown> {
   async _apply (dctx: DispatchContext, txn: Txn, blockRoot: Uint8Array): Promise<Verdict> {
     let id: ObjectId
     try {
-      id = normalizeId(await this.idOf(dctx))
+      // Await only a thenable: most idOf/compute are synchronous (one microtask turn saved each).
+      const raw = this.idOf(dctx)
+      id = normalizeId(isThenable(raw) ? await raw : raw)
     } catch (err) {
       return { kind: 'reject', reason: `InvalidObjectId: ${message(err)}`, cause: err }
     }
@@ -225,7 +227,8 @@ export class Memory<T = unknown> {
     }
     let draft: unknown
     try {
-      draft = await this.compute(value as T, ctx)
+      const out = this.compute(value as T, ctx)
+      draft = isThenable(out) ? await out : out
     } catch (err) {
       if (verdict !== undefined) return verdict
       return { kind: 'reject', reason: `ComputeFailed: ${message(err)}`, cause: err }
@@ -271,6 +274,10 @@ export class Memory<T = unknown> {
     }
     await this.trap(type, payload, mutate)
   }
+}
+
+function isThenable (v: unknown): v is PromiseLike<unknown> {
+  return (typeof v === 'object' || typeof v === 'function') && v !== null && typeof (v as { then?: unknown }).then === 'function'
 }
 
 function equal (a: Uint8Array, b: Uint8Array): boolean {
