@@ -207,8 +207,15 @@ export class Memory<T = unknown> {
       if (verdict !== undefined) throw new Error(`Merge already rejected: ${(verdict as { reason: string }).reason}`)
       verdict = v
     }
+    // The DispatchContext fields copied one by one (an object spread is slower on this path).
     const ctx: ComputeContext = {
-      ...dctx,
+      block: dctx.block,
+      parentBlock: dctx.parentBlock,
+      AUTHOR: dctx.AUTHOR,
+      CHAIN: dctx.CHAIN,
+      root: dctx.root,
+      payload: dctx.payload,
+      date: dctx.date,
       id,
       reject: (msg?: string): Rejection => {
         const reason = msg === undefined || msg === '' ? 'Rejected' : String(msg)
