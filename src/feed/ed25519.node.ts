@@ -28,62 +28,43 @@ function sameKey (a: Uint8Array, b: Uint8Array): boolean {
 }
 
 /**
+ * A cache of imported keys by their 32 raw bytes: the last key is checked first without
+ * building a map key (appends come from one writer, feeds hold runs of one author), then a
+ * bounded map, then `importKey`.
+ */
+function keyCache (importKey: (raw: Uint8Array) => NodeCrypto.KeyObject): (raw: Uint8Array) => NodeCrypto.KeyObject {
+  const keys = new Map<string, NodeCrypto.KeyObject>()
+  let lastRaw = new Uint8Array(32)
+  let last: NodeCrypto.KeyObject | undefined
+  return (raw) => {
+    if (last !== undefined && raw.length === 32 && sameKey(lastRaw, raw)) return last
+    const k = cacheKey(raw)
+    let key = keys.get(k)
+    if (key === undefined) {
+      key = importKey(raw)
+      if (keys.size >= CACHE_MAX) keys.clear()
+      keys.set(k, key)
+    }
+    lastRaw = raw.slice()
+    last = key
+    return key
+  }
+}
+
+/**
  * Builds the node:crypto backend from the module object (obtained synchronously with
  * `process.getBuiltinModule`, so bundlers never see an import of node:crypto).
  */
 export function nodeEd25519 (crypto: typeof NodeCrypto): Ed25519 {
-  const secrets = new Map<string, NodeCrypto.KeyObject>()
-  const publics = new Map<string, NodeCrypto.KeyObject>()
-
-  // Appends mostly come from one writer: the last secret is checked first.
-  let lastSeed = new Uint8Array(32)
-  let lastSecret: NodeCrypto.KeyObject | undefined
-
-  function secretKey (seed: Uint8Array): NodeCrypto.KeyObject {
-    if (lastSecret !== undefined && seed.length === 32 && sameKey(lastSeed, seed)) return lastSecret
-    const key = cachedSecretKey(seed)
-    lastSeed = seed.slice()
-    lastSecret = key
-    return key
-  }
-
-  function cachedSecretKey (seed: Uint8Array): NodeCrypto.KeyObject {
-    const k = cacheKey(seed)
-    let key = secrets.get(k)
-    if (key === undefined) {
-      if (seed.length !== 32) throw new RangeError(`"secret" expected 32 bytes, got ${seed.length}`)
-      key = crypto.createPrivateKey({ key: wrap(PKCS8_PREFIX, seed) as NodeCrypto.BinaryLike as never, format: 'der', type: 'pkcs8' })
-      if (secrets.size >= CACHE_MAX) secrets.clear()
-      secrets.set(k, key)
-    }
-    return key
-  }
-
-  // Feeds mostly hold runs of blocks by one author: the last key is checked first, without
-  // building a cache key.
-  let lastPk = new Uint8Array(32)
-  let lastKey: NodeCrypto.KeyObject | undefined
-
-  function publicKey (pk: Uint8Array): NodeCrypto.KeyObject {
-    if (lastKey !== undefined && sameKey(lastPk, pk)) return lastKey
-    const key = cachedPublicKey(pk)
-    lastPk = pk.slice()
-    lastKey = key
-    return key
-  }
-
-  function cachedPublicKey (pk: Uint8Array): NodeCrypto.KeyObject {
-    const k = cacheKey(pk)
-    let key = publics.get(k)
-    if (key === undefined) {
-      // OpenSSL accepts small-order keys; the shared rule (ed25519.noble.ts) does not
-      if (!acceptableKey(pk)) throw new RangeError('public key of small order or not canonical')
-      key = crypto.createPublicKey({ key: wrap(SPKI_PREFIX, pk) as never, format: 'der', type: 'spki' })
-      if (publics.size >= CACHE_MAX) publics.clear()
-      publics.set(k, key)
-    }
-    return key
-  }
+  const secretKey = keyCache(seed => {
+    if (seed.length !== 32) throw new RangeError(`"secret" expected 32 bytes, got ${seed.length}`)
+    return crypto.createPrivateKey({ key: wrap(PKCS8_PREFIX, seed) as NodeCrypto.BinaryLike as never, format: 'der', type: 'pkcs8' })
+  })
+  const publicKey = keyCache(pk => {
+    // OpenSSL accepts small-order keys; the shared rule (ed25519.noble.ts) does not
+    if (!acceptableKey(pk)) throw new RangeError('public key of small order or not canonical')
+    return crypto.createPublicKey({ key: wrap(SPKI_PREFIX, pk) as never, format: 'der', type: 'spki' })
+  })
 
   return {
     name: 'node:crypto',
