@@ -3,7 +3,7 @@
 // time ratios (goal: <= 1.5). Every case checks its own result. Ours and raw run interleaved in
 // alternating order over several rounds (load from other processes hits both alike); the table
 // shows the median rate of each and the median of the per-round ratios.
-// Run: node --conditions=source --import tsx bench/net.ts [rounds]
+// Run: node --conditions=source --import tsx bench/net.ts [rounds] [case-name-filter]
 import { once } from 'node:events'
 import net from 'node:net'
 import { WebSocket, WebSocketServer } from 'ws'
@@ -188,8 +188,10 @@ const rate = (c: Case, ms: number): string => c.unit === 'rt/s'
   : `${(c.amount / 1e6 / (ms / 1000)).toFixed(0)} MB/s`
 
 const ROUNDS = Number(process.argv[2] ?? 5)
+const ONLY = process.argv[3] // run only the cases whose name contains it
 const rows: string[][] = [['case', 'ours', 'raw socket', 'ours/raw time', 'per-round ratios']]
 for (const c of cases) {
+  if (ONLY !== undefined && !c.name.includes(ONLY)) continue
   await c.ours() // warm-up (checked like every run)
   if (c.raw !== null) await c.raw()
   const ours: number[] = []

@@ -1,6 +1,7 @@
 import { DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_FRAME_SIZE, DEFAULT_TIMEOUT } from './constants.js'
 import { NetError, disconnected, peerTimeout, protocolError, safetyCatch, toError, unknownPort } from './errors.js'
 import { ERROR, MAX_PORT, PING, PONG, REPLY, decodePacket } from './frame.js'
+import type { Packet } from './frame.js'
 import type { Answer, Plug, Reply } from './types.js'
 import { onAbandon, postTo, replyTo } from './wire.js'
 import type { AnswerSink } from './wire.js'
@@ -92,10 +93,9 @@ export class FrameConnection implements AnswerSink {
     this.#plug.open((message, reply) => this.#send(message, reply))
   }
 
-  /** The transport delivered one packet. */
-  receive (bytes: Uint8Array): void {
+  /** The transport delivered one packet's bytes (message transports). */
+  receiveBytes (bytes: Uint8Array): void {
     if (this.#closed) return
-    this.#heardFrom = true
     let packet
     try {
       packet = decodePacket(bytes)
@@ -103,6 +103,13 @@ export class FrameConnection implements AnswerSink {
       this.fail(toError(err))
       return
     }
+    this.receive(packet)
+  }
+
+  /** The transport delivered one decoded packet. */
+  receive (packet: Packet): void {
+    if (this.#closed) return
+    this.#heardFrom = true
     const { dst, src, flags } = packet
     switch (flags) {
       case PING: this.#write(0, 0, PONG, EMPTY); return

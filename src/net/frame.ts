@@ -15,6 +15,8 @@ import { frameTooLarge, protocolError } from './errors.js'
  * Any other bit, or any other combination, is a ProtocolError.
  */
 
+const EMPTY = new Uint8Array(0)
+
 /** Bytes of the packet header. */
 export const HEADER_SIZE = 9
 /** Bytes of a stream frame's length prefix. */
@@ -60,6 +62,26 @@ export function plain (bytes: Uint8Array): Uint8Array {
   return bytes.constructor === Uint8Array ? bytes : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)
 }
 
+/** Regions up to this size come from a shared slab. */
+const SLAB_SIZE = 64 * 1024
+const SLAB_MAX = 16 * 1024
+let slab = new Uint8Array(SLAB_SIZE)
+let slabUsed = 0
+
+/**
+ * `n` bytes to build an outgoing frame in: small ones are carved from a shared slab (as Node's
+ * Buffer pool does), so a message costs no backing-store allocation of its own. Memory is never
+ * reused: a full slab is dropped and lives on while any of its regions does. For bytes handed to
+ * a transport only, never to an application. @internal
+ */
+export function outgoing (n: number): Uint8Array {
+  if (n > SLAB_MAX) return new Uint8Array(n)
+  if (n > SLAB_SIZE - slabUsed) { slab = new Uint8Array(SLAB_SIZE); slabUsed = 0 }
+  const out = slab.subarray(slabUsed, slabUsed + n)
+  slabUsed = (slabUsed + n + 7) & ~7
+  return out
+}
+
 /** Encodes one packet (no length prefix: for message-based transports). */
 export function encodePacket (dst: number, src: number, flags: number, payload: Uint8Array): Uint8Array {
   const out = new Uint8Array(HEADER_SIZE + payload.byteLength)
@@ -86,6 +108,28 @@ export function writeFrameHeader (out: Uint8Array, dst: number, src: number, fla
   writeHeader(out, LENGTH_SIZE, dst, src, flags)
 }
 
+/** Bytes of a stream frame's length prefix and packet header together. */
+const FRAME_HEAD = LENGTH_SIZE + HEADER_SIZE
+
+/** Checks a header's port/flag combination for a payload of `size` bytes. */
+function checkShape (dst: number, src: number, flags: number, size: number): void {
+  switch (flags) {
+    case 0:
+    case REPLY:
+      if ((flags === REPLY) !== (src !== 0)) throw protocolError(`reply flag ${flags} does not match source port ${src}`)
+      return
+    case ERROR:
+      if (dst === 0 || src !== 0) throw protocolError('error packet needs a destination port and no source port')
+      return
+    case PING:
+    case PONG:
+      if (dst !== 0 || src !== 0 || size !== 0) throw protocolError('ping/pong packet must be empty and portless')
+      return
+    default:
+      throw protocolError(`unknown flags 0x${flags.toString(16)}`)
+  }
+}
+
 /**
  * Decodes and validates one packet.
  *
@@ -96,80 +140,100 @@ export function decodePacket (packet: Uint8Array): Packet {
   const dst = readU32(packet, 0)
   const src = readU32(packet, 4)
   const flags = packet[8] as number
-  const payload = packet.subarray(HEADER_SIZE)
-  switch (flags) {
-    case 0:
-    case REPLY:
-      if ((flags === REPLY) !== (src !== 0)) throw protocolError(`reply flag ${flags} does not match source port ${src}`)
-      break
-    case ERROR:
-      if (dst === 0 || src !== 0) throw protocolError('error packet needs a destination port and no source port')
-      break
-    case PING:
-    case PONG:
-      if (dst !== 0 || src !== 0 || payload.byteLength !== 0) throw protocolError('ping/pong packet must be empty and portless')
-      break
-    default:
-      throw protocolError(`unknown flags 0x${flags.toString(16)}`)
-  }
-  return { dst, src, flags, payload }
+  checkShape(dst, src, flags, packet.byteLength - HEADER_SIZE)
+  return { dst, src, flags, payload: packet.subarray(HEADER_SIZE) }
+}
+
+/** Options of a {@link FrameDecoder}. */
+export interface FrameDecoderOptions {
+  /**
+   * The decoder may write into the chunks it is given (default false). With it, a frame that
+   * starts a chunk owning its whole `ArrayBuffer` (as Node sockets emit them) and does not end in
+   * it is reassembled inside that buffer instead of a fresh one: the payload is moved over its
+   * header and the next chunks are appended after it. Only for chunks nothing else reads.
+   */
+  reuseChunks?: boolean
 }
 
 /**
- * Splits a byte stream into length-prefixed packets, whatever the chunk boundaries.
- * Bounds every length it reads: a frame above `maxFrameSize` fails before any of it is buffered.
+ * Splits a byte stream into length-prefixed packets, whatever the chunk boundaries, and validates
+ * each packet's header. Bounds every length it reads: a frame above `maxFrameSize` fails before
+ * any of it is buffered.
  */
 export class FrameDecoder {
   readonly #max: number
-  readonly #prefix = new Uint8Array(LENGTH_SIZE)
-  #prefixFilled = 0
+  readonly #reuse: boolean
+  /** Length prefix and header of a frame whose first 13 bytes came in several chunks. */
+  readonly #head = new Uint8Array(FRAME_HEAD)
+  #headFilled = 0
+  #dst = 0
+  #src = 0
+  #flags = 0
   #body: Uint8Array | null = null
   #bodyFilled = 0
   #failed = false
 
-  /** @param maxFrameSize - largest packet (header + payload) accepted */
-  constructor (maxFrameSize: number) {
+  /**
+   * @param maxFrameSize - largest packet (header + payload) accepted
+   * @param options - see {@link FrameDecoderOptions}
+   */
+  constructor (maxFrameSize: number, options?: FrameDecoderOptions) {
     this.#max = maxFrameSize
+    this.#reuse = options?.reuseChunks === true
   }
 
   /** Bytes of an unfinished frame held (non-zero at end of stream = truncated). */
   get buffered (): number {
-    return this.#body === null ? this.#prefixFilled : LENGTH_SIZE + this.#bodyFilled
+    return this.#body === null ? this.#headFilled : FRAME_HEAD + this.#bodyFilled
   }
 
   /**
-   * Feeds a chunk; calls `onpacket` for every complete packet, in order. A packet that lies whole
-   * inside `chunk` is a view of it; others are fresh copies.
+   * Feeds a chunk; calls `onpacket` for every complete packet, in order. The payload of a packet
+   * that lies whole inside `chunk` is a view of it; others are reassembled (see
+   * {@link FrameDecoderOptions.reuseChunks}).
    *
    * @throws NetError `FrameTooLarge` (length above the maximum) or `ProtocolError` (length below
-   * the header size); the decoder then refuses further input
+   * the header size, invalid header); the decoder then refuses further input
    */
-  push (chunk: Uint8Array, onpacket: (packet: Uint8Array) => void): void {
+  push (chunk: Uint8Array, onpacket: (packet: Packet) => void): void {
     if (this.#failed) throw protocolError('decoder already failed')
     let i = 0
     const n = chunk.byteLength
+    let viewed = false // a payload handed out is a view of this chunk: its bytes must stay
     while (i < n) {
       if (this.#body === null) {
-        if (this.#prefixFilled === 0 && n - i >= LENGTH_SIZE) {
-          const length = readU32(chunk, i)
-          this.#check(length)
-          i += LENGTH_SIZE
-          if (n - i >= length) { // whole packet in this chunk: no copy
-            onpacket(chunk.subarray(i, i + length))
-            i += length
+        let size: number
+        if (this.#headFilled === 0 && n - i >= FRAME_HEAD) {
+          size = this.#header(chunk, i)
+          i += FRAME_HEAD
+          if (n - i >= size) { // whole packet in this chunk: no copy
+            onpacket({ dst: this.#dst, src: this.#src, flags: this.#flags, payload: chunk.subarray(i, i + size) })
+            viewed = true
+            i += size
             continue
           }
-          this.#body = new Uint8Array(length)
-          this.#bodyFilled = 0
-          continue
+          if (this.#reuse && !viewed && chunk.byteOffset === 0 && n === chunk.buffer.byteLength && size <= n && size * 2 >= n) {
+            // the rest of this chunk is the start of a large frame, and the chunk owns its whole
+            // buffer: move that part of the payload to the buffer's start and append the rest of
+            // the frame after it (no allocation, no second copy)
+            chunk.copyWithin(0, i, n)
+            this.#body = chunk.subarray(0, size)
+            this.#bodyFilled = n - i
+            return
+          }
+        } else {
+          while (this.#headFilled < FRAME_HEAD && i < n) this.#head[this.#headFilled++] = chunk[i++] as number
+          if (this.#headFilled < FRAME_HEAD) {
+            if (this.#headFilled >= LENGTH_SIZE) this.#check(readU32(this.#head, 0))
+            return
+          }
+          this.#headFilled = 0
+          size = this.#header(this.#head, 0)
         }
-        while (this.#prefixFilled < LENGTH_SIZE && i < n) this.#prefix[this.#prefixFilled++] = chunk[i++] as number
-        if (this.#prefixFilled < LENGTH_SIZE) return
-        const length = readU32(this.#prefix, 0)
-        this.#prefixFilled = 0
-        this.#check(length)
-        this.#body = new Uint8Array(length)
+        if (size === 0) { onpacket({ dst: this.#dst, src: this.#src, flags: this.#flags, payload: EMPTY }); continue }
+        this.#body = new Uint8Array(size)
         this.#bodyFilled = 0
+        continue
       }
       const body = this.#body
       const take = Math.min(body.byteLength - this.#bodyFilled, n - i)
@@ -179,9 +243,29 @@ export class FrameDecoder {
       if (this.#bodyFilled === body.byteLength) {
         this.#body = null
         this.#bodyFilled = 0
-        onpacket(body)
+        onpacket({ dst: this.#dst, src: this.#src, flags: this.#flags, payload: body })
       }
     }
+  }
+
+  /** Reads and validates a length prefix + header at `offset`; returns the payload size. */
+  #header (buf: Uint8Array, offset: number): number {
+    const length = readU32(buf, offset)
+    this.#check(length)
+    const size = length - HEADER_SIZE
+    const dst = readU32(buf, offset + 4)
+    const src = readU32(buf, offset + 8)
+    const flags = buf[offset + 12] as number
+    try {
+      checkShape(dst, src, flags, size)
+    } catch (err) {
+      this.#failed = true
+      throw err
+    }
+    this.#dst = dst
+    this.#src = src
+    this.#flags = flags
+    return size
   }
 
   #check (length: number): void {

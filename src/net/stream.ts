@@ -1,7 +1,8 @@
 import { FrameConnection, transportOptions } from './connection.js'
 import type { TransportOptions } from './connection.js'
 import { connectionError, toError, truncatedFrame } from './errors.js'
-import { FrameDecoder, HEADER_SIZE, LENGTH_SIZE, plain, writeFrameHeader } from './frame.js'
+import { FrameDecoder, HEADER_SIZE, LENGTH_SIZE, outgoing, plain, writeFrameHeader } from './frame.js'
+import type { Packet } from './frame.js'
 import type { Plug } from './types.js'
 import { isPlug, picoWire } from './wire.js'
 
@@ -38,6 +39,8 @@ const COPY_LIMIT = 16 * 1024
  * port closes the connection with `FrameTooLarge`, `ProtocolError` or `UnknownPort`; a stream
  * that ends inside a frame with `TruncatedFrame`; a socket error with `ConnectionError`.
  * `await plug.postMessage(...)` waits while the stream's buffer is full (backpressure).
+ * The transport owns the chunks the stream emits: it may reassemble a frame inside a chunk's own
+ * memory, so nothing else should read the stream's `'data'`.
  *
  * @param plug - an unopened plug, e.g. from {@link Hub.createWire} or {@link picoWire}
  * @param stream - any Node Duplex (TCP or Unix socket, hyperswarm connection)
@@ -52,7 +55,7 @@ export function streamWire (plug: Plug, stream: DuplexLike, options?: TransportO
   if (!isPlug(plug)) throw new TypeError('"plug" expected a plug')
   if (typeof stream?.write !== 'function' || typeof stream.on !== 'function') throw new TypeError('"stream" expected a Duplex stream')
   const opts = transportOptions(options)
-  const decoder = new FrameDecoder(opts.maxFrameSize)
+  const decoder = new FrameDecoder(opts.maxFrameSize, { reuseChunks: true })
   let finished = false // our listeners except error/close are gone
 
   const detach = (): void => {
@@ -79,7 +82,7 @@ export function streamWire (plug: Plug, stream: DuplexLike, options?: TransportO
     conn.transportClosed(decoder.buffered > 0 ? truncatedFrame(decoder.buffered) : null)
   }
   const ondrain = (): void => conn.drained()
-  const onpacket = (packet: Uint8Array): void => conn.receive(packet)
+  const onpacket = (packet: Packet): void => conn.receive(packet)
   const ondata = (chunk: Uint8Array): void => {
     if (finished) return
     try {
@@ -94,12 +97,12 @@ export function streamWire (plug: Plug, stream: DuplexLike, options?: TransportO
     write (dst, src, flags, payload) {
       const size = payload.byteLength
       if (size <= COPY_LIMIT) {
-        const frame = new Uint8Array(LENGTH_SIZE + HEADER_SIZE + size)
+        const frame = outgoing(LENGTH_SIZE + HEADER_SIZE + size)
         writeFrameHeader(frame, dst, src, flags, size)
         frame.set(payload, LENGTH_SIZE + HEADER_SIZE)
         return stream.write(frame)
       }
-      const header = new Uint8Array(LENGTH_SIZE + HEADER_SIZE)
+      const header = outgoing(LENGTH_SIZE + HEADER_SIZE)
       writeFrameHeader(header, dst, src, flags, size)
       stream.cork?.()
       stream.write(header)

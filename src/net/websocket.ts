@@ -2,7 +2,7 @@ import { FrameConnection, transportOptions } from './connection.js'
 import type { TransportOptions } from './connection.js'
 import { DEFAULT_WS_HIGH_WATER } from './constants.js'
 import { connectionError, frameTooLarge, protocolError } from './errors.js'
-import { encodePacket, plain } from './frame.js'
+import { HEADER_SIZE, outgoing, plain, writeHeader } from './frame.js'
 import { wireOptions } from './stream.js'
 import type { Plug } from './types.js'
 import { isPlug, picoWire } from './wire.js'
@@ -96,7 +96,7 @@ export function wsWire (plug: Plug, socket: WebSocketLike, options?: WebSocketOp
     const bytes = bytesOf(event.data)
     if (bytes === null) conn.fail(protocolError('text or non-binary WebSocket message'))
     else if (bytes.byteLength > opts.maxFrameSize) conn.fail(frameTooLarge(bytes.byteLength, opts.maxFrameSize))
-    else conn.receive(bytes)
+    else conn.receiveBytes(bytes)
   }
   const onclose = (event: WebSocketEventLike): void => {
     ondone()
@@ -117,7 +117,10 @@ export function wsWire (plug: Plug, socket: WebSocketLike, options?: WebSocketOp
 
   const conn = new FrameConnection(plug, {
     write (dst, src, flags, payload) {
-      socket.send(encodePacket(dst, src, flags, payload))
+      const packet = outgoing(HEADER_SIZE + payload.byteLength)
+      writeHeader(packet, 0, dst, src, flags)
+      packet.set(payload, HEADER_SIZE)
+      socket.send(packet)
       if (socket.bufferedAmount <= highWater) return true
       if (poll === null) poll = setTimeout(waitDrain, DRAIN_POLL)
       return false

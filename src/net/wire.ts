@@ -21,11 +21,16 @@ function timeoutOf (options: SendOptions | undefined, fallback: number): number 
 const clock = (): number => performance.now()
 
 /*
- * Reply timeouts share one timer (module-wide) instead of arming one per message: it is set for
- * the earliest deadline, and when it fires it fails the expired waits and re-arms for the next
- * one. While no timed wait is open the timer is unref'd so it never keeps a process alive.
+ * Reply timeouts share one timer (module-wide) instead of arming one per message. Timed waits sit
+ * in one intrusive list per timeout length (as Node's own timer lists): within a list deadlines
+ * only grow, so adding and removing a wait is O(1) with no hashing, and the earliest deadline is
+ * the smallest list head. The timer is set for it; when it fires it fails the expired waits and
+ * re-arms for the next one. While no timed wait is open the timer is unref'd so it never keeps a
+ * process alive.
  */
-const timed: Set<Pending<unknown>> = new Set()
+interface TimerList { head: Pending<unknown> | null, tail: Pending<unknown> | null }
+const timerLists: Map<number, TimerList> = new Map()
+let timedCount = 0
 let sweepTimer: ReturnType<typeof setTimeout> | null = null
 let sweepAt = Infinity
 let sweepRefed = false
@@ -38,14 +43,28 @@ function arm (deadline: number): void {
 }
 
 function schedule (p: Pending<unknown>): void {
-  timed.add(p)
+  let list = timerLists.get(p.ms)
+  if (list === undefined) { list = { head: null, tail: null }; timerLists.set(p.ms, list) }
+  p.timerList = list
+  p.timerPrev = list.tail
+  if (list.tail === null) list.head = p
+  else list.tail.timerNext = p
+  list.tail = p
+  timedCount++
   if (p.deadline < sweepAt) arm(p.deadline)
   else if (!sweepRefed) { (sweepTimer as { ref?: () => void } | null)?.ref?.(); sweepRefed = true }
 }
 
 function unschedule (p: Pending<unknown>): void {
-  timed.delete(p)
-  if (timed.size === 0 && sweepRefed) { (sweepTimer as { unref?: () => void } | null)?.unref?.(); sweepRefed = false }
+  const list = p.timerList
+  if (list === null) return
+  const { timerPrev: prev, timerNext: next } = p
+  if (prev === null) list.head = next
+  else prev.timerNext = next
+  if (next === null) list.tail = prev
+  else next.timerPrev = prev
+  p.timerList = p.timerPrev = p.timerNext = null
+  if (--timedCount === 0 && sweepRefed) { (sweepTimer as { unref?: () => void } | null)?.unref?.(); sweepRefed = false }
 }
 
 function sweep (): void {
@@ -54,14 +73,24 @@ function sweep (): void {
   sweepRefed = false
   const now = clock()
   const expired: Array<Pending<unknown>> = []
-  let next = Infinity
-  for (const p of timed) {
-    if (p.deadline <= now) expired.push(p)
-    else if (p.deadline < next) next = p.deadline
+  for (const list of timerLists.values()) {
+    for (let p = list.head; p !== null && p.deadline <= now; p = p.timerNext) expired.push(p)
   }
-  if (next !== Infinity) arm(next)
+  if (timerLists.size > 1) expired.sort((x, y) => x.deadline - y.deadline) // stable: ties keep posting order
   for (const p of expired) p.fail(timeoutError(p.ms))
+  let next = Infinity
+  for (const [ms, list] of timerLists) {
+    if (list.head === null) timerLists.delete(ms)
+    else if (list.head.deadline < next) next = list.head.deadline
+  }
+  if (next !== Infinity && next < sweepAt) arm(next)
 }
+
+/** Shared `signal` getter and `reject` of every reply function (no property definitions per reply). */
+const replyPrototype: object = Object.create(Function.prototype, {
+  signal: { get (this: { [PENDING]: Pending<Answer> }): AbortSignal { return this[PENDING].signal } },
+  reject: { get (this: { [PENDING]: Pending<Answer> }): (error: Error) => void { return this[PENDING].rejecter } }
+})
 
 /**
  * One wait of a sender: for a reply (reply expected) or for delivery (no reply expected).
@@ -81,17 +110,26 @@ class Pending<T> {
   /** Reply timeout (ms) and its deadline on {@link clock}; 0 / Infinity = untimed. */
   ms = 0
   deadline = Infinity
+  /** Links of the timer list this wait is on (null when untimed or settled). */
+  timerList: TimerList | null = null
+  timerPrev: Pending<unknown> | null = null
+  timerNext: Pending<unknown> | null = null
+  /** Links of the wire's list of waits that closing fails; `listed` while on it. */
+  listed = false
+  prev: Pending<unknown> | null = null
+  next: Pending<unknown> | null = null
   #signal: AbortSignal | undefined
   #onabort: (() => void) | undefined
   #hooks: Array<(err: Error) => void> | null = null
   #controller: AbortController | null = null
+  #rejecter: ((error: Error) => void) | null = null
 
   constructor (core: WireCore, options: SendOptions | undefined, ms: number, sink: AnswerSink | null = null, tag = 0) {
     this.core = core
     this.#sink = sink
     this.#tag = tag
     if (sink === null) this.promise = new Promise<T>((resolve, reject) => { this.#resolve = resolve; this.#reject = reject })
-    core.pendings.add(this as Pending<unknown>)
+    core.add(this as Pending<unknown>)
     if (ms > 0 && ms !== Infinity) { this.ms = ms; this.deadline = clock() + ms; schedule(this as Pending<unknown>) }
     const signal = options?.signal
     if (signal !== undefined) {
@@ -104,9 +142,9 @@ class Pending<T> {
 
   #cleanup (): void {
     this.done = true
-    if (this.ms !== 0) unschedule(this as Pending<unknown>)
+    if (this.timerList !== null) unschedule(this as Pending<unknown>)
     if (this.#onabort !== undefined) this.#signal?.removeEventListener('abort', this.#onabort)
-    this.core.pendings.delete(this as Pending<unknown>)
+    this.core.remove(this as Pending<unknown>)
   }
 
   fulfil (value: T): boolean {
@@ -142,6 +180,11 @@ class Pending<T> {
     }
     return this.#controller.signal
   }
+
+  /** The reply's `reject`, one closure per wait (so `.catch(reply.reject)` works). */
+  get rejecter (): (error: Error) => void {
+    return (this.#rejecter ??= (error: Error): void => { this.fail(toError(error)) })
+  }
 }
 
 /** State shared by both ends of one wire. */
@@ -149,7 +192,8 @@ class WireCore {
   id: string | undefined
   readonly timeout: number
   closed = false
-  readonly pendings: Set<Pending<unknown>> = new Set()
+  /** Head of the intrusive list of waits that closing the wire fails. */
+  first: Pending<unknown> | null = null
   readonly closedPromise: Promise<Error | null>
   resolveClosed!: (err: Error | null) => void
 
@@ -158,22 +202,42 @@ class WireCore {
     this.timeout = timeoutOf(options, DEFAULT_TIMEOUT)
     this.closedPromise = new Promise(resolve => { this.resolveClosed = resolve })
   }
+
+  add (p: Pending<unknown>): void {
+    p.listed = true
+    p.next = this.first
+    if (this.first !== null) this.first.prev = p
+    this.first = p
+  }
+
+  remove (p: Pending<unknown>): void {
+    if (!p.listed) return
+    p.listed = false
+    if (p.prev === null) this.first = p.next
+    else p.prev.next = p.next
+    if (p.next !== null) p.next.prev = p.prev
+    p.prev = p.next = null
+  }
+
+  /** The waits that closing fails, in a snapshot. */
+  waits (): Array<Pending<unknown>> {
+    const out: Array<Pending<unknown>> = []
+    for (let p = this.first; p !== null; p = p.next) out.push(p)
+    return out
+  }
 }
 
 /** Creates the transmitter that answers `pending` (the asker waits on it). */
 function makeReply (core: WireCore, pending: Pending<Answer>): Reply {
-  const reply = (message: Uint8Array, replyExpected?: boolean, options?: SendOptions): Promise<Answer | undefined> => {
+  const reply = Object.setPrototypeOf((message: Uint8Array, replyExpected?: boolean, options?: SendOptions): Promise<Answer | undefined> => {
     const bad = checkMessage(message)
     if (bad !== null) return Promise.reject(bad)
     let next
     try { next = answer(core, pending, message, replyExpected === true, options, null, 0) } catch (err) { return Promise.reject(err) }
     return next === null ? Promise.resolve(undefined) : next.promise as Promise<Answer>
-  }
-  const r = reply as unknown as { [PENDING]: Pending<Answer>, reject: (error: Error) => void }
-  r[PENDING] = pending
-  r.reject = (error: Error): void => { pending.fail(toError(error)) } // a closure: `.catch(reply.reject)` works
-  Object.defineProperty(reply, 'signal', { get: signalOf })
-  return reply as Reply
+  }, replyPrototype) as Reply & { [PENDING]: Pending<Answer> }
+  reply[PENDING] = pending
+  return reply
 }
 
 /** Answers `pending` with `message`; returns the wait for the next reply, if one is expected. */
@@ -215,9 +279,6 @@ export function replyTo (reply: Reply, message: Uint8Array, expects: boolean, op
 export function postTo (plug: Plug, message: Uint8Array, options: SendOptions | undefined, sink: AnswerSink, tag: number): void {
   if (!plug.isClosed) (plug as PlugImpl).post(message, true, options, sink, tag)
 }
-
-/** The `signal` getter shared by every reply function. */
-function signalOf (this: { [PENDING]: Pending<Answer> }): AbortSignal { return this[PENDING].signal }
 
 /**
  * Calls `hook(err)` when the asker that `reply` answers stops waiting (timeout, abort, close).
@@ -328,7 +389,7 @@ class PlugImpl implements Plug {
     pending.delivered = true
     let reply: Reply | null = null
     if (expects) reply = makeReply(this.#core, pending as Pending<Answer>)
-    else this.#core.pendings.delete(pending as Pending<unknown>) // delivered: closing no longer rejects it
+    else this.#core.remove(pending as Pending<unknown>) // delivered: closing no longer rejects it
     let result: void | Promise<void>
     try {
       result = handler(message, reply, this)
@@ -352,7 +413,7 @@ class PlugImpl implements Plug {
     if (error !== undefined && !(error instanceof Error)) throw new TypeError(`"error" expected an Error, got ${typeof error}`)
     core.closed = true
     const reason = error ?? disconnected()
-    for (const pending of [...core.pendings]) pending.fail(pending.delivered ? reason : disconnected())
+    for (const pending of core.waits()) pending.fail(pending.delivered ? reason : disconnected())
     for (const end of [this, this.#other]) {
       end.#inbox = []
       end.#rejectOpened(reason)

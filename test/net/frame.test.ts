@@ -31,10 +31,10 @@ function cut (bytes: Uint8Array, points: number[]): Uint8Array[] {
   return out
 }
 
-function decodeAll (chunks: Uint8Array[], max = 1 << 20): { packets: Packet[], buffered: number } {
-  const d = new FrameDecoder(max)
+function decodeAll (chunks: Uint8Array[], max = 1 << 20, reuseChunks = false): { packets: Packet[], buffered: number } {
+  const d = new FrameDecoder(max, { reuseChunks })
   const packets: Packet[] = []
-  for (const c of chunks) d.push(c, p => packets.push(decodePacket(p.slice())))
+  for (const c of chunks) d.push(c, p => packets.push({ ...p, payload: p.payload.slice() }))
   return { packets, buffered: d.buffered }
 }
 
@@ -48,6 +48,35 @@ describe('frame codec', () => {
       assert.equal(buffered, 0)
       assert.deepEqual(out, packets)
     }), { numRuns: 500 })
+  })
+
+  it('reassembles inside chunks it may reuse, whatever the cut points, without touching delivered payloads', () => {
+    const big = fc.record({ dst: fc.constant(0), src: u32, flags: fc.constant(1), payload: fc.uint8Array({ minLength: 0, maxLength: 3000 }) }).map(p => ({ ...p }))
+    fc.assert(fc.property(fc.array(fc.oneof(packet, big), { maxLength: 6 }), fc.array(fc.nat(), { maxLength: 12 }), (packets, points) => {
+      const stream = concat(packets.map(p => encodeFrame(p.dst, p.src, p.flags, p.payload)))
+      const d = new FrameDecoder(1 << 20, { reuseChunks: true })
+      const got: Packet[] = []
+      for (const c of cut(stream, points)) d.push(c.slice(), p => got.push(p)) // each chunk owns its buffer, as from a socket
+      assert.equal(d.buffered, 0)
+      assert.deepEqual(got, packets) // payloads held since earlier pushes are still intact
+    }), { numRuns: 500 })
+  })
+
+  it('a frame starting a chunk that owns its buffer is completed in that buffer', () => {
+    const payload = new Uint8Array(1000).map((_, i) => i)
+    const frame = encodeFrame(0, 7, 1, payload)
+    const first = frame.slice(0, 1000) // head + 987 payload bytes, in a buffer of its own
+    const got: Packet[] = []
+    const d = new FrameDecoder(4096, { reuseChunks: true })
+    d.push(first, p => got.push(p))
+    d.push(frame.slice(1000), p => got.push(p))
+    assert.equal(got.length, 1)
+    assert.equal(got[0]!.payload.buffer, first.buffer)
+    assert.deepEqual(got[0]!.payload, payload)
+    const shared = new FrameDecoder(4096) // without the option the input is never written
+    const copy = frame.slice(0, 1000)
+    shared.push(copy, () => {})
+    assert.deepEqual(copy, frame.subarray(0, 1000))
   })
 
   it('round-trips single packets (message transports)', () => {

@@ -116,6 +116,21 @@ describe('picoWire', () => {
     ac.abort()
     await assert.rejects(p, { code: 'Aborted' })
   })
+
+  it('waits of different timeout lengths expire in deadline order; answered and untimed ones never do', async () => {
+    const [a, b] = picoWire()
+    b.open(async (msg, reply) => { if (dec(msg) === 'answer') await reply?.(msg) })
+    await a.open(() => {})
+    const order: string[] = []
+    const wait = (name: string, timeout: number): Promise<void> =>
+      a.postMessage(enc(name), true, { timeout }).then(() => { order.push(`${name} answered`) }, (err: NetError) => { order.push(`${name} ${err.code}`) })
+    const untimed = a.postMessage(enc('untimed'), true, { timeout: 0 })
+    const waits = [wait('t40', 40), wait('answer', 5), wait('t5', 5), wait('t20', 20), wait('t40b', 40), wait('t10', 10)]
+    await Promise.all(waits)
+    assert.deepEqual(order, ['answer answered', 't5 Timeout', 't10 Timeout', 't20 Timeout', 't40 Timeout', 't40b Timeout'])
+    a.close()
+    await assert.rejects(untimed, { code: 'Disconnected' })
+  })
 })
 
 describe('spliceWires', () => {
