@@ -4,7 +4,9 @@
 // N blocks per workload for ours and verify-only (default 2000); the original runs N_ORIG
 // blocks (default min(N, 400): its one-by-one case is quadratic), so ratios compare per-block
 // rates (blocks/s), which favours the original. ROUNDS alternating rounds (default 3); the
-// reported ratios are the medians of the per-round ratios (the machine may be noisy).
+// reported ratios are the medians of the per-round ratios (the machine may be noisy). The native
+// limit column is the floor any engine pays on the backend: the same signatures (a) or
+// verifications (b, c) plus one awaited batch of one record per block, per commit.
 /* eslint-disable @typescript-eslint/no-explicit-any */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -13,7 +15,7 @@ import { MemoryLevel } from 'memory-level'
 import { ClassicLevel } from 'classic-level'
 import * as PicoStore from '@telamon/picostore'
 import * as PicoFeed from 'picofeed'
-import { Feed, signPair } from '../src/feed/index.js'
+import { Feed, signPair, type Block } from '../src/feed/index.js'
 import { Store, Memory, encodeBody, type ComputeContext } from '../src/store/index.js'
 
 const N = Number(process.argv[2] ?? 2000)
@@ -60,6 +62,17 @@ function makeFeed (sk: string, n: number): Feed {
   return f
 }
 
+/** Writes every block of `blocks` as one record (id -> bytes) in one batch, awaited. */
+async function commit (d: any, blocks: readonly Block[]): Promise<void> {
+  await d.batch(blocks.map(b => ({ type: 'put', key: b.sig, value: b.buffer })))
+}
+
+async function withDb (kind: Kind, fn: (d: any) => Promise<number>): Promise<number> {
+  const d = db(kind)
+  await d.open()
+  try { return await fn(d) } finally { await d.close() }
+}
+
 function check (ok: boolean, what: string): void { if (!ok) throw new Error(`bench result check failed: ${what}`) }
 
 async function time (fn: () => Promise<void>): Promise<number> {
@@ -80,6 +93,8 @@ interface Case {
   ours: (kind: Kind, n: number) => Promise<number>
   orig: (kind: Kind, n: number) => Promise<number>
   verify: (n: number) => Promise<number>
+  /** The native limit on the same backend: the signing/verifying plus one awaited batch per commit, nothing else. */
+  limit: (kind: Kind, n: number) => Promise<number>
 }
 
 const per = (n: number): number => Math.max(1, Math.floor(n / AUTHORS))
@@ -111,6 +126,13 @@ const cases: Case[] = [
       const bytes = makeFeed(signPair().sk, n).buffer.slice()
       const t = await time(async () => { check(Feed.from(bytes).length === n, 'verify (a)') })
       return t
+    },
+    async limit (kind, n) {
+      const { sk } = signPair()
+      return await withDb(kind, async d => await time(async () => {
+        const f = new Feed()
+        for (let i = 0; i < n; i++) { f.append(encodeBody('sum', 1, Date.now()), sk); await commit(d, [f.last as Block]) }
+      }))
     }
   },
   {
@@ -137,6 +159,10 @@ const cases: Case[] = [
     async verify (n) {
       const bytes = makeFeed(signPair().sk, n).buffer.slice()
       return await time(async () => { check(Feed.from(bytes).length === n, 'verify (b)') })
+    },
+    async limit (kind, n) {
+      const bytes = makeFeed(signPair().sk, n).buffer.slice()
+      return await withDb(kind, async d => await time(async () => { await commit(d, Feed.from(bytes).blocks) }))
     }
   },
   {
@@ -163,6 +189,10 @@ const cases: Case[] = [
     async verify (n) {
       const feeds = Array.from({ length: AUTHORS }, () => makeFeed(signPair().sk, per(n)).buffer.slice())
       return await time(async () => { for (const f of feeds) check(Feed.from(f).length === per(n), 'verify (c)') })
+    },
+    async limit (kind, n) {
+      const feeds = Array.from({ length: AUTHORS }, () => makeFeed(signPair().sk, per(n)).buffer.slice())
+      return await withDb(kind, async d => await time(async () => { for (const f of feeds) await commit(d, Feed.from(f).blocks) }))
     }
   }
 ]
@@ -173,10 +203,10 @@ const median = (xs: number[]): number => {
   return s.length % 2 === 1 ? s[m] as number : ((s[m - 1] as number) + (s[m] as number)) / 2
 }
 
-interface Row { workload: string, backend: Kind, oursBps: number[], origBps: number[], verifyBps: number[], vsOrig: number[], vsVerify: number[] }
+interface Row { workload: string, backend: Kind, oursBps: number[], origBps: number[], verifyBps: number[], limitBps: number[], vsOrig: number[], vsVerify: number[], limitVsVerify: number[] }
 const rows: Row[] = []
 for (const kind of ['memory-level', 'classic-level'] as const) {
-  for (const c of cases) rows.push({ workload: c.name(N), backend: kind, oursBps: [], origBps: [], verifyBps: [], vsOrig: [], vsVerify: [] })
+  for (const c of cases) rows.push({ workload: c.name(N), backend: kind, oursBps: [], origBps: [], verifyBps: [], limitBps: [], vsOrig: [], vsVerify: [], limitVsVerify: [] })
 }
 
 const blocks = (n: number, c: Case): number => c === cases[2] ? AUTHORS * per(n) : n
@@ -186,7 +216,7 @@ for (let round = 0; round < ROUNDS; round++) {
     for (const c of cases) {
       const row = rows[r++] as Row
       // Alternate the order inside each round so drift in machine load hits both sides.
-      const order = round % 2 === 0 ? ['ours', 'orig', 'verify'] as const : ['verify', 'orig', 'ours'] as const
+      const order = round % 2 === 0 ? ['ours', 'orig', 'verify', 'limit'] as const : ['limit', 'verify', 'orig', 'ours'] as const
       const bps: Record<string, number> = {}
       for (const who of order) {
         const n = who === 'orig' ? NO : N
@@ -195,6 +225,8 @@ for (let round = 0; round < ROUNDS; round++) {
       row.oursBps.push(bps.ours as number)
       row.origBps.push(bps.orig as number)
       row.verifyBps.push(bps.verify as number)
+      row.limitBps.push(bps.limit as number)
+      row.limitVsVerify.push((bps.limit as number) / (bps.verify as number))
       row.vsOrig.push((bps.ours as number) / (bps.orig as number))
       row.vsVerify.push((bps.ours as number) / (bps.verify as number))
     }
@@ -202,10 +234,11 @@ for (let round = 0; round < ROUNDS; round++) {
 }
 
 console.log(`ours and verify-only: ${N} blocks per workload; picostore 3.0.4: ${NO} blocks (ratios compare per-block rates); ${ROUNDS} rounds, medians`)
-console.log('workload | backend | ours blocks/s | picostore 3.0.4 blocks/s | ours/original | verify-only blocks/s | ours/verify-only')
-console.log('--- | --- | ---: | ---: | ---: | ---: | ---:')
+console.log('native limit: the same signing/verification plus one awaited batch of one record per block, per commit (what any engine on this backend pays)')
+console.log('workload | backend | ours blocks/s | picostore 3.0.4 blocks/s | ours/original | verify-only blocks/s | ours/verify-only | native limit blocks/s | limit/verify-only | ours/limit')
+console.log('--- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---:')
 const fmt = (x: number): string => Math.round(x).toLocaleString('en')
 for (const r of rows) {
-  console.log(`${r.workload} | ${r.backend} | ${fmt(median(r.oursBps))} | ${fmt(median(r.origBps))} | ${median(r.vsOrig).toFixed(1)}x | ${fmt(median(r.verifyBps))} | ${median(r.vsVerify).toFixed(2)}x`)
+  console.log(`${r.workload} | ${r.backend} | ${fmt(median(r.oursBps))} | ${fmt(median(r.origBps))} | ${median(r.vsOrig).toFixed(1)}x | ${fmt(median(r.verifyBps))} | ${median(r.vsVerify).toFixed(2)}x | ${fmt(median(r.limitBps))} | ${median(r.limitVsVerify).toFixed(2)}x | ${(median(r.oursBps) / median(r.limitBps)).toFixed(2)}x`)
 }
 for (const d of dirs) rmSync(d, { recursive: true, force: true })

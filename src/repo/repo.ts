@@ -320,11 +320,12 @@ export class Repo {
    * HEAD of an owner: the tip of the chain tracked for that owner.
    *
    * @param pk - owner public key
+   * @param stage - also see the blocks prepared on this stage and not yet written
    * @returns the tip signature, or undefined
    * @throws RepoError `Closed`
    */
-  async headOf (pk: Uint8Array): Promise<Uint8Array | undefined> {
-    return this._pointer(NS_HEAD, pk)
+  async headOf (pk: Uint8Array, stage?: RepoStage): Promise<Uint8Array | undefined> {
+    return this._pointer(NS_HEAD, pk, stage?._p)
   }
 
   /**
@@ -1053,9 +1054,9 @@ export class Repo {
     return v === undefined ? undefined : decodeChain(chainId, v)
   }
 
-  private async _pointer (ns: number, pk: Uint8Array): Promise<Uint8Array | undefined> {
+  private async _pointer (ns: number, pk: Uint8Array, p?: Pending): Promise<Uint8Array | undefined> {
     au8(pk, 32, 'pk')
-    return this._run(async () => view(await this._dbGet(mkKey(ns, pk))))
+    return this._run(async () => view(await this._get(mkKey(ns, pk), p)))
   }
 
   /** @internal registry key bytes */

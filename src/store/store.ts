@@ -208,6 +208,12 @@ export class Store {
   private readonly _sp: Uint8Array
   private readonly _tp: Uint8Array
   private readonly _stage: Stage
+  /**
+   * Group commit: the staged writes of dispatches that ended while other work waited for the
+   * lock, left for a later lock holder to write in the same batch. Settled by the `_flush`
+   * that writes them; never set while nothing is staged.
+   */
+  private _group: { promise: Promise<void>, resolve: () => void, reject: (err: unknown) => void } | null = null
 
   /**
    * @param dbOrRepo - a Repo, or an abstract-level database (a Repo is created on it)
@@ -340,7 +346,10 @@ export class Store {
     this.gcStop()
     for (const t of this._timers) clearTimeout(t)
     this._timers.clear()
-    await this._lock.run(async () => { await this.repo.close() })
+    await this._lock.run(async () => {
+      await this._flush().catch(() => {}) // a group left by dispatches: its members get the failure
+      await this.repo.close()
+    })
   }
 
   private _checkOpen (): void {
@@ -448,13 +457,30 @@ export class Store {
   async dispatch (input: FeedInput, opts: DispatchOptions = {}): Promise<DispatchResult> {
     this._checkOpen()
     const feed = isFeed(input) ? input : feedFrom(input, true)
+    if (feed.length === 0) return newResult()
+    return await this._dispatch(async () => feed, opts)
+  }
+
+  /**
+   * Runs `source` and ingests the feed it returns under the lock, then commits. When more work
+   * is waiting for the lock, the commit is left to the next holder so that consecutive
+   * dispatches share one batch (group commit); either way this returns only once the batch
+   * holding its blocks is written.
+   */
+  private async _dispatch (source: () => Promise<Feed>, opts: DispatchOptions): Promise<DispatchResult> {
     const res = newResult()
-    if (feed.length === 0) return res
+    let group: Promise<void> | null = null
     await this._lock.run(async () => {
       this._checkLoaded()
-      const queue: Block[][] = [feed.blocks as Block[]]
+      const queue: Block[][] = [(await source()).blocks as Block[]]
       for (let i = 0; i < queue.length; i++) await this._ingest(queue[i] as Block[], res, opts, queue)
+      group = (await this._commitOrDefer()).group
     }, opts)
+    if (group !== null) {
+      // Queued behind the work that was waiting: writes the group unless a holder already did.
+      await this._lock.run(async () => { await this._flush() }).catch(() => {})
+      await group
+    }
     this._notify()
     if (res.accepted.length > 0) {
       for (const cb of [...this._mergeCbs]) {
@@ -471,14 +497,32 @@ export class Store {
     return res
   }
 
+  /**
+   * Writes what is staged now, or, when other work waits for the lock, joins the group left to
+   * it (returned wrapped: an async function would adopt a bare promise and wait for it here).
+   */
+  private async _commitOrDefer (): Promise<{ group: Promise<void> | null }> {
+    const st = this._stage
+    if (st.blocks === 0 && st.rs.size === 0) return { group: null }
+    if (this._lock.pending <= 1) { await this._flush(); return { group: null } }
+    if (this._group === null) {
+      let resolve!: () => void
+      let reject!: (err: unknown) => void
+      const promise = new Promise<void>((res, rej) => { resolve = res; reject = rej })
+      promise.catch(() => {}) // awaited by every member; a failure must not surface as unhandled meanwhile
+      this._group = { promise, resolve, reject }
+    }
+    return { group: this._group.promise }
+  }
+
   private async _ingest (blocks: Block[], res: DispatchResult, opts: DispatchOptions, queue: Block[][]): Promise<void> {
     let seg: Block[] = []
-    const flush = async (): Promise<void> => {
-      await this._flush()
+    // The accepted run becomes a patch; its event is delivered after the batch that holds it.
+    const record = (): void => {
       if (seg.length === 0) return
       const patch = feedOf(seg, 0)
       res.accepted.push(patch)
-      this._emit({ event: 'patch-merged', patch })
+      if (this._taps.size > 0) this._stage.events.push({ event: 'patch-merged', patch })
       seg = []
     }
     let prev: (Link & { block: Block }) | undefined
@@ -529,7 +573,7 @@ export class Store {
       this._reject(res, b, out.reason)
       break
     }
-    await flush()
+    record() // committed by the dispatch (now, or with its group)
   }
 
   private _reject (res: DispatchResult, block: Block, reason: string): void {
@@ -743,9 +787,12 @@ export class Store {
     if (st.seqs > 0 && st.meta.size === 0) ops.push(this._lastSeqOp())
     for (const x of st.idx.values()) ops.push(this._put(this._sp, indexKey(x.owner._nameBytes, x.key), x.blockId))
     const events = st.events
+    const group = this._group
+    this._group = null
     try {
       if (ops.length > 0) await this._db.batch(ops as never)
     } catch (err) {
+      group?.reject(err)
       for (const [owner, olds] of st.old) {
         for (const [id, e] of olds) {
           if (e === undefined) owner._cache.delete(id)
@@ -761,6 +808,7 @@ export class Store {
       throw err
     }
     this._clearStage()
+    group?.resolve()
     for (const e of events) this._emit(e)
   }
 
@@ -823,10 +871,14 @@ export class Store {
   async createBlock (root: string, payload: unknown, secret: Uint8Array | string, opts: { branch?: Branch, signal?: AbortSignal } = {}): Promise<Feed> {
     this._checkLoaded()
     const pk = signingKey(secret).pk
-    const feed = await this.readBranch(opts.branch, pk)
-    feed.append(encodeBody(root, payload, Date.now()), secret)
-    await this.dispatch(feed, { loud: true, signal: opts.signal })
-    return feed
+    let feed: Feed | undefined
+    // Under the lock: concurrent calls on one chain each extend the block the previous created.
+    await this._dispatch(async () => {
+      feed = await this._branch(opts.branch, pk)
+      feed.append(encodeBody(root, payload, Date.now()), secret)
+      return feed
+    }, { loud: true, signal: opts.signal })
+    return feed as Feed
   }
 
   /**
@@ -838,16 +890,21 @@ export class Store {
    * @throws StoreError `BranchNotFound` when a given block id is not stored
    */
   async readBranch (branch: Branch, signer?: Uint8Array): Promise<Feed> {
+    return await this._branch(branch, signer)
+  }
+
+  /** {@link readBranch}, seeing the blocks staged and not yet written too (for callers holding the lock). */
+  private async _branch (branch: Branch, signer: Uint8Array | undefined): Promise<Feed> {
     if (isFeed(branch)) return branch.clone()
     if (branch instanceof Uint8Array && branch.length === 64) {
-      const b = await this.repo.readBlock(branch)
+      const b = this._chains.get(latin1(branch))?.block ?? await this.repo.readBlock(branch)
       if (b === undefined) throw new StoreError('BranchNotFound', `block ${toHex(branch, 8)} is not stored`)
       return feedOf([b], b.blockSize + 256)
     }
     const pk = branch instanceof Uint8Array ? branch : signer
     if (branch instanceof Uint8Array && branch.length !== 32) throw new RangeError(`"branch" expected 32 or 64 bytes, got ${branch.length}`)
     if (pk === undefined || (branch == null && this.repo.allowDetached)) return new Feed()
-    const tip = await this.repo.headOf(pk)
+    const tip = await this.repo.headOf(pk, this._stage.rs)
     if (tip === undefined) return new Feed()
     // A block accepted in this session is cached with its link (blocks never change).
     const b = this._chains.get(latin1(tip))?.block ?? await this.repo.readBlock(tip)
@@ -870,6 +927,7 @@ export class Store {
     const touched = new Set<string>()
     await this._lock.run(async () => {
       this._checkLoaded()
+      await this._flush()
       const log: Array<[number, Uint8Array]> = []
       for await (const [k, v] of this._s.iterator(range(K_SEQ))) log.push([readU64(v), k.slice(1)])
       log.sort((a, b) => a[0] - b[0])
@@ -939,6 +997,7 @@ export class Store {
     const evicted: Feed[] = []
     await this._lock.run(async () => {
       this._checkLoaded()
+      await this._flush()
       const due: Uint8Array[] = []
       for await (const k of this._t.keys({ lt: u64(Math.floor(now) + 1) })) due.push(k)
       for (const k of due) await this._visit(k, now, evicted)
