@@ -147,10 +147,11 @@ export function decodePacket (packet: Uint8Array): Packet {
 /** Options of a {@link FrameDecoder}. */
 export interface FrameDecoderOptions {
   /**
-   * The decoder may write into the chunks it is given (default false). With it, a frame that
-   * starts a chunk owning its whole `ArrayBuffer` (as Node sockets emit them) and does not end in
-   * it is reassembled inside that buffer instead of a fresh one: the payload is moved over its
-   * header and the next chunks are appended after it. Only for chunks nothing else reads.
+   * The decoder may write into the chunks it is given (default false). With it, a large frame
+   * that begins in a chunk owning its whole `ArrayBuffer` (as Node sockets emit them) and does
+   * not end there is reassembled inside that buffer instead of a fresh one: its first bytes are
+   * moved to the buffer's start and the next chunks appended after them — unless a packet
+   * handed out earlier is a view of that chunk. Only for chunks nothing else reads.
    */
   reuseChunks?: boolean
 }
