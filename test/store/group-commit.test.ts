@@ -102,6 +102,37 @@ for (const backend of backends) {
       await s.close()
     })
 
+    it('close() with calls in flight: each call is written and resolves, or rejects Closed; a reopen sees exactly the resolved ones', async () => {
+      const { db, path } = backend.open()
+      const s = new Store(db)
+      let closing: Promise<void> | undefined
+      // close() is called from inside the first block's compute: that call holds the lock, the rest wait.
+      class Closer extends Sum {
+        override compute (value: number, ctx: ComputeContext): number {
+          closing ??= s.close()
+          return super.compute(value, ctx)
+        }
+      }
+      const m = s.register('sum', Closer)
+      await s.load()
+      const { sk, pk } = signPair()
+      const outcomes = await Promise.allSettled(Array.from({ length: 12 }, async () => await m.createBlock(null, 1, sk)))
+      await closing
+      const ok = outcomes.filter(o => o.status === 'fulfilled').length
+      for (const o of outcomes) if (o.status === 'rejected') assert.equal((o.reason as { code?: string }).code, 'Closed')
+      assert.equal(outcomes[0]?.status, 'fulfilled') // staged before close(): written by it
+      assert.equal(ok, 1)
+      const again = backend.reopen(path)
+      if (again !== undefined) {
+        const s2 = new Store(again)
+        const m2 = s2.register('sum', Sum)
+        await s2.load()
+        assert.equal(m2.readState(pk), ok)
+        assert.equal((await s2.repo.loadHead(fromHex(pk)))?.length, ok)
+        await s2.close()
+      }
+    })
+
     it('patch-merged is delivered after the batch that holds the patch', async () => {
       const { db } = backend.open()
       const s = new Store(db)
