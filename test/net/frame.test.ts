@@ -97,10 +97,12 @@ describe('frame codec', () => {
 
   it('random bytes decode or fail with a typed error, never anything else', () => {
     fc.assert(fc.property(fc.uint8Array({ maxLength: 200 }), fc.array(fc.nat(), { maxLength: 6 }), (bytes, points) => {
-      try {
-        decodeAll(cut(bytes, points), 4096)
-      } catch (err) {
-        assert.ok(isNetError(err, 'ProtocolError', 'FrameTooLarge'), String(err))
+      for (const reuse of [false, true]) {
+        try {
+          decodeAll(cut(bytes, points).map(c => reuse ? c.slice() : c), 4096, reuse)
+        } catch (err) {
+          assert.ok(isNetError(err, 'ProtocolError', 'FrameTooLarge'), String(err))
+        }
       }
     }), { numRuns: 1000 })
   })
