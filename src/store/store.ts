@@ -446,7 +446,8 @@ export class Store {
   /**
    * Ingests a feed: skips stored blocks (checked before any verification), verifies each new
    * block once, stashes orphans in the mempool, runs the rules and commits each accepted block
-   * atomically.
+   * atomically. Returns once its blocks are written; dispatches waiting for one another share
+   * one batch (group commit).
    *
    * @param input - a Feed, blocks, or feed bytes (parsed here, verified lazily)
    * @param opts - `loud` throws on refusal; `source` is passed to `onMerge`; `signal` aborts the lock wait
@@ -859,7 +860,9 @@ export class Store {
   // ── block creation ──────────────────────────────────────────────────────────────────────
 
   /**
-   * Creates a block `[root, payload, now]` on `branch` (a copy), signs it and dispatches it loudly.
+   * Creates a block `[root, payload, now]` on `branch` (a copy), signs it and dispatches it loudly,
+   * all under the store's lock: calls in flight together on one chain each extend the block the
+   * previous call created.
    *
    * @param root - collection name / block type
    * @param payload - application data
