@@ -877,7 +877,7 @@ export class Store {
     let feed: Feed | undefined
     // Under the lock: concurrent calls on one chain each extend the block the previous created.
     await this._dispatch(async () => {
-      feed = await this._branch(opts.branch, pk)
+      feed = await this._branch(opts.branch, pk, true)
       feed.append(encodeBody(root, payload, Date.now()), secret)
       return feed
     }, { loud: true, signal: opts.signal })
@@ -893,21 +893,21 @@ export class Store {
    * @throws StoreError `BranchNotFound` when a given block id is not stored
    */
   async readBranch (branch: Branch, signer?: Uint8Array): Promise<Feed> {
-    return await this._branch(branch, signer)
+    return await this._branch(branch, signer, false)
   }
 
-  /** {@link readBranch}, seeing the blocks staged and not yet written too (for callers holding the lock). */
-  private async _branch (branch: Branch, signer: Uint8Array | undefined): Promise<Feed> {
+  /** {@link readBranch}; with `staged`, the blocks staged and not yet written count too (for callers holding the lock). */
+  private async _branch (branch: Branch, signer: Uint8Array | undefined, staged: boolean): Promise<Feed> {
     if (isFeed(branch)) return branch.clone()
     if (branch instanceof Uint8Array && branch.length === 64) {
-      const b = this._chains.get(latin1(branch))?.block ?? await this.repo.readBlock(branch)
+      const b = (staged ? this._chains.get(latin1(branch))?.block : undefined) ?? await this.repo.readBlock(branch)
       if (b === undefined) throw new StoreError('BranchNotFound', `block ${toHex(branch, 8)} is not stored`)
       return feedOf([b], b.blockSize + 256)
     }
     const pk = branch instanceof Uint8Array ? branch : signer
     if (branch instanceof Uint8Array && branch.length !== 32) throw new RangeError(`"branch" expected 32 or 64 bytes, got ${branch.length}`)
     if (pk === undefined || (branch == null && this.repo.allowDetached)) return new Feed()
-    const tip = await this.repo.headOf(pk, this._stage.rs)
+    const tip = await this.repo.headOf(pk, staged ? this._stage.rs : undefined)
     if (tip === undefined) return new Feed()
     // A block accepted in this session is cached with its link (blocks never change).
     const b = this._chains.get(latin1(tip))?.block ?? await this.repo.readBlock(tip)
