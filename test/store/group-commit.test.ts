@@ -4,7 +4,7 @@ import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { Feed, fromHex, signPair } from '../../src/feed/index.js'
 import { Store, Memory, encodeBody, type ComputeContext, type StoreEvent } from '../../src/store/index.js'
-import { backends, type AnyDb } from './_helpers.js'
+import { backends, type AnyDb, type Backend } from './_helpers.js'
 
 class Sum extends Memory<number> {
   override initialValue = 0
@@ -30,13 +30,31 @@ function feedOf (sk: string, n: number): Uint8Array {
   return f.buffer.slice()
 }
 
+/** A loaded store with a `sum` collection on a fresh database of `backend`. */
+async function openStore (backend: Backend, memory: typeof Sum = Sum): Promise<{ s: Store, m: Sum, db: AnyDb, path: string }> {
+  const { db, path } = backend.open()
+  const s = new Store(db)
+  const m = s.register('sum', memory)
+  await s.load()
+  return { s, m, db, path }
+}
+
+/** After a restart (persistent backends only): the state of `pk` and the length of its chain. */
+async function reopened (backend: Backend, path: string, pk: string): Promise<{ state: number, length: number | undefined } | undefined> {
+  const again = backend.reopen(path)
+  if (again === undefined) return undefined
+  const s = new Store(again)
+  const m = s.register('sum', Sum)
+  await s.load()
+  const out = { state: m.readState(pk), length: (await s.repo.loadHead(fromHex(pk)))?.length }
+  await s.close()
+  return out
+}
+
 for (const backend of backends) {
   describe(`store concurrency (${backend.name})`, () => {
     it('createBlock calls racing on one chain each extend the block the previous one created', async () => {
-      const { db, path } = backend.open()
-      const s = new Store(db)
-      const m = s.register('sum', Sum)
-      await s.load()
+      const { s, m, path } = await openStore(backend)
       const { sk, pk } = signPair()
       const feeds = await Promise.all(Array.from({ length: 20 }, async (_, i) => await m.createBlock(null, i + 1, sk)))
       assert.equal(m.readState(pk), 210)
@@ -45,22 +63,13 @@ for (const backend of backends) {
       const stored = await s.repo.loadHead(fromHex(pk))
       assert.equal(stored?.length, 20)
       await s.close()
-      const again = backend.reopen(path)
-      if (again !== undefined) {
-        const s2 = new Store(again)
-        const m2 = s2.register('sum', Sum)
-        await s2.load()
-        assert.equal(m2.readState(pk), 210)
-        await s2.close()
-      }
+      const after = await reopened(backend, path, pk)
+      if (after !== undefined) assert.deepEqual(after, { state: 210, length: 20 })
     })
 
     it('dispatches that end while others wait share batches, and each returns once its blocks are written', async () => {
-      const { db } = backend.open()
+      const { s, m, db } = await openStore(backend)
       const { batches } = instrument(db)
-      const s = new Store(db)
-      const m = s.register('sum', Sum)
-      await s.load()
       const authors = Array.from({ length: 30 }, () => signPair())
       const written: boolean[] = []
       const results = await Promise.all(authors.map(async (a) => {
@@ -76,11 +85,8 @@ for (const backend of backends) {
     })
 
     it('a group whose batch fails rejects every member and leaves the store as before it', async () => {
-      const { db } = backend.open()
+      const { s, m, db } = await openStore(backend)
       const { failNext } = instrument(db)
-      const s = new Store(db)
-      const m = s.register('sum', Sum)
-      await s.load()
       const { sk, pk } = signPair()
       await m.createBlock(null, 1, sk)
       const events: StoreEvent[] = []
@@ -103,18 +109,17 @@ for (const backend of backends) {
     })
 
     it('close() with calls in flight: each call is written and resolves, or rejects Closed; a reopen sees exactly the resolved ones', async () => {
-      const { db, path } = backend.open()
-      const s = new Store(db)
       let closing: Promise<void> | undefined
+      const ref: { store?: Store } = {}
       // close() is called from inside the first block's compute: that call holds the lock, the rest wait.
       class Closer extends Sum {
         override compute (value: number, ctx: ComputeContext): number {
-          closing ??= s.close()
+          closing ??= ref.store?.close()
           return super.compute(value, ctx)
         }
       }
-      const m = s.register('sum', Closer)
-      await s.load()
+      const { s, m, path } = await openStore(backend, Closer)
+      ref.store = s
       const { sk, pk } = signPair()
       const outcomes = await Promise.allSettled(Array.from({ length: 12 }, async () => await m.createBlock(null, 1, sk)))
       await closing
@@ -122,22 +127,12 @@ for (const backend of backends) {
       for (const o of outcomes) if (o.status === 'rejected') assert.equal((o.reason as { code?: string }).code, 'Closed')
       assert.equal(outcomes[0]?.status, 'fulfilled') // staged before close(): written by it
       assert.equal(ok, 1)
-      const again = backend.reopen(path)
-      if (again !== undefined) {
-        const s2 = new Store(again)
-        const m2 = s2.register('sum', Sum)
-        await s2.load()
-        assert.equal(m2.readState(pk), ok)
-        assert.equal((await s2.repo.loadHead(fromHex(pk)))?.length, ok)
-        await s2.close()
-      }
+      const after = await reopened(backend, path, pk)
+      if (after !== undefined) assert.deepEqual(after, { state: ok, length: ok })
     })
 
     it('patch-merged is delivered after the batch that holds the patch', async () => {
-      const { db } = backend.open()
-      const s = new Store(db)
-      s.register('sum', Sum)
-      await s.load()
+      const { s } = await openStore(backend)
       const checks: Array<Promise<boolean>> = []
       s.tap(e => { if (e.event === 'patch-merged') checks.push(s.repo.hasBlock(e.patch.last?.sig as Uint8Array)) })
       await Promise.all(Array.from({ length: 10 }, async () => await s.dispatch(feedOf(signPair().sk, 2))))
