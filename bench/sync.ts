@@ -75,7 +75,7 @@ async function deltaCase (): Promise<void> {
   await b.reach(n + k)
   const ms = performance.now() - t0
   const summary = 2 + 3 + (chains + 1) * 27
-  const bound = 1.2 * k * blockSize + 2 * summary + 2 * 26
+  const bound = 1.2 * k * blockSize + 2 * summary + 2 * (54 + 65)
   // The original answers a query with every chain: one BLOCKS message (1 + feed bytes) per chain.
   let original = 0
   for (const f of [...feeds, extra]) original += 1 + f.tail

@@ -1,5 +1,5 @@
 /** Version of the sync protocol spoken by this kernel (PROTOCOL.md). */
-export const PROTOCOL_VERSION = 1
+export const PROTOCOL_VERSION = 2
 /** Message type bytes. */
 export const MSG_HELLO = 0x01
 /** Chain summary. */
@@ -10,6 +10,10 @@ export const MSG_BLOCKS = 0x03
 export const MSG_WANT = 0x04
 /** Goodbye with a reason code. */
 export const MSG_BYE = 0x05
+/** Proof of the node key: a signature over both nonces and both keys. */
+export const MSG_AUTH = 0x06
+/** Flow control: bytes of the peer's messages processed since the last ack. */
+export const MSG_ACK = 0x07
 /** Largest message accepted or sent. */
 export const MAX_MESSAGE_SIZE: number = 4 * 1024 * 1024
 /** Most blocks in one `blocks` message. */
@@ -22,18 +26,39 @@ export const MAX_BYE_REASON = 256
 export const SUMMARY_CHAIN_BYTES = 16
 /** Bytes of a tip id kept in a summary entry. */
 export const SUMMARY_TIP_BYTES = 8
-/** Bytes of a node id. */
-export const NODE_ID_BYTES = 16
+/** Bytes of a node key (an Ed25519 public key; the node id is its hex). */
+export const NODE_KEY_BYTES = 32
 /** Bytes of a per-wire nonce. */
-export const NONCE_BYTES = 8
-/** Most bytes of inbound messages queued on one connection before it counts as a flood. */
-export const MAX_QUEUE_BYTES: number = 16 * 1024 * 1024
-/** Most inbound messages queued on one connection before it counts as a flood. */
-export const MAX_QUEUE_MESSAGES = 4096
-/** Most bytes waiting to be sent to one peer before it is dropped as too slow. */
-export const MAX_OUTBOUND_BYTES: number = 64 * 1024 * 1024
+export const NONCE_BYTES = 16
+/** Bytes of an Ed25519 signature. */
+export const SIGNATURE_BYTES = 64
+/** What an `auth` signature covers first (domain separation from block signatures). */
+export const AUTH_DOMAIN = 'picostack/sync/2/auth'
+/**
+ * Bytes each queued message is charged on top of its length, for the bookkeeping it costs
+ * (so a flood of tiny messages is bounded like a flood of big ones).
+ */
+export const MESSAGE_OVERHEAD = 64
+/**
+ * Receive window: most bytes (charged with {@link MESSAGE_OVERHEAD}) of a peer's messages
+ * queued and not yet processed. A sender keeps at most the window the peer announced in flight
+ * without an `ack`; crossing it is a flood. Twice the largest message, so sends pipeline.
+ */
+export const MAX_QUEUE_BYTES: number = 2 * (MAX_MESSAGE_SIZE + MESSAGE_OVERHEAD)
+/** Most bytes waiting to be sent to one peer before it is dropped as too slow (16 MiB). */
+export const MAX_OUTBOUND_BYTES: number = 16 * 1024 * 1024
+/** Most bytes waiting to be sent to all peers together (distinct buffers counted once; 128 MiB). */
+export const MAX_NODE_OUTBOUND_BYTES: number = 128 * 1024 * 1024
+/** Most bytes queued from all peers together before the largest queue is dropped (64 MiB). */
+export const MAX_NODE_INBOUND_BYTES: number = 64 * 1024 * 1024
 /** Most distinct `want` requests sent on one connection. */
 export const MAX_WANTS = 1024
+/** Most `want` requests a peer may send on one connection. */
+export const MAX_WANTS_RECEIVED = 4096
+/** Milliseconds a new connection has to complete `hello` and `auth` (10 s). */
+export const HANDSHAKE_TIMEOUT = 10_000
+/** Blocks verified between two yields to the event loop while ingesting. */
+export const VERIFY_SLICE = 64
 /** `bye` codes (PROTOCOL.md). */
 export const BYE_CLOSED = 0
 /** The peer speaks another protocol version. */
@@ -46,3 +71,9 @@ export const BYE_INVALID_BLOCKS = 3
 export const BYE_FLOOD = 4
 /** A second wire to the same peer. */
 export const BYE_DUPLICATE = 5
+/** The `auth` signature did not verify. */
+export const BYE_AUTH = 6
+/** The handshake did not complete in time. */
+export const BYE_HANDSHAKE_TIMEOUT = 7
+/** The peer did not read what we sent (our outbound queue for it overflowed). */
+export const BYE_SLOW = 8

@@ -7,7 +7,12 @@ import { PicoError } from '../errors.js'
  * - `InvalidBlocks`: a peer sent blocks that do not parse, link or verify.
  * - `VersionMismatch`: the peer speaks another protocol version.
  * - `DuplicatePeer`: a second wire to an already connected peer was dropped.
- * - `Flood`: a peer sent more than the connection's inbound limits allow.
+ * - `Flood`: a peer sent more than the connection's inbound limits allow (its window, its wants,
+ *   or the most of the node's inbound budget).
+ * - `AuthFailed`: a peer did not prove the node key it announced.
+ * - `HandshakeTimeout`: a peer did not complete `hello` and `auth` in time.
+ * - `SlowPeer`: a peer did not read what was sent to it (its outbound queue, or the most of the
+ *   node's outbound budget, overflowed).
  * - `NotReady`: the kernel was used before `boot()` completed.
  * - `UnknownCollection`: no collection of that name is registered.
  * - `InvalidBlock`: a block created locally was rejected by the store.
@@ -19,6 +24,9 @@ export type KernelErrorCode =
   | 'VersionMismatch'
   | 'DuplicatePeer'
   | 'Flood'
+  | 'AuthFailed'
+  | 'HandshakeTimeout'
+  | 'SlowPeer'
   | 'NotReady'
   | 'UnknownCollection'
   | 'InvalidBlock'

@@ -17,14 +17,16 @@ export { KernelError } from './errors.js'
 export type { KernelErrorCode } from './errors.js'
 export { SyncNode, DEFAULT_LIMITS } from './node.js'
 export type { SyncNodeOptions, SyncEvents } from './node.js'
-export type { BlockSource, IngestResult, PeerInfo, SyncLimits } from './types.js'
+export type { BlockPlace, BlockSource, IngestResult, PeerInfo, SyncAnswer, SyncLimits } from './types.js'
 export {
-  decodeMessage, encodeBlocks, encodeBye, encodeHello, encodeSummary, encodeWant, splitForWire
+  Summary, authPayload, decodeMessage, encodeAck, encodeAuth, encodeBlocks, encodeBye, encodeHello, encodeSummary,
+  encodeWant, splitForWire
 } from './protocol.js'
 export type { Message, SummaryEntry, DecodeLimits } from './protocol.js'
 export { summarize, planSync, collectDelta } from './sync.js'
 export type { LocalChain, SyncNeed, ChainReader } from './sync.js'
 export {
   PROTOCOL_VERSION, MAX_MESSAGE_SIZE, MAX_BLOCKS_PER_MESSAGE, MAX_SUMMARY_ENTRIES, MAX_QUEUE_BYTES,
-  MAX_QUEUE_MESSAGES, MAX_OUTBOUND_BYTES
+  MAX_OUTBOUND_BYTES, MAX_NODE_OUTBOUND_BYTES, MAX_NODE_INBOUND_BYTES, MAX_WANTS, MAX_WANTS_RECEIVED,
+  HANDSHAKE_TIMEOUT, MESSAGE_OVERHEAD
 } from './constants.js'

@@ -13,10 +13,12 @@ import { Store, decodeBlock } from '../store/index.js'
 import type { DecodedBlock, DispatchResult, Memory } from '../store/index.js'
 import { KernelError } from './errors.js'
 import { SyncNode } from './node.js'
-import type { SummaryEntry } from './protocol.js'
+import type { Summary } from './protocol.js'
 import { collectDelta } from './sync.js'
 import type { LocalChain } from './sync.js'
-import type { BlockSource, IngestResult, PeerInfo, SyncLimits } from './types.js'
+import type { BlockSource, IngestResult, PeerInfo, SyncAnswer, SyncLimits } from './types.js'
+import { VERIFY_SLICE } from './constants.js'
+import { yieldTurn } from './yield.js'
 
 /** The abstract-level database a kernel runs on (binary keys and values). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -28,6 +30,11 @@ export interface KernelOptions {
   secret?: Uint8Array | string
   /** Sync limits (message size, blocks per message, inbound queue ...). */
   limits?: Partial<SyncLimits>
+  /**
+   * Secret seed (32 bytes, bytes or hex) of the node key this kernel proves in every
+   * handshake. Random per instance by default; set it for reproducible runs.
+   */
+  nodeSecret?: Uint8Array | string
 }
 
 /** One chain held by the kernel, for status output. */
@@ -44,12 +51,10 @@ export interface ChainStatus {
 
 /** Registry key of the persisted secret (spec/kernel.md §1.2). */
 const REG_SK = 'reg/sk'
-/** Store rejections that prove the sender forged or corrupted blocks. */
-const FORGED = ['SignatureVerificationFailed']
 
-function secretBytes (secret: Uint8Array | string): Uint8Array {
+function secretBytes (secret: Uint8Array | string, name = 'secret'): Uint8Array {
   const sk = typeof secret === 'string' ? fromHex(secret) : secret
-  if (!(sk instanceof Uint8Array) || sk.length !== 32) throw new RangeError(`"secret" expected 32 bytes, got ${sk instanceof Uint8Array ? sk.length : typeof sk}`)
+  if (!(sk instanceof Uint8Array) || sk.length !== 32) throw new RangeError(`"${name}" expected 32 bytes, got ${sk instanceof Uint8Array ? sk.length : typeof sk}`)
   return sk
 }
 
@@ -114,13 +119,15 @@ export class SimpleKernel {
     const kernel = this // eslint-disable-line @typescript-eslint/no-this-alias
     const source: BlockSource = {
       chains: () => kernel.#localChains(),
-      segment: (chainId, from) => kernel.#segment(chainId, from),
-      upTo: async (id) => (await kernel.repo.hasBlock(id)) ? kernel.repo.loadFeed(id) : undefined,
+      place: (id) => kernel.repo.chainOf(id),
+      range: (id, count, maxBlocks) => kernel.#range(id, count, maxBlocks),
       query: (summary, peer) => kernel.onquery(summary, peer),
       ingest: (feed, peer) => kernel.#ingest(feed, peer)
     }
+    const nodeSecret = opts.nodeSecret === undefined ? undefined : secretBytes(opts.nodeSecret, 'nodeSecret')
     this.#node = new SyncNode(source, {
       limits: opts.limits,
+      nodeSecret,
       ready,
       onconnect: peer => { kernel.onconnect(peer) },
       ondisconnect: (peer, error) => { kernel.ondisconnect(peer, error) }
@@ -169,11 +176,12 @@ export class SimpleKernel {
     return this.#pk as string
   }
 
-  /** This kernel's node id in the sync protocol (hex; random per instance). */
+  /**
+   * This kernel's node id in the sync protocol: the hex of the node key it proves in every
+   * handshake (random per instance unless `nodeSecret` is given).
+   */
   get nodeId (): string {
-    let s = ''
-    for (const b of this.#node.nodeId) s += b.toString(16).padStart(2, '0')
-    return s
+    return this.#node.nodeId
   }
 
   /**
@@ -299,14 +307,18 @@ export class SimpleKernel {
   ondisconnect (_peer: PeerInfo, _error: Error | null): void {}
 
   /**
-   * Decides what to send a peer that sent its summary. Default: what it lacks (delta sync).
+   * Decides what to send a peer that sent its summary. Default: what it lacks (delta sync),
+   * read lazily, chain by chain, as the peer drains what was sent.
    *
    * @param summary - the peer's chains
    * @param _peer - who asks
-   * @returns chain segments, each in chain order
+   * @returns chain segments, each chain in order (an iterable or async iterable)
    */
-  onquery (summary: SummaryEntry[], _peer: PeerInfo): Promise<Feed[]> {
-    return collectDelta({ chains: () => this.#localChains(), segment: (c, f) => this.#segment(c, f) }, summary)
+  onquery (summary: Summary, _peer: PeerInfo): SyncAnswer | Promise<SyncAnswer> {
+    return collectDelta({
+      chains: () => this.#localChains(),
+      segments: (chainId, from, maxBlocks) => this.#segments(chainId, from, maxBlocks)
+    }, summary)
   }
 
   /**
@@ -350,15 +362,64 @@ export class SimpleKernel {
     return (await this.repo.listChains()).map(c => ({ chainId: c.chainId, height: c.height, tip: c.tip }))
   }
 
-  async #segment (chainId: Uint8Array, from: number): Promise<Feed | undefined> {
+  async * #segments (chainId: Uint8Array, from: number, maxBlocks: number): AsyncGenerator<Feed> {
     const info = await this.repo.chainInfo(chainId)
-    if (info === undefined || from > info.height) return undefined
-    return this.repo.loadFeed(info.tip, info.height - from + 1)
+    if (info === undefined || from > info.height) return
+    yield * this.#range(info.tip, info.height - from + 1, maxBlocks)
+  }
+
+  /**
+   * The `count` blocks ending with `id`, oldest first, `maxBlocks` at a time. A longer range is
+   * walked back once to find where each piece ends, then read forward piece by piece, so it is
+   * never held whole (two reads of each block, no more memory than one piece).
+   */
+  async * #range (id: Uint8Array, count: number, maxBlocks: number): AsyncGenerator<Feed> {
+    if (count <= maxBlocks) {
+      const feed = await this.repo.loadFeed(id, count)
+      if (feed !== undefined) yield feed
+      return
+    }
+    const ends: Array<[Uint8Array, number]> = []
+    let ptr: Uint8Array | undefined = id
+    for (let left = count; left > 0 && ptr !== undefined;) {
+      const n = Math.min(maxBlocks, left)
+      const piece: Feed | undefined = await this.repo.loadFeed(ptr, n)
+      if (piece === undefined) break
+      ends.push([ptr, piece.length])
+      left -= piece.length
+      ptr = piece.first?.psig
+    }
+    for (let i = ends.length - 1; i >= 0; i--) {
+      const [end, n] = ends[i] as [Uint8Array, number]
+      const piece = await this.repo.loadFeed(end, n)
+      if (piece !== undefined) yield piece
+    }
+  }
+
+  /**
+   * Verifies a peer's blocks before they reach the store, outside its lock and a slice at a
+   * time with a yield between slices, so a flood cannot stall other peers. Blocks already
+   * stored are recognised first (a replay costs index reads, not signature checks); orphans
+   * are verified too, so a peer that forges any block is dropped.
+   */
+  async #verify (feed: Feed): Promise<void> {
+    const blocks = feed.blocks
+    const last = blocks[blocks.length - 1]
+    if (last === undefined || last._verified || await this.repo.hasBlock(last.sig)) return
+    let i = 0
+    while (i < blocks.length - 1 && await this.repo.hasBlock((blocks[i] as Block).sig)) i++
+    for (let n = 0; i < blocks.length; i++) {
+      const b = blocks[i] as Block
+      if (b._verified) continue
+      if (!b.verify()) throw new KernelError('InvalidBlocks', `peer sent a block whose signature does not verify (block ${i} of ${blocks.length})`)
+      if (++n % VERIFY_SLICE === 0) await yieldTurn()
+    }
   }
 
   async #ingest (feed: Feed, peer: PeerInfo): Promise<IngestResult> {
+    await this.#verify(feed)
     const res = await this.onblocks(feed, peer)
-    const forged = res.rejected.find(r => FORGED.some(f => r.reason.startsWith(f)))
+    const forged = res.rejected.find(r => r.reason.startsWith('SignatureVerificationFailed'))
     if (forged !== undefined) throw new KernelError('InvalidBlocks', `peer sent a block that does not verify: ${forged.reason}`)
     let missing: Uint8Array | undefined
     const first = feed.first

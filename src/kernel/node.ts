@@ -1,30 +1,34 @@
 // The sync engine of one kernel: its node id, its connections (one Peer per wire), duplicate
 // resolution, and live gossip that never goes back to where blocks came from (gaps K5, K12).
-import { compare, toHex } from '../feed/index.js'
+import { compare, ed25519, toHex } from '../feed/index.js'
 import type { Feed } from '../feed/index.js'
 import { picoWire } from '../net/index.js'
 import type { Plug } from '../net/index.js'
 import { write } from '../nuro/index.js'
 import type { Neuron, Setter } from '../nuro/index.js'
 import {
-  MAX_BLOCKS_PER_MESSAGE, MAX_MESSAGE_SIZE, MAX_OUTBOUND_BYTES, MAX_QUEUE_BYTES, MAX_QUEUE_MESSAGES, MAX_WANTS,
-  NODE_ID_BYTES
+  HANDSHAKE_TIMEOUT, MAX_BLOCKS_PER_MESSAGE, MAX_MESSAGE_SIZE, MAX_NODE_INBOUND_BYTES, MAX_NODE_OUTBOUND_BYTES,
+  MAX_OUTBOUND_BYTES, MAX_QUEUE_BYTES, MAX_WANTS, MAX_WANTS_RECEIVED
 } from './constants.js'
 import { KernelError } from './errors.js'
-import { Peer } from './peer.js'
+import { Peer, chainKey } from './peer.js'
 import type { PeerHost } from './peer.js'
-import type { SummaryEntry } from './protocol.js'
+import { encodeBlocks, splitForWire } from './protocol.js'
+import type { Summary, SummaryEntry } from './protocol.js'
 import { summarize } from './sync.js'
-import type { BlockSource, PeerInfo, SyncLimits } from './types.js'
+import type { BlockSource, PeerInfo, SyncAnswer, SyncLimits } from './types.js'
 
 /** Default {@link SyncLimits}. */
 export const DEFAULT_LIMITS: Readonly<SyncLimits> = Object.freeze({
   maxMessageSize: MAX_MESSAGE_SIZE,
   maxBlocksPerMessage: MAX_BLOCKS_PER_MESSAGE,
   maxQueueBytes: MAX_QUEUE_BYTES,
-  maxQueueMessages: MAX_QUEUE_MESSAGES,
   maxOutboundBytes: MAX_OUTBOUND_BYTES,
-  maxWants: MAX_WANTS
+  maxNodeOutboundBytes: MAX_NODE_OUTBOUND_BYTES,
+  maxNodeInboundBytes: MAX_NODE_INBOUND_BYTES,
+  maxWants: MAX_WANTS,
+  maxWantsReceived: MAX_WANTS_RECEIVED,
+  handshakeTimeout: HANDSHAKE_TIMEOUT
 })
 
 /** Hooks a node reports connection changes to. */
@@ -41,8 +45,12 @@ export interface SyncNodeOptions extends SyncEvents {
   limits?: Partial<SyncLimits>
   /** Resolves when the source can be used; messages that need it wait. Defaults to now. */
   ready?: Promise<void>
-  /** Node id (16 bytes); random by default. */
-  nodeId?: Uint8Array
+  /**
+   * Secret seed (32 bytes) of the node key proven in every handshake; the node id is the hex
+   * of its public key. Random per instance by default (a user's tabs and devices are distinct
+   * nodes); give one for reproducible runs (the simulator).
+   */
+  nodeSecret?: Uint8Array
 }
 
 function checkLimits (limits: Partial<SyncLimits> | undefined): SyncLimits {
@@ -51,6 +59,8 @@ function checkLimits (limits: Partial<SyncLimits> | undefined): SyncLimits {
     if (!Number.isInteger(v) || v < 1) throw new RangeError(`"limits.${k}" expected a positive integer, got ${String(v)}`)
   }
   if (out.maxMessageSize > MAX_MESSAGE_SIZE) throw new RangeError(`"limits.maxMessageSize" is at most ${MAX_MESSAGE_SIZE}`)
+  if (out.maxQueueBytes < MAX_QUEUE_BYTES) throw new RangeError(`"limits.maxQueueBytes" is at least ${MAX_QUEUE_BYTES} (twice the protocol's largest message)`)
+  if (out.maxQueueBytes > 0x0fffffff) throw new RangeError('"limits.maxQueueBytes" is at most 2^28 - 1')
   if (out.maxBlocksPerMessage > MAX_BLOCKS_PER_MESSAGE) throw new RangeError(`"limits.maxBlocksPerMessage" is at most ${MAX_BLOCKS_PER_MESSAGE}`)
   return out
 }
@@ -60,8 +70,11 @@ function checkLimits (limits: Partial<SyncLimits> | undefined): SyncLimits {
  * connection per remote node, and gossips accepted blocks. The kernel owns one.
  */
 export class SyncNode implements PeerHost {
-  /** This node's id (random per instance). */
-  readonly nodeId: Uint8Array
+  /** This node's key (Ed25519 public key), proven to every peer in the handshake. */
+  readonly nodeKey: Uint8Array
+  /** This node's id: the hex of its key. */
+  readonly nodeId: string
+  readonly #seed: Uint8Array
   /** Effective limits. */
   readonly limits: SyncLimits
   /** Resolves when the source is usable. */
@@ -74,6 +87,10 @@ export class SyncNode implements PeerHost {
   readonly #connections: Neuron<PeerInfo[]>
   readonly #setConnections: Setter<PeerInfo[]>
   #closed = false
+  #inbound = 0
+  #outbound = 0
+  /** Outbound buffers and how many peers hold each: shared gossip is counted once. */
+  readonly #held = new Map<Uint8Array, number>()
 
   /**
    * @param source - where blocks are read and dispatched
@@ -85,9 +102,11 @@ export class SyncNode implements PeerHost {
     this.limits = checkLimits(options.limits)
     this.ready = options.ready ?? Promise.resolve()
     this.ready.catch(() => {})
-    const id = options.nodeId ?? globalThis.crypto.getRandomValues(new Uint8Array(NODE_ID_BYTES))
-    if (!(id instanceof Uint8Array) || id.length !== NODE_ID_BYTES) throw new RangeError(`"nodeId" expected ${NODE_ID_BYTES} bytes`)
-    this.nodeId = id
+    const seed = options.nodeSecret ?? globalThis.crypto.getRandomValues(new Uint8Array(32))
+    if (!(seed instanceof Uint8Array) || seed.length !== 32) throw new RangeError('"nodeSecret" expected 32 bytes')
+    this.#seed = seed.slice()
+    this.nodeKey = ed25519().getPublicKey(this.#seed)
+    this.nodeId = toHex(this.nodeKey)
     this.#events = options
     const [$c, set] = write<PeerInfo[]>([])
     this.#connections = $c
@@ -135,11 +154,24 @@ export class SyncNode implements PeerHost {
    * @param source - the {@link PeerInfo} passed to `ingest` for these blocks, if any
    */
   gossip (feeds: readonly Feed[], source?: unknown): void {
-    if (this.#closed || feeds.length === 0) return
+    if (this.#closed || feeds.length === 0 || this.#peers.size === 0) return
+    // Encoded once and shared by every peer's queue (the node's budget counts them once).
+    const messages: Uint8Array[] = []
+    const { maxBlocksPerMessage, maxMessageSize } = this.limits
+    for (const feed of feeds) {
+      if (feed.length === 0) continue
+      for (const part of splitForWire(feed, maxBlocksPerMessage, maxMessageSize)) messages.push(encodeBlocks(part))
+    }
     for (const peer of this.#peers.values()) {
-      if (peer.info !== source) peer.sendFeeds(feeds)
+      if (peer.info !== source) peer.sendMessages(messages)
     }
   }
+
+  /** Bytes queued from peers and not processed yet, all connections together. */
+  get inboundBytes (): number { return this.#inbound }
+
+  /** Bytes waiting to be sent, all connections together (shared buffers counted once). */
+  get outboundBytes (): number { return this.#outbound }
 
   /** Closes every wire (a `bye` first) and waits for messages being processed. Idempotent. */
   async close (): Promise<void> {
@@ -155,7 +187,7 @@ export class SyncNode implements PeerHost {
   /** @internal */
   register (peer: Peer): boolean {
     const info = peer.info as PeerInfo
-    if (info.nodeId === toHex(this.nodeId)) {
+    if (info.nodeId === this.nodeId) {
       peer.fail(new KernelError('DuplicatePeer', 'connected to itself'))
       return false
     }
@@ -194,7 +226,7 @@ export class SyncNode implements PeerHost {
   }
 
   /** @internal */
-  query (summary: SummaryEntry[], peer: Peer): Promise<Feed[]> {
+  query (summary: Summary, peer: Peer): SyncAnswer | Promise<SyncAnswer> {
     return this.#source.query(summary, peer.info as PeerInfo)
   }
 
@@ -204,9 +236,70 @@ export class SyncNode implements PeerHost {
     return missing
   }
 
+  /**
+   * Answers a `want`: the blocks of the chain of `id` above the height the peer was last sent
+   * on that chain, up to `id`. A repeated or covered want costs one index read and sends nothing.
+   * @internal
+   */
+  async answerWant (id: Uint8Array, known: Map<string, number>): Promise<AsyncIterable<Feed> | undefined> {
+    const place = await this.#source.place(id)
+    if (place === undefined) return undefined
+    const k = chainKey(place.chainId)
+    const have = known.get(k) ?? -1
+    if (place.height <= have) return undefined
+    if (!known.has(k) && known.size >= this.limits.maxWantsReceived) return undefined
+    known.set(k, place.height)
+    return this.#source.range(id, place.height - have, this.limits.maxBlocksPerMessage)
+  }
+
   /** @internal */
-  upTo (id: Uint8Array): Promise<Feed | undefined> {
-    return this.#source.upTo(id)
+  sign (payload: Uint8Array): Uint8Array {
+    return ed25519().sign(payload, this.#seed)
+  }
+
+  /** @internal */
+  verify (sig: Uint8Array, payload: Uint8Array, key: Uint8Array): boolean {
+    try {
+      return ed25519().verify(sig, payload, key)
+    } catch {
+      return false // a malformed key is a failed proof
+    }
+  }
+
+  /**
+   * Node-wide accounting; past a budget the connection holding the most is dropped.
+   * @internal
+   */
+  account (_peer: Peer, inbound: number): void {
+    this.#inbound += inbound
+    if (inbound > 0 && this.#inbound > this.limits.maxNodeInboundBytes) {
+      const worst = this.#largest(p => p.inboxBytes)
+      worst?.fail(new KernelError('Flood', `the node holds more than ${this.limits.maxNodeInboundBytes} inbound bytes; this peer the most`))
+    }
+  }
+
+  /** @internal */
+  hold (buf: Uint8Array, delta: 1 | -1): void {
+    const n = (this.#held.get(buf) ?? 0) + delta
+    if (n <= 0) {
+      this.#held.delete(buf)
+      this.#outbound -= buf.length
+      return
+    }
+    this.#held.set(buf, n)
+    if (n === 1 && delta === 1) {
+      this.#outbound += buf.length
+      if (this.#outbound > this.limits.maxNodeOutboundBytes) {
+        const worst = this.#largest(p => p.outboundBytes)
+        worst?.fail(new KernelError('SlowPeer', `the node holds more than ${this.limits.maxNodeOutboundBytes} outbound bytes; this peer the most`))
+      }
+    }
+  }
+
+  #largest (size: (p: Peer) => number): Peer | undefined {
+    let worst: Peer | undefined
+    for (const p of this.#all) if (!p.closed && (worst === undefined || size(p) > size(worst))) worst = p
+    return worst
   }
 
   #publish (): void {

@@ -1,31 +1,46 @@
-// One connection of the sync protocol (PROTOCOL.md): handshake, a sequential inbound queue,
-// a sequential outbound queue, and the limits that get a misbehaving peer dropped.
-import { compare, toHex } from '../feed/index.js'
+// One connection of the sync protocol (PROTOCOL.md): an authenticated handshake, a flow-
+// controlled inbound queue processed one message a turn, an outbound queue fed lazily from the
+// answers it owes, and the limits that get a misbehaving peer dropped.
+import { toHex } from '../feed/index.js'
 import type { Feed } from '../feed/index.js'
 import type { Plug, Reply } from '../net/index.js'
 import {
-  BYE_CLOSED, BYE_DUPLICATE, BYE_FLOOD, BYE_INVALID_BLOCKS, BYE_PROTOCOL, BYE_VERSION, NONCE_BYTES, PROTOCOL_VERSION
+  BYE_AUTH, BYE_CLOSED, BYE_DUPLICATE, BYE_FLOOD, BYE_HANDSHAKE_TIMEOUT, BYE_INVALID_BLOCKS, BYE_PROTOCOL, BYE_SLOW,
+  BYE_VERSION, MAX_QUEUE_BYTES, MESSAGE_OVERHEAD, MSG_ACK, MSG_BYE, NONCE_BYTES, PROTOCOL_VERSION, SUMMARY_CHAIN_BYTES
 } from './constants.js'
 import { KernelError } from './errors.js'
 import type { KernelErrorCode } from './errors.js'
-import { decodeMessage, encodeBlocks, encodeBye, encodeHello, encodeSummary, encodeWant, splitForWire } from './protocol.js'
-import type { Message, SummaryEntry } from './protocol.js'
-import type { PeerInfo, SyncLimits } from './types.js'
+import {
+  authPayload, decodeMessage, encodeAck, encodeAuth, encodeBlocks, encodeBye, encodeHello, encodeSummary, encodeWant,
+  splitForWire
+} from './protocol.js'
+import type { Message, Summary, SummaryEntry } from './protocol.js'
+import type { PeerInfo, SyncAnswer, SyncLimits } from './types.js'
+import { yieldTurn } from './yield.js'
 
 /** What a connection needs from its node. @internal */
 export interface PeerHost {
-  readonly nodeId: Uint8Array
+  readonly nodeKey: Uint8Array
   readonly limits: SyncLimits
   /** Resolves once the block source can be used (the kernel booted). */
   readonly ready: Promise<void>
+  /** Signs an `auth` payload with the node key. */
+  sign (payload: Uint8Array): Uint8Array
+  /** Verifies a peer's `auth` signature. */
+  verify (sig: Uint8Array, payload: Uint8Array, key: Uint8Array): boolean
   /** Handshake done: keep this connection? (duplicate resolution) */
   register (peer: Peer): boolean
   /** The connection closed. */
   unregister (peer: Peer, error: Error | null): void
   summary (): Promise<SummaryEntry[]>
-  query (summary: SummaryEntry[], peer: Peer): Promise<Feed[]>
+  query (summary: Summary, peer: Peer): SyncAnswer | Promise<SyncAnswer>
   ingest (feed: Feed, peer: Peer): Promise<Uint8Array | undefined>
-  upTo (id: Uint8Array): Promise<Feed | undefined>
+  /** Blocks of the chain of `id` after height `known`, up to `id`; nothing when none. */
+  answerWant (id: Uint8Array, known: Map<string, number>): Promise<AsyncIterable<Feed> | undefined>
+  /** Node-wide accounting of inbound bytes queued (charged). */
+  account (peer: Peer, inbound: number): void
+  /** Node-wide accounting of an outbound buffer: counted once however many peers hold it. */
+  hold (buf: Uint8Array, delta: 1 | -1): void
 }
 
 const BYE_CODES: Partial<Record<KernelErrorCode, number>> = {
@@ -33,43 +48,77 @@ const BYE_CODES: Partial<Record<KernelErrorCode, number>> = {
   ProtocolError: BYE_PROTOCOL,
   InvalidBlocks: BYE_INVALID_BLOCKS,
   Flood: BYE_FLOOD,
-  DuplicatePeer: BYE_DUPLICATE
+  DuplicatePeer: BYE_DUPLICATE,
+  AuthFailed: BYE_AUTH,
+  HandshakeTimeout: BYE_HANDSHAKE_TIMEOUT,
+  SlowPeer: BYE_SLOW
 }
 const CODES_BY_BYE: Record<number, KernelErrorCode> = {
   [BYE_VERSION]: 'VersionMismatch',
   [BYE_PROTOCOL]: 'ProtocolError',
   [BYE_INVALID_BLOCKS]: 'InvalidBlocks',
   [BYE_FLOOD]: 'Flood',
-  [BYE_DUPLICATE]: 'DuplicatePeer'
+  [BYE_DUPLICATE]: 'DuplicatePeer',
+  [BYE_AUTH]: 'AuthFailed',
+  [BYE_HANDSHAKE_TIMEOUT]: 'HandshakeTimeout',
+  [BYE_SLOW]: 'SlowPeer'
 }
 
 function randomBytes (n: number): Uint8Array {
   return globalThis.crypto.getRandomValues(new Uint8Array(n))
 }
 
+/** Bytes a message is charged against a window and the queue limits. */
+export const charge = (msg: Uint8Array): number => msg.length + MESSAGE_OVERHEAD
+
+/** Bytes that must be acknowledged (everything but `ack` and `bye`). */
+const counted = (msg: Uint8Array): boolean => msg[0] !== MSG_ACK && msg[0] !== MSG_BYE
+
 /** @internal */
 export class Peer {
   readonly plug: Plug
   readonly host: PeerHost
   readonly nonce: Uint8Array = randomBytes(NONCE_BYTES)
-  /** Set by the handshake. */
+  /** Set once the handshake is complete (the peer proved its key). */
   info: PeerInfo | undefined
-  /** Tie-break key of duplicate wires: min(nonces) ‖ max(nonces). */
+  /** The peer's node key, once its hello arrived. */
+  remoteKey: Uint8Array | undefined
+  /**
+   * Tie-break key among duplicate wires: the nonce that the node with the lower key chose for
+   * this wire. Both ends compute the same key, and only one of them picks it.
+   */
   key: Uint8Array | undefined
   closed = false
-  /** Our delta for the peer is queued: live gossip may follow it. */
+  /** Our answer to the peer's summary is sent: live gossip may follow it. */
   synced = false
-  #gotSummary = false
-  #held: Feed[] = []
-  #heldBytes = 0
-  #inbox: Uint8Array[] = []
-  #inboxBytes = 0
-  #pumping: Promise<void> | null = null
-  #outbound: Promise<unknown> = Promise.resolve()
-  #outboundBytes = 0
-  #wants = new Set<string>()
   /** Bytes handed to the wire, for measurements. */
   bytesSent = 0
+  /** Inbound bytes queued (charged), for the node's budget. */
+  inboxBytes = 0
+  /** Outbound bytes queued or held (charged), for the node's budget. */
+  outboundBytes = 0
+
+  #remoteNonce: Uint8Array | undefined
+  #gotSummary = false
+  #timer: ReturnType<typeof setTimeout> | undefined
+  // inbound
+  #inbox: Uint8Array[] = []
+  #pumping: Promise<void> | null = null
+  #unacked = 0
+  #wantsReceived = 0
+  #wantsSent = new Set<string>()
+  /** Per chain (16-byte prefix, hex), the height up to which wants were answered. */
+  #known = new Map<string, number>()
+  // outbound
+  #window = MAX_QUEUE_BYTES
+  #inflight = 0
+  #queue: Uint8Array[] = []
+  #held: Uint8Array[] = []
+  #jobs: Array<AsyncIterator<Feed> | Iterator<Feed>> = []
+  /** The answer to the peer's summary, while it is being sent. */
+  #delta: AsyncIterator<Feed> | Iterator<Feed> | undefined
+  #writing = false
+  #pulling = false
 
   constructor (host: PeerHost, plug: Plug) {
     this.host = host
@@ -77,29 +126,28 @@ export class Peer {
     plug.closed.then(err => this.#onclosed(err), () => {})
   }
 
-  /** Opens our end and says hello. */
+  /** Opens our end, says hello and starts the handshake deadline. */
   start (): void {
     this.plug.open((msg, reply) => this.#onmessage(msg, reply)).catch(() => {})
-    this.#post(encodeHello(this.host.nodeId, this.nonce))
+    const limits = this.host.limits
+    this.#timer = setTimeout(() => {
+      this.fail(new KernelError('HandshakeTimeout', `no handshake within ${limits.handshakeTimeout} ms`))
+    }, limits.handshakeTimeout)
+    ;(this.#timer as { unref?: () => void }).unref?.()
+    this.#send(encodeHello(this.host.nodeKey, this.nonce, limits.maxQueueBytes))
   }
 
-  /** Sends chain segments in order, split to the message limits. */
-  sendFeeds (feeds: readonly Feed[]): void {
-    if (this.closed) return
+  /** Sends encoded `blocks` messages (gossip): held until our answer to the summary is sent. */
+  sendMessages (messages: readonly Uint8Array[]): void {
+    if (this.closed || messages.length === 0) return
     if (!this.synced) {
-      // Before our delta is queued, live blocks wait so the peer never sees a block before its parents.
-      for (const f of feeds) this.#heldBytes += f.tail
-      this.#held.push(...feeds)
-      if (this.#heldBytes > this.host.limits.maxOutboundBytes) {
-        this.fail(new KernelError('Flood', 'peer sent no summary while live blocks piled up'))
-      }
+      for (const m of messages) this.#hold(m, this.#held)
+      this.#checkOutbound()
       return
     }
-    const { maxBlocksPerMessage, maxMessageSize } = this.host.limits
-    for (const feed of feeds) {
-      if (feed.length === 0) continue
-      for (const part of splitForWire(feed, maxBlocksPerMessage, maxMessageSize)) this.#post(encodeBlocks(part))
-    }
+    for (const m of messages) this.#hold(m, this.#queue)
+    this.#checkOutbound()
+    this.#flush()
   }
 
   /** Drops the connection with `error` (a `bye` goes first, best effort). */
@@ -120,34 +168,121 @@ export class Peer {
     while (this.#pumping !== null) await this.#pumping
   }
 
+  // ── outbound ───────────────────────────────────────────────────────────────────────────
+
+  #hold (msg: Uint8Array, into: Uint8Array[]): void {
+    into.push(msg)
+    this.host.hold(msg, 1)
+    this.outboundBytes += charge(msg)
+  }
+
+  #release (msg: Uint8Array): void {
+    this.host.hold(msg, -1)
+    this.outboundBytes -= charge(msg)
+  }
+
+  #checkOutbound (): void {
+    const max = this.host.limits.maxOutboundBytes
+    if (this.outboundBytes > max) this.fail(new KernelError('SlowPeer', `peer reads too slowly: more than ${max} bytes waiting to be sent`))
+  }
+
+  /** Queues a control message (hello, auth, summary, want, ack, bye): never held back. */
+  #send (msg: Uint8Array): void {
+    if (this.closed) return
+    this.#hold(msg, this.#queue)
+    this.#checkOutbound()
+    this.#flush()
+  }
+
+  /** Writes queued messages in order while the peer's window allows. */
+  #flush (): void {
+    if (this.#writing || this.closed) return
+    this.#writing = true
+    void this.#write()
+  }
+
+  async #write (): Promise<void> {
+    try {
+      while (!this.closed) {
+        const msg = this.#queue[0]
+        if (msg === undefined) {
+          if (this.#jobs.length > 0) { await this.#pull(); if (this.#queue.length > 0) continue }
+          break
+        }
+        const cost = counted(msg) ? charge(msg) : 0
+        if (this.#inflight + cost > this.#window && this.#inflight > 0) break // wait for an ack
+        this.#queue.shift()
+        this.#inflight += cost
+        this.bytesSent += msg.length
+        try {
+          await this.plug.postMessage(msg, false, { timeout: 0 })
+        } catch (err) {
+          if (!this.closed) this.plug.close(err instanceof Error ? err : undefined)
+        } finally {
+          this.#release(msg)
+        }
+        if (this.#queue.length < 2 && this.#jobs.length > 0) void this.#pull()
+      }
+    } finally {
+      this.#writing = false
+    }
+  }
+
+  /** Adds a lazy answer (summary delta, want answer) to read from as the queue drains. */
+  #answer (answer: SyncAnswer, delta: boolean): void {
+    const it = Symbol.asyncIterator in answer ? answer[Symbol.asyncIterator]() : answer[Symbol.iterator]()
+    if (delta) this.#delta = it
+    this.#jobs.push(it)
+    this.#flush()
+  }
+
+  /** Reads the next segment of the current answer into the queue (one at a time). */
+  async #pull (): Promise<void> {
+    if (this.#pulling || this.closed) return
+    this.#pulling = true
+    try {
+      const job = this.#jobs[0]
+      if (job === undefined) return
+      const next = await job.next()
+      if (this.closed) return
+      if (next.done === true) {
+        this.#jobs.shift()
+        if (job === this.#delta) this.#synced()
+      } else {
+        const { maxBlocksPerMessage, maxMessageSize } = this.host.limits
+        const feed = next.value
+        if (feed.length > 0) {
+          for (const part of splitForWire(feed, maxBlocksPerMessage, maxMessageSize)) this.#hold(encodeBlocks(part), this.#queue)
+        }
+        this.#checkOutbound()
+      }
+    } catch (err) {
+      this.fail(err instanceof KernelError ? err : new KernelError('ProtocolError', 'failed to read blocks for the peer', { cause: err }))
+    } finally {
+      this.#pulling = false
+    }
+    this.#flush()
+  }
+
+  /** The delta is sent: held gossip follows it. */
+  #synced (): void {
+    this.synced = true
+    this.#delta = undefined
+    const held = this.#held
+    this.#held = []
+    this.#queue.push(...held)
+  }
+
   #bye (code: number, reason: string, error: Error | undefined): void {
     this.closed = true
-    this.#inbox = []
+    this.#cleanup()
     const done = (): void => { this.plug.close(error) }
     if (!this.plug.isActive) { done(); return }
     const timer = setTimeout(done, 200)
     this.plug.postMessage(encodeBye(code, reason), false).then(() => {}, () => {}).finally(() => { clearTimeout(timer); done() })
   }
 
-  #post (bytes: Uint8Array): void {
-    if (this.closed) return
-    this.#outboundBytes += bytes.length
-    if (this.#outboundBytes > this.host.limits.maxOutboundBytes) {
-      this.fail(new KernelError('Flood', `peer too slow: more than ${this.host.limits.maxOutboundBytes} bytes waiting to be sent`))
-      return
-    }
-    this.#outbound = this.#outbound.then(async () => {
-      if (this.closed) return
-      this.bytesSent += bytes.length
-      try {
-        await this.plug.postMessage(bytes, false, { timeout: 0 })
-      } catch (err) {
-        if (!this.closed) this.plug.close(err instanceof Error ? err : undefined)
-      } finally {
-        this.#outboundBytes -= bytes.length
-      }
-    })
-  }
+  // ── inbound ────────────────────────────────────────────────────────────────────────────
 
   #onmessage (msg: Uint8Array, reply: Reply | null): void {
     if (this.closed) return
@@ -162,91 +297,163 @@ export class Peer {
       return
     }
     this.#inbox.push(msg)
-    this.#inboxBytes += msg.length
-    if (this.#inboxBytes > limits.maxQueueBytes || this.#inbox.length > limits.maxQueueMessages) {
-      this.fail(new KernelError('Flood', `more than ${limits.maxQueueMessages} messages or ${limits.maxQueueBytes} bytes queued`))
+    this.inboxBytes += charge(msg)
+    this.host.account(this, charge(msg))
+    if (this.inboxBytes > limits.maxQueueBytes) {
+      this.fail(new KernelError('Flood', `more than the window of ${limits.maxQueueBytes} bytes sent without waiting for an ack`))
       return
     }
     if (this.#pumping === null) this.#pumping = this.#pump()
   }
 
+  /** Processes queued messages one a turn, yielding between them so no peer starves the rest. */
   async #pump (): Promise<void> {
     try {
       while (!this.closed && this.#inbox.length > 0) {
         const msg = this.#inbox[0] as Uint8Array
         try {
-          await this.#handle(decodeMessage(msg, { maxMessageSize: this.host.limits.maxMessageSize, maxBlocks: this.host.limits.maxBlocksPerMessage }))
+          const limits = this.host.limits
+          await this.#handle(decodeMessage(msg, { maxMessageSize: limits.maxMessageSize, maxBlocks: limits.maxBlocksPerMessage }))
         } catch (err) {
           if (this.closed) break
           this.fail(err instanceof KernelError ? err : new KernelError('ProtocolError', 'failed to process a message', { cause: err }))
           break
         }
+        if (this.closed) break
         this.#inbox.shift()
-        this.#inboxBytes -= msg.length
+        this.inboxBytes -= charge(msg)
+        this.host.account(this, -charge(msg))
+        if (counted(msg)) this.#ack(charge(msg))
+        await yieldTurn()
       }
     } finally {
       this.#pumping = null
     }
   }
 
+  /** Acknowledges processed bytes once a quarter of our window has been processed. */
+  #ack (bytes: number): void {
+    this.#unacked += bytes
+    if (this.#unacked * 4 >= this.host.limits.maxQueueBytes) {
+      this.#send(encodeAck(this.#unacked))
+      this.#unacked = 0
+    }
+  }
+
   async #handle (m: Message): Promise<void> {
-    if (m.type === 'bye') {
-      const code = CODES_BY_BYE[m.code]
-      this.closed = true
-      this.plug.close(code === undefined ? undefined : new KernelError(code, `peer said bye: ${m.reason}`))
-      return
+    switch (m.type) {
+      case 'bye': {
+        const code = CODES_BY_BYE[m.code]
+        this.closed = true
+        this.#cleanup()
+        this.plug.close(code === undefined ? undefined : new KernelError(code, `peer said bye: ${m.reason}`))
+        return
+      }
+      case 'ack': {
+        if (m.bytes > this.#inflight) throw new KernelError('ProtocolError', `ack of ${m.bytes} bytes, ${this.#inflight} in flight`)
+        this.#inflight -= m.bytes
+        this.#flush()
+        return
+      }
+      case 'hello': return this.#hello(m)
+      case 'auth': return this.#auth(m.sig)
     }
-    if (m.type === 'hello') {
-      if (this.info !== undefined) throw new KernelError('ProtocolError', 'second hello')
-      if (m.version !== PROTOCOL_VERSION) throw new KernelError('VersionMismatch', `peer speaks version ${m.version}, we speak ${PROTOCOL_VERSION}`)
-      const lo = compare(this.nonce, m.nonce) <= 0
-      this.key = new Uint8Array([...(lo ? this.nonce : m.nonce), ...(lo ? m.nonce : this.nonce)])
-      this.info = { nodeId: toHex(m.nodeId), since: Date.now() }
-      if (!this.host.register(this)) return
-      await this.host.ready
-      if (this.closed) return
-      this.#post(encodeSummary(await this.host.summary()))
-      return
-    }
-    if (this.info === undefined) throw new KernelError('ProtocolError', `${m.type} before hello`)
+    if (this.info === undefined) throw new KernelError('ProtocolError', `${m.type} before the handshake`)
     await this.host.ready
     if (this.closed) return
     switch (m.type) {
       case 'summary': {
         if (this.#gotSummary) throw new KernelError('ProtocolError', 'second summary')
         this.#gotSummary = true
-        const feeds = await this.host.query(m.entries, this)
-        if (this.closed) return
-        this.synced = true
-        const held = this.#held
-        this.#held = []
-        this.#heldBytes = 0
-        this.sendFeeds(feeds)
-        this.sendFeeds(held)
+        this.#answer(await this.host.query(m.summary, this), true)
         return
       }
       case 'blocks': {
         const missing = await this.host.ingest(m.feed, this)
         if (missing !== undefined && !this.closed) {
           const k = toHex(missing)
-          if (!this.#wants.has(k) && this.#wants.size < this.host.limits.maxWants) {
-            this.#wants.add(k)
-            this.#post(encodeWant(missing))
+          if (!this.#wantsSent.has(k) && this.#wantsSent.size < this.host.limits.maxWants) {
+            this.#wantsSent.add(k)
+            this.#send(encodeWant(missing))
           }
         }
         return
       }
       case 'want': {
-        const feed = await this.host.upTo(m.id)
-        if (feed !== undefined) this.sendFeeds([feed])
+        if (++this.#wantsReceived > this.host.limits.maxWantsReceived) {
+          throw new KernelError('Flood', `more than ${this.host.limits.maxWantsReceived} wants`)
+        }
+        const answer = await this.host.answerWant(m.id, this.#known)
+        if (answer !== undefined && !this.closed) this.#answer(answer, false)
       }
     }
   }
 
+  #hello (m: Extract<Message, { type: 'hello' }>): void {
+    if (this.remoteKey !== undefined) throw new KernelError('ProtocolError', 'second hello')
+    if (m.version !== PROTOCOL_VERSION) throw new KernelError('VersionMismatch', `peer speaks version ${m.version}, we speak ${PROTOCOL_VERSION}`)
+    if (m.window < MAX_QUEUE_BYTES) throw new KernelError('ProtocolError', `window of ${m.window} bytes, at least ${MAX_QUEUE_BYTES}`)
+    this.remoteKey = m.nodeKey
+    this.#remoteNonce = m.nonce
+    this.#window = m.window
+    const ours = this.host.nodeKey
+    this.#send(encodeAuth(this.host.sign(authPayload(m.nonce, m.nodeKey, this.nonce, ours))))
+  }
+
+  #auth (sig: Uint8Array): void {
+    const key = this.remoteKey
+    const nonce = this.#remoteNonce
+    if (key === undefined || nonce === undefined) throw new KernelError('ProtocolError', 'auth before hello')
+    if (this.info !== undefined) throw new KernelError('ProtocolError', 'second auth')
+    const ours = this.host.nodeKey
+    if (!this.host.verify(sig, authPayload(this.nonce, ours, nonce, key), key)) {
+      throw new KernelError('AuthFailed', 'the peer did not prove its node key')
+    }
+    clearTimeout(this.#timer)
+    this.key = lowerKeyFirst(ours, key) ? this.nonce : nonce
+    this.info = { nodeId: toHex(key), since: Date.now() }
+    if (!this.host.register(this)) return
+    void this.#sendSummary()
+  }
+
+  async #sendSummary (): Promise<void> {
+    try {
+      await this.host.ready
+      if (this.closed) return
+      this.#send(encodeSummary(await this.host.summary()))
+    } catch (err) {
+      this.fail(err instanceof KernelError ? err : new KernelError('ProtocolError', 'failed to summarise our chains', { cause: err }))
+    }
+  }
+
+  #cleanup (): void {
+    clearTimeout(this.#timer)
+    for (const m of this.#inbox) this.host.account(this, -charge(m))
+    this.#inbox = []
+    this.inboxBytes = 0
+    for (const m of this.#queue) this.#release(m)
+    for (const m of this.#held) this.#release(m)
+    this.#queue = []
+    this.#held = []
+    for (const job of this.#jobs) void job.return?.()
+    this.#jobs = []
+    this.#known.clear()
+  }
+
   #onclosed (err: Error | null): void {
     this.closed = true
-    this.#inbox = []
-    this.#held = []
+    this.#cleanup()
     this.host.unregister(this, err)
   }
 }
+
+/** Whether `a` sorts before `b` (the node whose nonce breaks ties). */
+function lowerKeyFirst (a: Uint8Array, b: Uint8Array): boolean {
+  for (let i = 0; i < a.length; i++) {
+    if (a[i] !== b[i]) return (a[i] as number) < (b[i] as number)
+  }
+  return true
+}
+
+/** Map key of a chain in the per-peer want bookkeeping. @internal */
+export const chainKey = (chainId: Uint8Array): string => toHex(chainId, SUMMARY_CHAIN_BYTES)

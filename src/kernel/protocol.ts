@@ -2,9 +2,9 @@
 // Encoders measure, allocate once, write; decoders bound every length they read.
 import { Feed, b2s, s2b, varintDecode, varintEncode, varintLength } from '../feed/index.js'
 import {
-  MAX_BLOCKS_PER_MESSAGE, MAX_BYE_REASON, MAX_MESSAGE_SIZE, MAX_SUMMARY_ENTRIES, MSG_BLOCKS, MSG_BYE,
-  MSG_HELLO, MSG_SUMMARY, MSG_WANT, NODE_ID_BYTES, NONCE_BYTES, PROTOCOL_VERSION, SUMMARY_CHAIN_BYTES,
-  SUMMARY_TIP_BYTES
+  AUTH_DOMAIN, MAX_BLOCKS_PER_MESSAGE, MAX_BYE_REASON, MAX_MESSAGE_SIZE, MAX_SUMMARY_ENTRIES, MSG_ACK, MSG_AUTH,
+  MSG_BLOCKS, MSG_BYE, MSG_HELLO, MSG_SUMMARY, MSG_WANT, NODE_KEY_BYTES, NONCE_BYTES, PROTOCOL_VERSION,
+  SIGNATURE_BYTES, SUMMARY_CHAIN_BYTES, SUMMARY_TIP_BYTES
 } from './constants.js'
 import { KernelError } from './errors.js'
 
@@ -18,13 +18,74 @@ export interface SummaryEntry {
   tip: Uint8Array
 }
 
-/** A decoded protocol message. */
+/**
+ * A decoded protocol message. A `hello` of another version carries only its `version` (empty
+ * key and nonce, window 0): the receiver answers `VersionMismatch`.
+ */
 export type Message =
-  | { type: 'hello', version: number, nodeId: Uint8Array, nonce: Uint8Array }
-  | { type: 'summary', entries: SummaryEntry[] }
+  | { type: 'hello', version: number, nodeKey: Uint8Array, nonce: Uint8Array, window: number }
+  | { type: 'auth', sig: Uint8Array }
+  | { type: 'summary', summary: Summary }
   | { type: 'blocks', feed: Feed }
   | { type: 'want', id: Uint8Array }
+  | { type: 'ack', bytes: number }
   | { type: 'bye', code: number, reason: string }
+
+/**
+ * A decoded summary that keeps the message's bytes and two small index arrays instead of an
+ * object per entry: memory stays proportional to the bytes received (8 bytes of index per
+ * entry of at least 25 bytes on the wire). Iterating yields {@link SummaryEntry} views.
+ */
+export class Summary implements Iterable<SummaryEntry> {
+  readonly #bytes: Uint8Array
+  readonly #offsets: Uint32Array
+  readonly #heights: Uint32Array
+
+  /** @internal use {@link decodeMessage} or {@link Summary.from} */
+  constructor (bytes: Uint8Array, offsets: Uint32Array, heights: Uint32Array) {
+    this.#bytes = bytes
+    this.#offsets = offsets
+    this.#heights = heights
+  }
+
+  /**
+   * A summary of entries built locally (tests, custom `onquery` hooks).
+   * @param entries - the entries
+   * @returns the same summary as its encoding decoded
+   * @throws RangeError as {@link encodeSummary}
+   */
+  static from (entries: readonly SummaryEntry[]): Summary {
+    const m = decodeMessage(encodeSummary(entries))
+    return (m as { summary: Summary }).summary
+  }
+
+  /** Number of entries. */
+  get length (): number { return this.#offsets.length }
+
+  /** Chain id prefix (16 bytes, a view) of entry `i`. */
+  chainIdAt (i: number): Uint8Array {
+    const p = this.#offsets[i] as number
+    return this.#bytes.subarray(p, p + SUMMARY_CHAIN_BYTES)
+  }
+
+  /** Height of entry `i`. */
+  heightAt (i: number): number { return this.#heights[i] as number }
+
+  /** Tip prefix (8 bytes, a view) of entry `i`. */
+  tipAt (i: number): Uint8Array {
+    const end = this.#offsets[i + 1] ?? this.#bytes.length
+    return this.#bytes.subarray(end - SUMMARY_TIP_BYTES, end)
+  }
+
+  /** Entry `i` as an object (allocates; prefer the accessors in loops). */
+  at (i: number): SummaryEntry {
+    return { chainId: this.chainIdAt(i), height: this.heightAt(i), tip: this.tipAt(i) }
+  }
+
+  * [Symbol.iterator] (): Iterator<SummaryEntry> {
+    for (let i = 0; i < this.length; i++) yield this.at(i)
+  }
+}
 
 /** Limits applied while decoding. */
 export interface DecodeLimits {
@@ -34,26 +95,76 @@ export interface DecodeLimits {
   maxBlocks?: number
 }
 
-const HELLO_SIZE = 1 + 1 + NODE_ID_BYTES + NONCE_BYTES
+const HELLO_SIZE = 1 + 1 + NODE_KEY_BYTES + NONCE_BYTES + 4
+const AUTH_SIZE = 1 + SIGNATURE_BYTES
+const DOMAIN = s2b(AUTH_DOMAIN)
 
 function bad (message: string, cause?: unknown): KernelError {
   return new KernelError('ProtocolError', message, cause === undefined ? undefined : { cause })
 }
 
-/** Encodes a `hello`. @throws RangeError on wrong id sizes */
-export function encodeHello (nodeId: Uint8Array, nonce: Uint8Array, version: number = PROTOCOL_VERSION): Uint8Array {
-  if (nodeId.length !== NODE_ID_BYTES) throw new RangeError(`"nodeId" expected ${NODE_ID_BYTES} bytes, got ${nodeId.length}`)
+/**
+ * Encodes a `hello`.
+ *
+ * @param nodeKey - the sender's node key (Ed25519 public key, 32 bytes)
+ * @param nonce - a fresh random nonce for this wire (16 bytes)
+ * @param window - the most bytes the sender accepts in flight (its receive window)
+ * @param version - protocol version (tests only)
+ * @returns the message
+ * @throws RangeError on wrong sizes
+ */
+export function encodeHello (nodeKey: Uint8Array, nonce: Uint8Array, window: number, version: number = PROTOCOL_VERSION): Uint8Array {
+  if (nodeKey.length !== NODE_KEY_BYTES) throw new RangeError(`"nodeKey" expected ${NODE_KEY_BYTES} bytes, got ${nodeKey.length}`)
   if (nonce.length !== NONCE_BYTES) throw new RangeError(`"nonce" expected ${NONCE_BYTES} bytes, got ${nonce.length}`)
+  if (!Number.isInteger(window) || window < 0 || window > 0xffffffff) throw new RangeError(`"window" expected a u32, got ${window}`)
   const out = new Uint8Array(HELLO_SIZE)
   out[0] = MSG_HELLO
   out[1] = version
-  out.set(nodeId, 2)
-  out.set(nonce, 2 + NODE_ID_BYTES)
+  out.set(nodeKey, 2)
+  out.set(nonce, 2 + NODE_KEY_BYTES)
+  new DataView(out.buffer).setUint32(2 + NODE_KEY_BYTES + NONCE_BYTES, window)
+  return out
+}
+
+/**
+ * What an `auth` signs: the domain, the receiver's nonce and key, then the sender's nonce and
+ * key. Signing the receiver's fresh nonce proves the key now; naming both keys binds the proof
+ * to this pair.
+ *
+ * @param receiverNonce - the nonce the receiver sent in its hello
+ * @param receiverKey - the receiver's node key
+ * @param senderNonce - the sender's nonce
+ * @param senderKey - the sender's node key
+ * @returns the bytes to sign or verify
+ */
+export function authPayload (receiverNonce: Uint8Array, receiverKey: Uint8Array, senderNonce: Uint8Array, senderKey: Uint8Array): Uint8Array {
+  const out = new Uint8Array(DOMAIN.length + 2 * (NONCE_BYTES + NODE_KEY_BYTES))
+  let p = 0
+  for (const part of [DOMAIN, receiverNonce, receiverKey, senderNonce, senderKey]) { out.set(part, p); p += part.length }
+  return out
+}
+
+/** Encodes an `auth`. @throws RangeError on a wrong signature size */
+export function encodeAuth (sig: Uint8Array): Uint8Array {
+  if (sig.length !== SIGNATURE_BYTES) throw new RangeError(`"sig" expected ${SIGNATURE_BYTES} bytes, got ${sig.length}`)
+  const out = new Uint8Array(AUTH_SIZE)
+  out[0] = MSG_AUTH
+  out.set(sig, 1)
+  return out
+}
+
+/** Encodes an `ack` of `bytes` processed. @throws RangeError outside 1..2^28-1 */
+export function encodeAck (bytes: number): Uint8Array {
+  if (!Number.isInteger(bytes) || bytes < 1 || bytes > 0x0fffffff) throw new RangeError(`"bytes" expected 1..2^28-1, got ${bytes}`)
+  const out = new Uint8Array(1 + varintLength(bytes))
+  out[0] = MSG_ACK
+  varintEncode(bytes, out, 1)
   return out
 }
 
 /** Encodes a `summary`. @throws RangeError on malformed entries or too many of them */
-export function encodeSummary (entries: readonly SummaryEntry[]): Uint8Array {
+export function encodeSummary (entries: readonly SummaryEntry[] | Summary): Uint8Array {
+  if (entries instanceof Summary) entries = [...entries]
   if (entries.length > MAX_SUMMARY_ENTRIES) throw new RangeError(`summary holds ${entries.length} chains, at most ${MAX_SUMMARY_ENTRIES}`)
   let size = 1 + varintLength(entries.length)
   for (const e of entries) size += SUMMARY_CHAIN_BYTES + varintLength(e.height) + SUMMARY_TIP_BYTES
@@ -148,34 +259,48 @@ export function decodeMessage (bytes: Uint8Array, limits: DecodeLimits = {}): Me
   const type = bytes[0]
   switch (type) {
     case MSG_HELLO: {
+      if (bytes.length < 2) throw bad('hello without a version')
+      const version = bytes[1] as number
+      if (version !== PROTOCOL_VERSION) return { type: 'hello', version, nodeKey: new Uint8Array(0), nonce: new Uint8Array(0), window: 0 }
       if (bytes.length !== HELLO_SIZE) throw bad(`hello must be ${HELLO_SIZE} bytes, got ${bytes.length}`)
       return {
         type: 'hello',
-        version: bytes[1] as number,
-        nodeId: bytes.slice(2, 2 + NODE_ID_BYTES),
-        nonce: bytes.slice(2 + NODE_ID_BYTES, HELLO_SIZE)
+        version,
+        nodeKey: bytes.slice(2, 2 + NODE_KEY_BYTES),
+        nonce: bytes.slice(2 + NODE_KEY_BYTES, 2 + NODE_KEY_BYTES + NONCE_BYTES),
+        window: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(2 + NODE_KEY_BYTES + NONCE_BYTES)
       }
+    }
+    case MSG_AUTH: {
+      if (bytes.length !== AUTH_SIZE) throw bad(`auth must be ${AUTH_SIZE} bytes, got ${bytes.length}`)
+      return { type: 'auth', sig: bytes.slice(1) }
+    }
+    case MSG_ACK: {
+      const [n, len] = readVarint(bytes, 1)
+      if (1 + len !== bytes.length) throw bad('trailing bytes after ack')
+      if (n === 0) throw bad('empty ack')
+      return { type: 'ack', bytes: n }
     }
     case MSG_SUMMARY: {
       const [count, n] = readVarint(bytes, 1)
       if (count > MAX_SUMMARY_ENTRIES) throw bad(`summary of ${count} chains exceeds ${MAX_SUMMARY_ENTRIES}`)
       // Each entry takes at least 25 bytes: refuse a count the message cannot hold before allocating.
       if (count * (SUMMARY_CHAIN_BYTES + 1 + SUMMARY_TIP_BYTES) > bytes.length - 1 - n) throw bad('summary shorter than its count')
-      const entries: SummaryEntry[] = []
+      // An index of 8 bytes per entry over the message's own bytes: no object per entry.
+      const offsets = new Uint32Array(count)
+      const heights = new Uint32Array(count)
       let p = 1 + n
       for (let i = 0; i < count; i++) {
         if (p + SUMMARY_CHAIN_BYTES > bytes.length) throw bad('summary truncated')
-        const chainId = bytes.slice(p, p + SUMMARY_CHAIN_BYTES)
+        offsets[i] = p
         p += SUMMARY_CHAIN_BYTES
         const [height, hn] = readVarint(bytes, p)
-        p += hn
-        if (p + SUMMARY_TIP_BYTES > bytes.length) throw bad('summary truncated')
-        const tip = bytes.slice(p, p + SUMMARY_TIP_BYTES)
-        p += SUMMARY_TIP_BYTES
-        entries.push({ chainId, height, tip })
+        heights[i] = height
+        p += hn + SUMMARY_TIP_BYTES
+        if (p > bytes.length) throw bad('summary truncated')
       }
       if (p !== bytes.length) throw bad('trailing bytes after summary')
-      return { type: 'summary', entries }
+      return { type: 'summary', summary: new Summary(bytes, offsets, heights) }
     }
     case MSG_BLOCKS: {
       let feed: Feed

@@ -2,7 +2,8 @@
 // summary, decide per chain which blocks the peer lacks. Pure; the kernel loads and sends.
 import { cmp, toHex } from '../feed/index.js'
 import type { Feed } from '../feed/index.js'
-import { SUMMARY_CHAIN_BYTES, SUMMARY_TIP_BYTES } from './constants.js'
+import { MAX_BLOCKS_PER_MESSAGE, SUMMARY_CHAIN_BYTES, SUMMARY_TIP_BYTES } from './constants.js'
+import { Summary } from './protocol.js'
 import type { SummaryEntry } from './protocol.js'
 
 /** A chain held locally. */
@@ -29,7 +30,7 @@ export interface SyncNeed {
   expectTip?: Uint8Array
 }
 
-const key = (id: Uint8Array): string => toHex(id, SUMMARY_CHAIN_BYTES)
+const keyOf = (id: Uint8Array): string => toHex(id, SUMMARY_CHAIN_BYTES)
 
 /**
  * Builds the summary entries of our chains (O(chains), independent of their length).
@@ -48,22 +49,32 @@ export function summarize (chains: readonly LocalChain[]): SummaryEntry[] {
 /**
  * Decides what the peer lacks: for each local chain, nothing when the peer is level or
  * ahead, the blocks after the peer's height when it is behind, the whole chain when it does
- * not know the chain.
+ * not know the chain. Costs O(local + remote) time and memory for the local chains only:
+ * nothing is allocated per remote entry that stays.
  *
  * @param local - our chains
  * @param remote - the peer's summary
  * @returns what to send, one entry per chain that needs anything
  */
-export function planSync (local: readonly LocalChain[], remote: readonly SummaryEntry[]): SyncNeed[] {
-  const theirs = new Map<string, SummaryEntry>()
-  for (const e of remote) theirs.set(key(e.chainId), e)
+export function planSync (local: readonly LocalChain[], remote: Summary | readonly SummaryEntry[]): SyncNeed[] {
+  const index = new Map<string, number>()
+  for (let i = 0; i < local.length; i++) index.set(keyOf((local[i] as LocalChain).chainId), i)
+  const matched = new Int32Array(local.length).fill(-1)
+  const heightAt = remote instanceof Summary ? (i: number) => remote.heightAt(i) : (i: number) => (remote[i] as SummaryEntry).height
+  const chainAt = remote instanceof Summary ? (i: number) => remote.chainIdAt(i) : (i: number) => (remote[i] as SummaryEntry).chainId
+  for (let i = 0; i < remote.length; i++) {
+    const at = index.get(keyOf(chainAt(i)))
+    if (at !== undefined) matched[at] = i
+  }
   const needs: SyncNeed[] = []
-  for (const chain of local) {
-    const r = theirs.get(key(chain.chainId))
-    if (r === undefined) {
+  for (let i = 0; i < local.length; i++) {
+    const chain = local[i] as LocalChain
+    const r = matched[i] as number
+    if (r < 0) {
       needs.push({ chain, from: 0 })
-    } else if (r.height < chain.height) {
-      needs.push({ chain, from: r.height + 1, expectTip: r.tip })
+    } else if (heightAt(r) < chain.height) {
+      const tip = remote instanceof Summary ? remote.tipAt(r) : (remote[r] as SummaryEntry).tip
+      needs.push({ chain, from: heightAt(r) + 1, expectTip: tip.slice() })
     }
   }
   return needs
@@ -73,37 +84,43 @@ export function planSync (local: readonly LocalChain[], remote: readonly Summary
 export interface ChainReader {
   /** Every chain held. */
   chains (): Promise<LocalChain[]>
-  /** Blocks of a chain from height `from` to its tip. */
-  segment (chainId: Uint8Array, from: number): Promise<Feed | undefined>
+  /**
+   * Blocks of a chain from height `from` to its tip, in order, in one or more feeds of at most
+   * `maxBlocks` blocks each (so a long chain is never held whole); nothing when unknown.
+   */
+  segments (chainId: Uint8Array, from: number, maxBlocks: number): AsyncIterable<Feed>
 }
 
 /**
- * Loads what a peer lacks according to its summary (PROTOCOL.md, Exchange 3): per chain,
+ * Streams what a peer lacks according to its summary (PROTOCOL.md, Exchange 3): per chain,
  * nothing, the blocks after the peer's height when its tip matches ours at that height, or
- * the whole chain.
+ * the whole chain. Lazy: each chain is read only when the consumer asks for more.
  *
  * @param reader - our chains
  * @param remote - the peer's summary
- * @returns chain segments to send, each in chain order
+ * @param maxBlocks - most blocks per yielded feed (default 1024)
+ * @returns chain segments to send, each chain in order
  */
-export async function collectDelta (reader: ChainReader, remote: readonly SummaryEntry[]): Promise<Feed[]> {
-  const out: Feed[] = []
+export async function * collectDelta (reader: ChainReader, remote: Summary | readonly SummaryEntry[], maxBlocks: number = MAX_BLOCKS_PER_MESSAGE): AsyncGenerator<Feed> {
   for (const need of planSync(await reader.chains(), remote)) {
     if (need.from === 0 || need.expectTip === undefined) {
-      const all = await reader.segment(need.chain.chainId, 0)
-      if (all !== undefined && all.length > 0) out.push(all)
+      yield * reader.segments(need.chain.chainId, 0, maxBlocks)
       continue
     }
     // One block of overlap proves the peer's tip is our block at its height.
-    const seg = await reader.segment(need.chain.chainId, need.from - 1)
-    const first = seg?.first
-    if (seg === undefined || first === undefined) continue
-    if (cmp(first.sig.subarray(0, SUMMARY_TIP_BYTES), need.expectTip)) {
-      if (seg.length > 1) out.push(seg.slice(1))
-    } else {
-      const all = await reader.segment(need.chain.chainId, 0)
-      if (all !== undefined && all.length > 0) out.push(all)
+    let first = true
+    let whole = false
+    for await (const seg of reader.segments(need.chain.chainId, need.from - 1, maxBlocks)) {
+      if (first) {
+        first = false
+        const head = seg.first
+        if (head === undefined) break
+        if (!cmp(head.sig.subarray(0, SUMMARY_TIP_BYTES), need.expectTip)) { whole = true; break }
+        if (seg.length > 1) yield seg.slice(1)
+        continue
+      }
+      yield seg
     }
+    if (whole) yield * reader.segments(need.chain.chainId, 0, maxBlocks)
   }
-  return out
 }

@@ -1,26 +1,38 @@
 import type { Feed } from '../feed/index.js'
-import type { SummaryEntry } from './protocol.js'
+import type { Summary } from './protocol.js'
 import type { LocalChain } from './sync.js'
 
-/** Limits of the sync protocol, per connection (defaults in `constants.ts`). */
+/** Limits of the sync protocol, per connection and per node (defaults in `constants.ts`, PROTOCOL.md). */
 export interface SyncLimits {
   /** Largest message accepted, bytes (4 MiB). */
   maxMessageSize: number
   /** Most blocks in one `blocks` message, sent or accepted (1024). */
   maxBlocksPerMessage: number
-  /** Most inbound bytes queued on a connection before it counts as a flood (16 MiB). */
+  /**
+   * Receive window announced in `hello`: most bytes of a peer's messages (each charged 64 bytes
+   * more than its length) queued and unprocessed; more is a `Flood` (8 MiB + 128, the minimum).
+   */
   maxQueueBytes: number
-  /** Most inbound messages queued on a connection before it counts as a flood (4096). */
-  maxQueueMessages: number
-  /** Most bytes waiting to go out to one peer before it is dropped as too slow (64 MiB). */
+  /** Most bytes waiting to go out to one peer before it is dropped as too slow (16 MiB). */
   maxOutboundBytes: number
+  /** Most bytes waiting to go out to all peers together, distinct buffers counted once (128 MiB). */
+  maxNodeOutboundBytes: number
+  /** Most bytes queued from all peers together; past it the largest queue is dropped (64 MiB). */
+  maxNodeInboundBytes: number
   /** Most `want` requests sent on one connection (1024). */
   maxWants: number
+  /** Most `want` requests a peer may send on one connection; more is a `Flood` (4096). */
+  maxWantsReceived: number
+  /** Milliseconds a connection has to complete `hello` and `auth` (10 000). */
+  handshakeTimeout: number
 }
 
 /** A connected peer, as listed by `$connections()`. */
 export interface PeerInfo {
-  /** The peer's node id (hex, 32 characters): random per kernel instance, not the user key. */
+  /**
+   * The peer's node id: the hex of the node key it proved in the handshake (64 characters).
+   * Random per kernel instance unless `nodeSecret` is given; not the user's key.
+   */
   nodeId: string
   /** When the handshake completed (ms since the epoch). */
   since: number
@@ -34,6 +46,17 @@ export interface IngestResult {
   missing?: Uint8Array
 }
 
+/** Where a stored block sits, for answering `want`. */
+export interface BlockPlace {
+  /** Id of the chain (branch) that holds it. */
+  chainId: Uint8Array
+  /** Its height. */
+  height: number
+}
+
+/** What a peer's summary is answered with: chain segments, each chain in order. */
+export type SyncAnswer = AsyncIterable<Feed> | Iterable<Feed>
+
 /**
  * Where the sync engine reads and writes blocks; the kernel implements it over its repo and
  * store. Gossip flows back through {@link SyncNode.gossip}.
@@ -41,18 +64,21 @@ export interface IngestResult {
 export interface BlockSource {
   /** Every chain held (O(chains) work, no chain walks). */
   chains (): Promise<LocalChain[]>
-  /** The blocks of a chain from height `from` to its tip, in order; `undefined` when unknown. */
-  segment (chainId: Uint8Array, from: number): Promise<Feed | undefined>
-  /** The chain from its genesis up to block `id`; `undefined` when unknown. */
-  upTo (id: Uint8Array): Promise<Feed | undefined>
+  /** Where block `id` sits; `undefined` when not stored. */
+  place (id: Uint8Array): Promise<BlockPlace | undefined>
   /**
-   * Decides what a peer whose summary was received lacks.
+   * The `count` blocks that end with block `id`, oldest first, in feeds of at most `maxBlocks`
+   * blocks (a long range is never held whole).
+   */
+  range (id: Uint8Array, count: number, maxBlocks: number): AsyncIterable<Feed>
+  /**
+   * Decides what a peer whose summary was received lacks; read lazily as the peer drains.
    * @throws anything: the connection is closed with it
    */
-  query (summary: SummaryEntry[], peer: PeerInfo): Promise<Feed[]>
+  query (summary: Summary, peer: PeerInfo): SyncAnswer | Promise<SyncAnswer>
   /**
-   * Dispatches blocks received from `peer`; gossip of what is accepted must name `peer` (this
-   * very object) as its source so the blocks never go back to it.
+   * Verifies and dispatches blocks received from `peer`; gossip of what is accepted must name
+   * `peer` (this very object) as its source so the blocks never go back to it.
    * @throws KernelError `InvalidBlocks` when they do not verify (the peer is dropped)
    */
   ingest (feed: Feed, peer: PeerInfo): Promise<IngestResult>

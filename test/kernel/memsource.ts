@@ -7,8 +7,8 @@ import { SyncNode } from '../../src/kernel/node.js'
 import type { SyncNodeOptions } from '../../src/kernel/node.js'
 import { collectDelta } from '../../src/kernel/sync.js'
 import type { LocalChain } from '../../src/kernel/sync.js'
-import type { BlockSource, IngestResult, PeerInfo } from '../../src/kernel/types.js'
-import type { SummaryEntry } from '../../src/kernel/protocol.js'
+import type { BlockPlace, BlockSource, IngestResult, PeerInfo, SyncAnswer } from '../../src/kernel/types.js'
+import type { Summary } from '../../src/kernel/protocol.js'
 
 interface Chain { id: string, blocks: Block[] }
 
@@ -32,19 +32,25 @@ export class MemSource implements BlockSource {
     })
   }
 
-  async segment (chainId: Uint8Array, from: number): Promise<Feed | undefined> {
+  async * segments (chainId: Uint8Array, from: number, maxBlocks: number): AsyncGenerator<Feed> {
     const w = this.where.get(toHex(chainId))
-    if (w === undefined) return undefined
-    return Feed.from(w.chain.blocks.slice(from), true)
+    if (w === undefined) return
+    for (let i = from; i < w.chain.blocks.length; i += maxBlocks) yield Feed.from(w.chain.blocks.slice(i, i + maxBlocks), true)
   }
 
-  async upTo (id: Uint8Array): Promise<Feed | undefined> {
+  async place (id: Uint8Array): Promise<BlockPlace | undefined> {
     const w = this.where.get(toHex(id))
-    if (w === undefined) return undefined
-    return Feed.from(w.chain.blocks.slice(0, w.height + 1), true)
+    return w === undefined ? undefined : { chainId: (w.chain.blocks[0] as Block).sig, height: w.height }
   }
 
-  query (summary: SummaryEntry[], _peer: PeerInfo): Promise<Feed[]> {
+  async * range (id: Uint8Array, count: number, maxBlocks: number): AsyncGenerator<Feed> {
+    const w = this.where.get(toHex(id))
+    if (w === undefined) return
+    const blocks = w.chain.blocks.slice(w.height + 1 - count, w.height + 1)
+    for (let i = 0; i < blocks.length; i += maxBlocks) yield Feed.from(blocks.slice(i, i + maxBlocks), true)
+  }
+
+  query (summary: Summary, _peer: PeerInfo): SyncAnswer {
     return collectDelta(this, summary)
   }
 

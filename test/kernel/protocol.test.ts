@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import fc from 'fast-check'
 import { Feed, signPair, cmp } from '../../src/feed/index.js'
 import {
-  decodeMessage, encodeBlocks, encodeBye, encodeHello, encodeSummary, encodeWant, splitForWire
+  Summary, decodeMessage, encodeAck, encodeAuth, encodeBlocks, encodeBye, encodeHello, encodeSummary, encodeWant, splitForWire
 } from '../../src/kernel/protocol.js'
 import { KernelError } from '../../src/kernel/errors.js'
 import { MAX_SUMMARY_ENTRIES } from '../../src/kernel/constants.js'
@@ -16,13 +16,32 @@ const bytes = (n: number): fc.Arbitrary<Uint8Array> => fc.uint8Array({ minLength
 const entry = fc.record({ chainId: bytes(16), height: fc.integer({ min: 0, max: 2 ** 28 - 1 }), tip: bytes(8) })
 
 test('hello round-trips', () => {
-  fc.assert(fc.property(bytes(16), bytes(8), (nodeId, nonce) => {
-    const m = decodeMessage(encodeHello(nodeId, nonce))
+  fc.assert(fc.property(bytes(32), bytes(16), fc.integer({ min: 0, max: 2 ** 32 - 1 }), (nodeKey, nonce, window) => {
+    const m = decodeMessage(encodeHello(nodeKey, nonce, window))
     assert.equal(m.type, 'hello')
     if (m.type !== 'hello') return
-    assert.equal(m.version, 1)
-    assert.ok(cmp(m.nodeId, nodeId) && cmp(m.nonce, nonce))
+    assert.equal(m.version, 2)
+    assert.equal(m.window, window)
+    assert.ok(cmp(m.nodeKey, nodeKey) && cmp(m.nonce, nonce))
   }))
+})
+
+test('a hello of another version decodes to its version alone (the receiver says VersionMismatch)', () => {
+  const v1 = new Uint8Array(26)
+  v1[0] = 0x01
+  v1[1] = 1
+  const m = decodeMessage(v1)
+  assert.ok(m.type === 'hello' && m.version === 1 && m.nodeKey.length === 0)
+})
+
+test('auth and ack round-trip', () => {
+  fc.assert(fc.property(bytes(64), fc.integer({ min: 1, max: 2 ** 28 - 1 }), (sig, n) => {
+    const a = decodeMessage(encodeAuth(sig))
+    assert.ok(a.type === 'auth' && cmp(a.sig, sig))
+    const k = decodeMessage(encodeAck(n))
+    assert.ok(k.type === 'ack' && k.bytes === n)
+  }))
+  assert.throws(() => decodeMessage(new Uint8Array([0x07, 0])), (e: unknown) => e instanceof KernelError && e.code === 'ProtocolError')
 })
 
 test('summary round-trips and costs O(chains)', () => {
@@ -32,13 +51,25 @@ test('summary round-trips and costs O(chains)', () => {
     const m = decodeMessage(enc)
     assert.equal(m.type, 'summary')
     if (m.type !== 'summary') return
-    assert.equal(m.entries.length, entries.length)
-    m.entries.forEach((e, i) => {
+    assert.equal(m.summary.length, entries.length)
+    ;[...m.summary].forEach((e, i) => {
       const x = entries[i]!
       assert.ok(cmp(e.chainId, x.chainId) && cmp(e.tip, x.tip))
       assert.equal(e.height, x.height)
+      assert.ok(cmp(m.summary.chainIdAt(i), x.chainId) && cmp(m.summary.tipAt(i), x.tip) && m.summary.heightAt(i) === x.height)
     })
+    assert.ok(cmp(encodeSummary(Summary.from(entries)), enc))
   }))
+})
+
+test('a decoded summary holds no object per entry: memory follows its bytes', () => {
+  const entries = Array.from({ length: 20_000 }, (_, i) => ({ chainId: new Uint8Array(16).fill(i & 255), height: i, tip: new Uint8Array(8) }))
+  const enc = encodeSummary(entries)
+  const m = decodeMessage(enc)
+  assert.ok(m.type === 'summary')
+  // The index is two u32 arrays over the message's own bytes: 8 bytes per entry of >= 25.
+  assert.equal(m.summary.length, 20_000)
+  assert.equal(m.summary.heightAt(19_999), 19_999)
 })
 
 test('blocks round-trip without verifying', () => {
@@ -67,7 +98,10 @@ test('splitForWire keeps chain order within the limits', () => {
 })
 
 test('encoders refuse bad arguments', () => {
-  assert.throws(() => encodeHello(new Uint8Array(3), new Uint8Array(8)), RangeError)
+  assert.throws(() => encodeHello(new Uint8Array(3), new Uint8Array(16), 1), RangeError)
+  assert.throws(() => encodeHello(new Uint8Array(32), new Uint8Array(16), -1), RangeError)
+  assert.throws(() => encodeAuth(new Uint8Array(3)), RangeError)
+  assert.throws(() => encodeAck(0), RangeError)
   assert.throws(() => encodeWant(new Uint8Array(3)), RangeError)
   assert.throws(() => encodeBlocks(new Feed()), RangeError)
   assert.throws(() => encodeBye(256, ''), RangeError)
@@ -84,14 +118,14 @@ function decodesOrRejects (input: Uint8Array): void {
 
 test('any bytes decode or give a typed rejection', () => {
   fc.assert(fc.property(fc.uint8Array({ maxLength: 300 }), decodesOrRejects), { numRuns: 2000 })
-  fc.assert(fc.property(fc.integer({ min: 1, max: 5 }), fc.uint8Array({ maxLength: 300 }), (t, rest) => {
+  fc.assert(fc.property(fc.integer({ min: 1, max: 7 }), fc.uint8Array({ maxLength: 300 }), (t, rest) => {
     decodesOrRejects(new Uint8Array([t, ...rest]))
   }), { numRuns: 2000 })
 })
 
 test('mutated valid messages decode or give a typed rejection', () => {
   const valid = [
-    encodeHello(new Uint8Array(16), new Uint8Array(8)),
+    encodeHello(new Uint8Array(32), new Uint8Array(16), 1 << 23), encodeAuth(new Uint8Array(64)), encodeAck(300),
     encodeSummary([{ chainId: new Uint8Array(16), height: 300, tip: new Uint8Array(8) }]),
     encodeBlocks(feed), encodeWant(feed.last!.sig), encodeBye(1, 'bye')
   ]

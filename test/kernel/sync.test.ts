@@ -11,9 +11,10 @@ import { Feed, signPair } from '../../src/feed/index.js'
 import { streamWire } from '../../src/net/index.js'
 import type { Plug } from '../../src/net/index.js'
 import { encodeBody } from '../../src/store/index.js'
-import { KernelError, encodeBlocks, encodeHello, encodeSummary, encodeWant } from '../../src/kernel/index.js'
+import { KernelError, encodeBlocks, encodeSummary, encodeWant } from '../../src/kernel/index.js'
 import { get } from '../../src/nuro/index.js'
 import { Counter, booted, connections, meter, until } from './helpers.js'
+import { RawPeer } from './raw.js'
 
 test('identity is generated once, persisted as raw bytes and restored on classic-level', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'pico-kernel-'))
@@ -64,20 +65,15 @@ test('delta sync: a reconnect costs the k missing blocks and an O(chains) summar
   await a.halt()
   await b.halt()
   const summaries = 2 * (2 + (chains + 1) * 27)
-  const budget = 2 * 26 + summaries + 1.2 * k * (blockSize + 1)
+  const budget = 2 * (54 + 65) + summaries + 1.2 * k * (blockSize + 1)
   assert.ok(m.bytes <= budget, `sent ${m.bytes} bytes, budget ${budget}`)
   assert.ok(m.bytes < chains * perChain * blockSize / 4)
 })
 
-/** Opens a raw end against `k` and returns it with the hello it got. */
-async function rawPeer (k: Counter): Promise<{ plug: Plug, inbox: Uint8Array[] }> {
-  const plug = k.spawnWire()
-  const inbox: Uint8Array[] = []
-  await plug.open((msg) => { inbox.push(msg) })
-  return { plug, inbox }
+/** Opens a raw end against `k`. */
+function rawPeer (k: Counter): Promise<RawPeer> {
+  return RawPeer.open(k.spawnWire())
 }
-
-const hello = (): Uint8Array => encodeHello(crypto.getRandomValues(new Uint8Array(16)), crypto.getRandomValues(new Uint8Array(8)))
 
 function closedWith (plug: Plug, code: string): Promise<void> {
   return plug.closed.then(err => {
@@ -87,7 +83,7 @@ function closedWith (plug: Plug, code: string): Promise<void> {
 }
 
 test('misbehaving peers are dropped with typed errors; honest peers are unaffected', async () => {
-  const [victim, honest] = await booted(2, { limits: { maxMessageSize: 64 * 1024, maxQueueMessages: 16 } }) as [Counter, Counter]
+  const [victim, honest] = await booted(2, { limits: { maxMessageSize: 64 * 1024, maxWantsReceived: 16 } }) as [Counter, Counter]
   victim.spawnWire().open(honest.spawnWire())
   await victim.bump(1)
   await until([honest], k => k.x[victim.pk] === 1)
@@ -107,14 +103,24 @@ test('misbehaving peers are dropped with typed errors; honest peers are unaffect
 
   // version mismatch
   bad = await rawPeer(victim)
-  const h2 = hello()
-  h2[1] = 2
-  await bad.plug.postMessage(h2)
+  await bad.plug.postMessage(bad.hello(1))
   await closedWith(bad.plug, 'VersionMismatch')
+
+  // a node key it cannot prove
+  bad = await rawPeer(victim)
+  await bad.plug.postMessage(bad.hello())
+  await bad.plug.postMessage(await bad.auth(crypto.getRandomValues(new Uint8Array(32))))
+  await closedWith(bad.plug, 'AuthFailed')
+
+  // blocks after hello but before auth
+  bad = await rawPeer(victim)
+  await bad.plug.postMessage(bad.hello())
+  await bad.plug.postMessage(encodeBlocks(feed))
+  await closedWith(bad.plug, 'ProtocolError')
 
   // a forged block (signature flipped)
   bad = await rawPeer(victim)
-  await bad.plug.postMessage(hello())
+  await bad.greet()
   await bad.plug.postMessage(encodeSummary([]))
   const forged = feed.buffer.slice()
   forged[4 + 10] = (forged[4 + 10] as number) ^ 0xff
@@ -126,14 +132,21 @@ test('misbehaving peers are dropped with typed errors; honest peers are unaffect
 
   // an oversized message
   bad = await rawPeer(victim)
-  await bad.plug.postMessage(hello())
+  await bad.greet()
   await bad.plug.postMessage(new Uint8Array(64 * 1024 + 1).fill(3))
   await closedWith(bad.plug, 'ProtocolError')
 
-  // a flood of messages faster than they are processed
+  // more wants than a connection may send
   bad = await rawPeer(victim)
-  void bad.plug.postMessage(hello()).catch(() => {})
+  await bad.greet()
   for (let i = 0; i < 200; i++) void bad.plug.postMessage(encodeWant(crypto.getRandomValues(new Uint8Array(64)))).catch(() => {})
+  await closedWith(bad.plug, 'Flood')
+
+  // more bytes than the window, without waiting for an ack
+  bad = await rawPeer(victim)
+  await bad.greet()
+  const filler = encodeSummary(Array.from({ length: 2400 }, () => ({ chainId: new Uint8Array(16), height: 0, tip: new Uint8Array(8) })))
+  for (let i = 0; i < 200; i++) void bad.plug.postMessage(filler).catch(() => {})
   await closedWith(bad.plug, 'Flood')
 
   // The honest connection survived and still syncs.
@@ -167,11 +180,12 @@ test('an orphan makes the kernel ask for its parent with want; the answer fills 
   const plug = k.spawnWire()
   let onWant: (id: Uint8Array) => void = () => {}
   const wanted = new Promise<Uint8Array>(resolve => { onWant = resolve })
-  await plug.open((msg) => { if (msg[0] === 0x04) onWant(msg.subarray(1)) })
+  const raw = await RawPeer.open(plug)
+  void raw.next(0x04).then(m => onWant(m.subarray(1)))
   const { sk } = signPair()
   const feed = new Feed()
   for (let i = 1; i <= 3; i++) feed.append(encodeBody('x', i, Date.now()), sk)
-  await plug.postMessage(hello())
+  await raw.greet()
   await plug.postMessage(encodeSummary([]))
   await plug.postMessage(encodeBlocks(feed.slice(1)))
   const id = await wanted
@@ -186,15 +200,14 @@ test('random message sequences never crash a kernel: it keeps the wire or drops 
   k.spawnWire().open(honest.spawnWire())
   const msg = fc.oneof(
     fc.uint8Array({ maxLength: 80 }),
-    fc.uint8Array({ minLength: 1, maxLength: 80 }).map(b => { b[0] = 1 + (b[0] as number) % 5; return b }),
-    fc.constant(encodeSummary([])),
-    fc.constant(hello())
+    fc.uint8Array({ minLength: 1, maxLength: 80 }).map(b => { b[0] = 1 + (b[0] as number) % 7; return b }),
+    fc.constant(encodeSummary([]))
   )
   await fc.assert(fc.asyncProperty(fc.boolean(), fc.array(msg, { maxLength: 8 }), async (greet, msgs) => {
-    const plug = k.spawnWire()
-    await plug.open(() => {})
+    const raw = await RawPeer.open(k.spawnWire())
+    const plug = raw.plug
     try {
-      if (greet) await plug.postMessage(hello())
+      if (greet) await raw.greet()
       for (const m of msgs) await plug.postMessage(m)
     } catch { // the kernel may drop us mid-sequence
     }
