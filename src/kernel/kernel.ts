@@ -279,6 +279,16 @@ export class SimpleKernel {
     return this.#node.spawnWire()
   }
 
+  /**
+   * Bytes the sync engine holds and has sent, all connections together: what peers sent and
+   * is not processed yet, what waits to be sent (a buffer shared by several peers counted
+   * once), and what was handed to wires so far. The budgets of {@link SyncLimits} apply to
+   * the first two.
+   */
+  get traffic (): { inboundBytes: number, outboundBytes: number, bytesSent: number } {
+    return { inboundBytes: this.#node.inboundBytes, outboundBytes: this.#node.outboundBytes, bytesSent: this.#node.bytesSent }
+  }
+
   /** Neuron of the connected peers (after the handshake; one per remote node). */
   $connections (): Neuron<PeerInfo[]> {
     return this.#node.$connections

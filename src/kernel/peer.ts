@@ -133,7 +133,6 @@ export class Peer {
     this.#timer = setTimeout(() => {
       this.fail(new KernelError('HandshakeTimeout', `no handshake within ${limits.handshakeTimeout} ms`))
     }, limits.handshakeTimeout)
-    ;(this.#timer as { unref?: () => void }).unref?.()
     this.#send(encodeHello(this.host.nodeKey, this.nonce, limits.maxQueueBytes))
   }
 

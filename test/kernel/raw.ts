@@ -12,6 +12,8 @@ export class RawPeer {
   readonly nonce: Uint8Array = crypto.getRandomValues(new Uint8Array(16))
   readonly inbox: Uint8Array[] = []
   readonly plug: Plug
+  /** While set, the handler never settles: nothing more is delivered (a peer that reads nothing). */
+  stalled = false
   /** Resolves with the kernel's hello. */
   readonly remoteHello: Promise<{ nodeKey: Uint8Array, nonce: Uint8Array }>
   #onHello: (h: { nodeKey: Uint8Array, nonce: Uint8Array }) => void = () => {}
@@ -26,6 +28,7 @@ export class RawPeer {
   static async open (plug: Plug): Promise<RawPeer> {
     const p = new RawPeer(plug)
     await plug.open((msg) => {
+      if (p.stalled) return new Promise<void>(() => {})
       p.inbox.push(msg)
       if (msg[0] === 0x01) {
         const m = decodeMessage(msg)
@@ -51,6 +54,12 @@ export class RawPeer {
   async greet (): Promise<void> {
     await this.plug.postMessage(this.hello())
     await this.plug.postMessage(await this.auth())
+  }
+
+  /** Calls `cb` with every message received from now on; returns a function that stops it. */
+  on (cb: (msg: Uint8Array) => void): () => void {
+    this.#listeners.add(cb)
+    return () => { this.#listeners.delete(cb) }
   }
 
   /** Resolves with the first message (already received or to come) of type `type`. */

@@ -1,0 +1,175 @@
+// Hostile peers against a kernel over in-memory wires (PROTOCOL.md "Limits"): each attack is
+// answered with a typed drop or costs the attacker as much as the node, and an honest peer
+// connected beside the attacker keeps syncing.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { Feed, fromHex, signPair, toHex } from '../../src/feed/index.js'
+import { encodeSummary, encodeWant } from '../../src/kernel/protocol.js'
+import { KernelError } from '../../src/kernel/errors.js'
+import { get } from '../../src/nuro/index.js'
+import { encodeBody } from '../../src/store/index.js'
+import type { Counter} from './helpers.js';
+import { booted, connections, until } from './helpers.js'
+import { RawPeer } from './raw.js'
+
+function closedWith (plug: { closed: Promise<Error | null> }, code: string): Promise<void> {
+  return plug.closed.then(err => {
+    assert.ok(err instanceof KernelError, `closed with ${String(err)}`)
+    assert.equal(err.code, code)
+  })
+}
+
+/** A victim kernel with an honest peer connected and synced. */
+async function scene (opts?: ConstructorParameters<typeof Counter>[1]): Promise<{ victim: Counter, honest: Counter, stop: () => Promise<void> }> {
+  const [victim, honest] = await booted(2, opts) as [Counter, Counter]
+  victim.spawnWire().open(honest.spawnWire())
+  await connections(victim, 1)
+  await honest.bump(1)
+  await until([victim], k => k.x[honest.pk] === 1)
+  return { victim, honest, stop: async () => { await victim.halt(); await honest.halt() } }
+}
+
+/** The honest peer is still connected to the victim and a new block of each side syncs. */
+async function honestIntact (victim: Counter, honest: Counter, n: number): Promise<void> {
+  assert.ok(get(victim.$connections())?.some(p => p.nodeId === honest.nodeId), 'honest peer still connected')
+  await honest.bump(n)
+  await victim.bump(n)
+  await until([victim, honest], k => k.x[honest.pk] === n && k.x[victim.pk] === n)
+}
+
+test('node ids are proven: a stranger announcing an honest peer\'s key cannot sign for it and is dropped; the honest peer stays', async () => {
+  const { victim, honest, stop } = await scene()
+  for (let i = 0; i < 3; i++) {
+    const raw = await RawPeer.open(victim.spawnWire())
+    const squatted = { ...raw, key: fromHex(honest.nodeId) }
+    // hello with the honest node's key, auth signed with the squatter's own key
+    const hello = raw.hello()
+    hello.set(squatted.key, 2)
+    await raw.plug.postMessage(hello)
+    await raw.plug.postMessage(await raw.auth())
+    await closedWith(raw.plug, 'AuthFailed')
+  }
+  await honestIntact(victim, honest, 2)
+  await stop()
+})
+
+test('a connection that never completes the handshake is dropped with HandshakeTimeout', async () => {
+  const { victim, honest, stop } = await scene({ limits: { handshakeTimeout: 50 } })
+  const silent = await RawPeer.open(victim.spawnWire())
+  await closedWith(silent.plug, 'HandshakeTimeout')
+  const halfway = await RawPeer.open(victim.spawnWire())
+  await halfway.plug.postMessage(halfway.hello()) // hello but never auth
+  await closedWith(halfway.plug, 'HandshakeTimeout')
+  await honestIntact(victim, honest, 2)
+  await stop()
+})
+
+test('a forged orphan (unknown parent, bad signature) gets its sender dropped', async () => {
+  const { victim, honest, stop } = await scene()
+  const raw = await RawPeer.open(victim.spawnWire())
+  await raw.greet()
+  const { sk } = signPair()
+  const feed = new Feed()
+  for (let i = 1; i <= 3; i++) feed.append(encodeBody('x', i, Date.now()), sk)
+  const orphan = feed.slice(2).buffer.slice()
+  orphan[4 + 5] = (orphan[4 + 5] as number) ^ 0x40 // inside the signature
+  const msg = new Uint8Array(1 + orphan.length)
+  msg[0] = 0x03
+  msg.set(orphan, 1)
+  await raw.plug.postMessage(msg)
+  await closedWith(raw.plug, 'InvalidBlocks')
+  assert.equal(victim.store.mempool.size, 0, 'nothing forged was stashed')
+  await honestIntact(victim, honest, 2)
+  await stop()
+})
+
+test('want is answered once per range: repeating it, or asking for blocks already sent, sends nothing more', async () => {
+  const { victim, honest, stop } = await scene()
+  for (let i = 1; i <= 120; i++) await victim.bump(i)
+  const chain = await victim.feed() as Feed
+  const raw = await RawPeer.open(victim.spawnWire())
+  await raw.greet()
+  // Claim to hold every chain already, so the summary answer sends nothing.
+  const chains = await victim.chains()
+  await raw.plug.postMessage(encodeSummary(chains.map(c => ({ chainId: c.chainId, height: c.height, tip: c.tip }))))
+  let blockBytes = 0
+  let blocks = 0
+  const counted = new Promise<void>(resolve => {
+    raw.on(m => {
+      if (m[0] !== 0x03) return
+      const f = Feed.from(m.subarray(1), true)
+      if (toHex(f.first?.key as Uint8Array) !== victim.pk) return
+      blockBytes += m.length
+      blocks += f.length
+      if (blocks >= 120) resolve()
+    })
+  })
+  const ids = chain.blocks.map(b => b.sig)
+  let wantBytes = 0
+  for (let r = 0; r < 20; r++) {
+    for (const h of [119, 60, 10, 119]) {
+      const w = encodeWant(ids[h] as Uint8Array)
+      wantBytes += w.length
+      await raw.plug.postMessage(w)
+    }
+  }
+  await counted
+  // Every block of the chain at most once, whatever the number of wants.
+  assert.equal(blocks, 120)
+  await honestIntact(victim, honest, 200)
+  assert.ok(blockBytes <= chain.buffer.length + 120 * 4, `${blockBytes} bytes answered for ${wantBytes} bytes of wants`)
+  raw.plug.close()
+  await stop()
+})
+
+test('a peer that stops reading is dropped as SlowPeer once its queue passes the limit; the honest peer keeps syncing', async () => {
+  const { victim, honest, stop } = await scene({ limits: { maxOutboundBytes: 16 * 1024 } })
+  const raw = await RawPeer.open(victim.spawnWire())
+  await raw.greet()
+  await raw.plug.postMessage(encodeSummary([]))
+  raw.stalled = true
+  const dropped = closedWith(raw.plug, 'SlowPeer')
+  for (let i = 2; i <= 200; i++) await honest.bump(i)
+  await dropped
+  await until([victim], k => k.x[honest.pk] === 200)
+  await honestIntact(victim, honest, 201)
+  await stop()
+})
+
+test('gossip to many peers is encoded once: the node-wide outbound budget counts a shared buffer once', async () => {
+  const { victim, honest, stop } = await scene({ limits: { maxNodeOutboundBytes: 100 * 1024 } })
+  const stalled: RawPeer[] = []
+  for (let i = 0; i < 5; i++) {
+    const raw = await RawPeer.open(victim.spawnWire())
+    await raw.greet()
+    await raw.plug.postMessage(encodeSummary([]))
+    await raw.next(0x03) // the delta (honest's block) arrived
+    raw.stalled = true
+    stalled.push(raw)
+  }
+  // One segment of 300 blocks (~50 KB), gossiped to the five stalled peers and the honest one.
+  const { sk } = signPair()
+  const feed = new Feed()
+  for (let i = 1; i <= 300; i++) feed.append(encodeBody('x', i, Date.now()), sk)
+  const res = await victim.dispatch(feed)
+  assert.equal(res.accepted[0]?.length, 300)
+  const size = feed.buffer.length
+  const held = victim.traffic.outboundBytes
+  assert.ok(held >= size && held < 2 * size, `node holds ${held} bytes for one ${size}-byte message to 5 stalled peers`)
+  for (const raw of stalled) assert.equal(raw.plug.isClosed, false)
+  await honestIntact(victim, honest, 2)
+  for (const raw of stalled) raw.plug.close()
+  await stop()
+})
+
+test('the node-wide inbound budget drops the connection holding the most', async () => {
+  const { victim, honest, stop } = await scene({ limits: { maxNodeInboundBytes: 256 * 1024 } })
+  const raw = await RawPeer.open(victim.spawnWire())
+  await raw.greet()
+  // Within the 8 MiB window of the connection, beyond the node's budget.
+  const filler = encodeSummary(Array.from({ length: 4000 }, () => ({ chainId: new Uint8Array(16), height: 0, tip: new Uint8Array(8) })))
+  for (let i = 0; i < 40; i++) void raw.plug.postMessage(filler).catch(() => {})
+  await closedWith(raw.plug, 'Flood')
+  await honestIntact(victim, honest, 2)
+  await stop()
+})
