@@ -220,3 +220,16 @@ test('random message sequences never crash a kernel: it keeps the wire or drops 
   await k.halt()
   await honest.halt()
 })
+
+test('a long chain is streamed in pieces: the answer is read as the peer drains, and the chain arrives whole and in order', async () => {
+  const [a, b] = await booted(2, { limits: { maxBlocksPerMessage: 50 } }) as [Counter, Counter]
+  for (let i = 1; i <= 420; i++) await a.bump(i)
+  const m = meter(a.spawnWire(), b.spawnWire())
+  await until([b], k => k.x[a.pk] === 420)
+  // 420 blocks, at most 50 a message: at least 9 messages of blocks, never one holding the chain
+  assert.ok(m.messages >= 9 + 4, `${m.messages} messages`)
+  assert.equal(b.store.mempool.size, 0, 'no block arrived before its parent')
+  assert.equal(await b.repo.hasBlock((await a.feed())?.last?.sig as Uint8Array), true)
+  await a.halt()
+  await b.halt()
+})
