@@ -102,7 +102,8 @@ export class SimpleKernel {
   #booting: Promise<void> | undefined
   #halting: Promise<void> | undefined
   #ready!: { resolve: () => void, reject: (err: Error) => void }
-  #creating: Promise<unknown> = Promise.resolve()
+  /** `createBlock` calls in flight, awaited by `halt()`. */
+  readonly #creating = new Set<Promise<unknown>>()
 
   /**
    * @param db - an abstract-level database; a location for the embedded default (a folder for
@@ -212,8 +213,8 @@ export class SimpleKernel {
 
   /**
    * Creates a block `[type, payload, now]` on the user's chain (or `branch`), dispatches it
-   * and gossips it. Reads only the chain's head (gaps K4); calls are serialised so quick
-   * successive calls extend one chain.
+   * and gossips it. Reads only the chain's head; calls in flight together extend one chain in
+   * call order and share the store's group commits (one write for many blocks).
    *
    * @param type - the collection (root) the block is for
    * @param payload - application data (CBOR)
@@ -222,8 +223,12 @@ export class SimpleKernel {
    * @throws KernelError `InvalidBlock` when the store rejects it; `NotReady`; `Closed`
    */
   createBlock (type: string, payload: unknown, branch?: Feed | Uint8Array): Promise<Feed> {
-    const run = this.#creating.then(() => this.#create(type, payload, branch))
-    this.#creating = run.catch(() => {})
+    // The store reads the branch and signs under its lock, so calls in flight together extend
+    // one chain in call order and share group commits.
+    const run = this.#create(type, payload, branch)
+    const settled = run.catch(() => {})
+    this.#creating.add(settled)
+    void settled.then(() => this.#creating.delete(settled))
     return run
   }
 
@@ -357,7 +362,7 @@ export class SimpleKernel {
     this.#ready.reject(new KernelError('Closed', 'the kernel was halted'))
     await this.#node.close()
     await this.#booting?.catch(() => {})
-    await this.#creating
+    await Promise.all(this.#creating)
     await this.store.close()
   }
 
