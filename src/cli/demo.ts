@@ -1,4 +1,5 @@
 import { SimpleKernel } from '../kernel/index.js'
+import { toHex as hex } from '../feed/index.js'
 import type { KernelDb, KernelOptions } from '../kernel/index.js'
 
 /** State of the node's built-in `notes` slice. */
@@ -11,12 +12,6 @@ export interface NotesState {
 
 /** Longest note text the built-in slice accepts (characters). */
 export const MAX_NOTE: number = 1024
-
-function hex (bytes: Uint8Array): string {
-  let s = ''
-  for (const b of bytes) s += b.toString(16).padStart(2, '0')
-  return s
-}
 
 /**
  * The kernel `picostack node` runs: a SimpleKernel with one demo collection, `notes`, so two

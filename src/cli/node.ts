@@ -12,6 +12,7 @@ import type { WebSocket } from 'ws'
 import { streamWire, wsWire } from '../net/index.js'
 import type { WebSocketLike } from '../net/index.js'
 import { isPicoError } from '../errors.js'
+import { toHex as hex } from '../feed/index.js'
 import { Modem56 } from '../modem/index.js'
 import type { SwarmClass } from '../modem/index.js'
 import { NodeKernel } from './demo.js'
@@ -313,12 +314,6 @@ export async function runNode (argv: string[], io: NodeIO): Promise<number> {
   for (const s of sockets) s.destroy()
   io.out('halt')
   return 0
-}
-
-function hex (bytes: Uint8Array): string {
-  let s = ''
-  for (const b of bytes) s += b.toString(16).padStart(2, '0')
-  return s
 }
 
 /**

@@ -37,8 +37,4 @@ export function topicToken (nonce: Uint8Array, key: Uint8Array): Uint8Array {
 }
 
 /** Lower-case hex of bytes. @internal */
-export function toHex (bytes: Uint8Array): string {
-  let s = ''
-  for (const b of bytes) s += b.toString(16).padStart(2, '0')
-  return s
-}
+export { toHex } from '../feed/index.js'

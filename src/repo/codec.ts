@@ -1,5 +1,8 @@
 // Key builders and index value codecs (layout in constants.ts).
-import { CHAIN_SIZE, LOC_SIZE } from './constants.js'
+import {
+  CHAIN_HEIGHT, CHAIN_OWNER, CHAIN_ROOT, CHAIN_SIZE, CHAIN_START, CHAIN_TIP, LOC_CHAIN, LOC_HEIGHT, LOC_OWNER, LOC_SIZE,
+  NS_SIZE, PK_SIZE, SIG_SIZE, U32_SIZE
+} from './constants.js'
 import { repoErr } from './errors.js'
 
 /** Where a block sits: its chain, its 0-based height from genesis, the chain's owner. */
@@ -47,7 +50,7 @@ export function mkKey (ns: number, ...parts: Uint8Array[]): Uint8Array {
 
 /** @internal */
 export function u32 (n: number): Uint8Array {
-  const b = new Uint8Array(4)
+  const b = new Uint8Array(U32_SIZE)
   putU32(b, 0, n)
   return b
 }
@@ -66,60 +69,61 @@ function putU32 (b: Uint8Array, o: number, n: number): void {
 /** @internal */
 export function encodeLocation (chainId: Uint8Array, height: number, owner: Uint8Array): Uint8Array {
   const v = new Uint8Array(LOC_SIZE)
-  v.set(chainId, 0)
-  putU32(v, 64, height)
-  v.set(owner, 68)
+  v.set(chainId, LOC_CHAIN)
+  putU32(v, LOC_HEIGHT, height)
+  v.set(owner, LOC_OWNER)
   return v
 }
 
 /** @internal */
 export function decodeLocation (v: Uint8Array): BlockLocation {
   if (v.length !== LOC_SIZE) throw repoErr('CorruptIndex', `block location of ${v.length} bytes`)
-  return { chainId: v.slice(0, 64), height: readU32(v, 64), owner: v.slice(68, 100) }
+  return { chainId: v.slice(LOC_CHAIN, LOC_HEIGHT), height: readU32(v, LOC_HEIGHT), owner: v.slice(LOC_OWNER, LOC_SIZE) }
 }
 
 /** @internal */
 export function encodeChain (c: ChainInfo): Uint8Array {
-  const v = new Uint8Array(CHAIN_SIZE + (c.parent === undefined ? 0 : 64))
-  v.set(c.owner, 0)
-  v.set(c.tip, 32)
-  putU32(v, 96, c.height)
-  putU32(v, 100, c.start)
-  v.set(c.root, 104)
+  const v = new Uint8Array(CHAIN_SIZE + (c.parent === undefined ? 0 : SIG_SIZE))
+  v.set(c.owner, CHAIN_OWNER)
+  v.set(c.tip, CHAIN_TIP)
+  putU32(v, CHAIN_HEIGHT, c.height)
+  putU32(v, CHAIN_START, c.start)
+  v.set(c.root, CHAIN_ROOT)
   if (c.parent !== undefined) v.set(c.parent, CHAIN_SIZE)
   return v
 }
 
 /** @internal */
 export function decodeChain (chainId: Uint8Array, v: Uint8Array): ChainInfo {
-  if (v.length !== CHAIN_SIZE && v.length !== CHAIN_SIZE + 64) throw repoErr('CorruptIndex', `chain info of ${v.length} bytes`)
+  if (v.length !== CHAIN_SIZE && v.length !== CHAIN_SIZE + SIG_SIZE) throw repoErr('CorruptIndex', `chain info of ${v.length} bytes`)
   return {
     chainId,
-    owner: v.slice(0, 32),
-    tip: v.slice(32, 96),
-    height: readU32(v, 96),
-    start: readU32(v, 100),
-    root: v.slice(104, CHAIN_SIZE),
+    owner: v.slice(CHAIN_OWNER, CHAIN_TIP),
+    tip: v.slice(CHAIN_TIP, CHAIN_HEIGHT),
+    height: readU32(v, CHAIN_HEIGHT),
+    start: readU32(v, CHAIN_START),
+    root: v.slice(CHAIN_ROOT, CHAIN_SIZE),
     parent: v.length > CHAIN_SIZE ? v.slice(CHAIN_SIZE) : undefined
   }
 }
 
 /** @internal u32 value of a small index entry */
 export function decodeU32 (v: Uint8Array): number {
-  if (v.length !== 4) throw repoErr('CorruptIndex', `u32 value of ${v.length} bytes`)
+  if (v.length !== U32_SIZE) throw repoErr('CorruptIndex', `u32 value of ${v.length} bytes`)
   return readU32(v, 0)
 }
 
-/** @internal a compact string form of key bytes for in-memory maps */
-export function keyStr (k: Uint8Array): string {
-  return String.fromCharCode.apply(null, k as unknown as number[])
+/** @internal the key material after the namespace byte of a local key */
+export function keyMaterial (key: Uint8Array): Uint8Array {
+  return key.slice(NS_SIZE)
 }
 
-/** @internal the smallest key greater than every key that starts with `prefix` (gaps.md R9) */
-export function prefixEnd (prefix: Uint8Array): Uint8Array {
-  const end = prefix.slice()
-  for (let i = end.length - 1; i >= 0; i--) {
-    if (end[i] !== 0xff) { end[i] = (end[i] as number) + 1; return end.subarray(0, i + 1) }
-  }
-  throw new RangeError('prefix has no upper bound')
+/** @internal the child chain id of a CHAIN_CHILDREN key (ns ‖ parent chain id ‖ child chain id) */
+export function childOfChildrenKey (key: Uint8Array): Uint8Array {
+  return key.slice(NS_SIZE + SIG_SIZE, NS_SIZE + 2 * SIG_SIZE)
+}
+
+/** @internal the chain id of an OWNER_CHAINS key (ns ‖ owner pk ‖ chain id) */
+export function chainOfOwnerKey (key: Uint8Array): Uint8Array {
+  return key.slice(NS_SIZE + PK_SIZE, NS_SIZE + PK_SIZE + SIG_SIZE)
 }

@@ -20,11 +20,35 @@ export const NS_CHAIN_CHILDREN = 0x07
 /** OWNER_CHAINS: owner pk(32) ‖ chain id(64) -> start height u32be. */
 export const NS_OWNER_CHAINS = 0x08
 
+/** VERSION: the single key `0x09` -> layout version u32be (see {@link SCHEMA_VERSION}). */
+export const NS_VERSION = 0x09
+
+/** Layout version this code writes and reads; a database without the key is version 1. */
+export const SCHEMA_VERSION = 1
+
 /** Name of the sublevel that holds the repo's keys in the root database. */
 export const SUBLEVEL = 'repo'
+
+/** Size of a namespace byte, a public key, a signature (block id, chain id), a u32. */
+export const NS_SIZE = 1
+export const PK_SIZE = 32
+export const SIG_SIZE = 64
+export const U32_SIZE = 4
+
+// BLOCK_TO_CHAIN value: chain id ‖ height u32be ‖ owner.
+export const LOC_CHAIN: number = 0
+export const LOC_HEIGHT: number = LOC_CHAIN + SIG_SIZE
+export const LOC_OWNER: number = LOC_HEIGHT + U32_SIZE
 /** Size of a BLOCK_TO_CHAIN value. */
-export const LOC_SIZE: number = 64 + 4 + 32
-/** Size of a CHAIN_INFO value without / with a parent. */
-export const CHAIN_SIZE: number = 32 + 64 + 4 + 4 + 64
+export const LOC_SIZE: number = LOC_OWNER + PK_SIZE
+
+// CHAIN_INFO value: owner ‖ tip ‖ tip height u32be ‖ start height u32be ‖ root [‖ parent].
+export const CHAIN_OWNER: number = 0
+export const CHAIN_TIP: number = CHAIN_OWNER + PK_SIZE
+export const CHAIN_HEIGHT: number = CHAIN_TIP + SIG_SIZE
+export const CHAIN_START: number = CHAIN_HEIGHT + U32_SIZE
+export const CHAIN_ROOT: number = CHAIN_START + U32_SIZE
+/** Size of a CHAIN_INFO value without a parent (the parent, when present, follows). */
+export const CHAIN_SIZE: number = CHAIN_ROOT + SIG_SIZE
 /** How many accepted blocks `merge` collects before it writes a batch. */
 export const MERGE_BATCH_BLOCKS = 256

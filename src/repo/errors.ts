@@ -10,6 +10,8 @@ import { PicoError } from '../errors.js'
  * - `ReferenceNotFound`: `rollback` was given a `stopAt` that is not on the rolled-back chain.
  * - `CorruptIndex`: an index value has the wrong size (the database was modified behind the repo).
  * - `Closed`: the database is closing or closed.
+ * - `UnsupportedVersion`: the database holds a repo layout version this code does not read
+ *   (written by a newer version); nothing is read or written.
  */
 export type RepoErrorCode =
   | 'UnknownChain'
@@ -18,6 +20,7 @@ export type RepoErrorCode =
   | 'ReferenceNotFound'
   | 'CorruptIndex'
   | 'Closed'
+  | 'UnsupportedVersion'
 
 /** Error raised by the repo component; see {@link RepoErrorCode} for the codes. */
 export class RepoError extends PicoError<RepoErrorCode> {}

@@ -1,52 +1,18 @@
 // The block store (spec/repo.md) on abstract-level, with the defects of gaps.md §R fixed.
-import type { AbstractSublevel, AbstractSublevelOptions, AbstractBatchOperation, AbstractIteratorOptions } from 'abstract-level'
-import { Block, FeedError, au8, cmp, feedFrom, isBlock, s2b } from '../feed/index.js'
-import type { Feed, FeedInput } from '../feed/index.js'
-import {
-  MERGE_BATCH_BLOCKS, NS_BLOCK, NS_BLOCK_TO_CHAIN, NS_CHAIN_CHILDREN, NS_CHAIN_INFO, NS_HEAD,
-  NS_LATEST, NS_OWNER_CHAINS, NS_REG, NS_TAIL, SUBLEVEL
-} from './constants.js'
+import { au8, cmp, feedFrom, isBlock, s2b } from '../feed/index.js'
+import type { Block, Feed, FeedInput } from '../feed/index.js'
+import { MERGE_BATCH_BLOCKS, NS_BLOCK, NS_BLOCK_TO_CHAIN, NS_CHAIN_INFO, NS_HEAD, NS_LATEST, NS_OWNER_CHAINS, NS_REG, NS_TAIL, SUBLEVEL } from './constants.js'
 import { repoErr } from './errors.js'
-import {
-  decodeChain, decodeLocation, decodeU32, encodeChain, encodeLocation, keyStr, mkKey, prefixEnd, u32
-} from './codec.js'
+import { chainOfOwnerKey, decodeChain, keyMaterial, mkKey, u32 } from './codec.js'
 import type { BlockLocation, ChainInfo } from './codec.js'
+import { RepoIo, toBlock, view } from './db.js'
+import type { BatchOp, RepoDb, RepoSublevel } from '../internal/level.js'
+import { Pending, RepoStage, prepare } from './staging.js'
+import { planRollback } from './rollback.js'
+import { chainload, walk } from './walk.js'
 
-/**
- * The part of an abstract-level database the repo uses. Any abstract-level database opened
- * with `keyEncoding: 'view'` and `valueEncoding: 'view'` fits (classic-level, browser-level,
- * memory-level); the repo keeps its keys in the `repo` sublevel of it.
- */
-export interface RepoDb {
-  /** abstract-level status. */
-  readonly status: 'opening' | 'open' | 'closing' | 'closed'
-  /** abstract-level manifest (`getSync` is used when present). */
-  readonly supports: object
-  /** abstract-level `db.get`. */
-  get (key: Uint8Array, options: ViewOptions): Promise<Uint8Array | undefined>
-  /** abstract-level `db.getSync` (abstract-level >= 3.1). */
-  getSync? (key: Uint8Array, options: ViewOptions): Uint8Array | undefined
-  /** abstract-level `db.iterator`. */
-  iterator (options: AbstractIteratorOptions<Uint8Array, Uint8Array>): { all (): Promise<Array<[Uint8Array, Uint8Array]>> }
-  /** Creates a sublevel (abstract-level `db.sublevel`). */
-  sublevel (name: string, options: AbstractSublevelOptions<Uint8Array, Uint8Array>): RepoSublevel
-  /** Commits operations atomically (abstract-level `db.batch`). */
-  batch (operations: BatchOp[]): Promise<void>
-  /** Closes the database. */
-  close (): Promise<void>
-}
-
-/** Per-call encodings the repo passes to the root database. */
-export interface ViewOptions { keyEncoding: 'view', valueEncoding: 'view' }
-
-/** A `'view'`-encoded sublevel of the root database. */
-// The storage format parameter differs between backends (string | Uint8Array | Buffer),
-// and abstract-level's types use it contravariantly, so it cannot be narrowed here.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type RepoSublevel = AbstractSublevel<any, any, Uint8Array, Uint8Array>
-
-/** One operation of a root-database batch; repo operations target the repo's sublevel. */
-export type BatchOp = AbstractBatchOperation<RepoDb, Uint8Array, Uint8Array>
+export type { RepoDb, RepoSublevel, BatchOp, ViewOptions } from '../internal/level.js'
+export { RepoStage } from './staging.js'
 
 /**
  * Decides whether a block that does not simply extend its owner's head (a fork, or an
@@ -113,35 +79,7 @@ export interface RepoOptions {
 }
 
 
-const symRepo: unique symbol = Symbol.for('PicoRepo') as never
-const VIEW = { keyEncoding: 'view', valueEncoding: 'view' } as const
-const NOT_OPEN = new Set(['LEVEL_DATABASE_NOT_OPEN', 'LEVEL_ITERATOR_NOT_OPEN', 'LEVEL_BATCH_NOT_OPEN'])
-
-// Pending writes: the batch under construction and an overlay that later reads consult
-// first, so several blocks can be prepared before one write.
-class Pending {
-  // local key (as string) -> the write; a later write to the same key replaces the earlier,
-  // so a batch of many blocks of one chain writes its HEAD, LATEST and chain record once.
-  readonly map: Map<string, { key: Uint8Array, value: Uint8Array | null }> = new Map()
-  blocks: number = 0
-  readonly prefix: Uint8Array
-  constructor (prefix: Uint8Array) { this.prefix = prefix }
-  put (key: Uint8Array, value: Uint8Array): void { this.map.set(keyStr(key), { key, value }) }
-  del (key: Uint8Array): void { this.map.set(keyStr(key), { key, value: null }) }
-  get size (): number { return this.map.size }
-  get ops (): BatchOp[] {
-    const ops: BatchOp[] = []
-    for (const { key, value } of this.map.values()) {
-      const k = withPrefix(this.prefix, key)
-      ops.push(value === null
-        ? { type: 'del', key: k, keyEncoding: 'view' }
-        : { type: 'put', key: k, value, keyEncoding: 'view', valueEncoding: 'view' })
-    }
-    return ops
-  }
-
-  clear (): void { this.map.clear(); this.blocks = 0 }
-}
+const symRepo: symbol = Symbol.for('PicoRepo')
 
 /** Options of {@link Repo.prepareBlock}. */
 export interface PrepareOptions {
@@ -149,36 +87,6 @@ export interface PrepareOptions {
   stage?: RepoStage
   /** The caller has just checked that the block is not stored: skip that read. */
   fresh?: boolean
-}
-
-/**
- * Operations of blocks prepared by {@link Repo.prepareBlock} with `{ stage }`, not yet written.
- * Later preparations read the staged pointers first. Writes to the same key are merged, so a
- * run of blocks of one chain writes its HEAD, LATEST and chain record once.
- */
-export class RepoStage {
-  /** @internal */
-  readonly _p: Pending
-  /**
-   * Called before a merge strategy is consulted (strategies must see the repo as stored):
-   * the owner of the stage commits `ops` and clears the stage here.
-   */
-  beforeStrategy: (() => Promise<void>) | undefined = undefined
-
-  /** @internal use {@link Repo.stage} */
-  constructor (prefix: Uint8Array) { this._p = new Pending(prefix) }
-
-  /** The staged operations (root-database batch operations). */
-  get ops (): BatchOp[] { return this._p.ops }
-
-  /** Number of staged blocks. */
-  get blocks (): number { return this._p.blocks }
-
-  /** Number of staged writes. */
-  get size (): number { return this._p.size }
-
-  /** Drops everything staged (after a commit, or to abandon it). */
-  clear (): void { this._p.clear() }
 }
 
 /**
@@ -220,8 +128,7 @@ export class Repo {
   readonly appendPolicy: 'any' | 'owner'
   /** The `repo` sublevel of {@link Repo.db} that holds the repo's keys. */
   readonly sublevel: RepoSublevel
-  private readonly _prefix: Uint8Array
-  private readonly _sync: boolean
+  private readonly _io: RepoIo
   private _queue: Promise<unknown> = Promise.resolve()
 
   /**
@@ -247,8 +154,18 @@ export class Repo {
     this.sublevel = db.sublevel(SUBLEVEL, { keyEncoding: 'view', valueEncoding: 'view' })
     // Reads and writes go to the root database with the sublevel's prefix: the same keys,
     // without the sublevel's per-call overhead.
-    this._sync = (db.supports as { getSync?: unknown }).getSync === true
-    this._prefix = this.sublevel.prefixKey(new Uint8Array(0), 'view') as Uint8Array
+    this._io = new RepoIo(db, this.sublevel.prefixKey(new Uint8Array(0), 'view') as Uint8Array)
+  }
+
+  /**
+   * Checks the database's repo layout version (this code reads version 1), writing it on a
+   * database that has none (a new one, or one written before the version key existed). Every
+   * other method does this on its first call; call it to fail early. Idempotent.
+   *
+   * @throws RepoError `UnsupportedVersion` for a database written by a newer layout; `Closed`
+   */
+  async open (): Promise<void> {
+    await this._io.run(async () => {})
   }
 
   /** True when `x` carries the Repo brand (works across copies of the library). */
@@ -267,7 +184,7 @@ export class Repo {
    */
   async hasBlock (id: Uint8Array): Promise<boolean> {
     au8(id, 64, 'id')
-    return this._run(() => this._dbHas(mkKey(NS_BLOCK_TO_CHAIN, id)))
+    return this._io.run(() => this._io.dbHas(mkKey(NS_BLOCK_TO_CHAIN, id)))
   }
 
   /**
@@ -279,7 +196,7 @@ export class Repo {
    */
   async chainOf (id: Uint8Array): Promise<BlockLocation | undefined> {
     au8(id, 64, 'id')
-    return this._run(() => this._loc(id))
+    return this._io.run(() => this._io.loc(id))
   }
 
   /**
@@ -302,7 +219,7 @@ export class Repo {
    */
   async chainInfo (chainId: Uint8Array): Promise<ChainInfo | undefined> {
     au8(chainId, 64, 'chainId')
-    return this._run(() => this._chain(chainId))
+    return this._io.run(() => this._io.chain(chainId))
   }
 
   /**
@@ -360,10 +277,10 @@ export class Repo {
    */
   async readBlock (id: Uint8Array): Promise<Block | undefined> {
     au8(id, 64, 'id')
-    return this._run(async () => {
-      const loc = await this._loc(id)
+    return this._io.run(async () => {
+      const loc = await this._io.loc(id)
       if (loc === undefined) return undefined
-      const v = await this._dbGet(mkKey(NS_BLOCK, loc.chainId, u32(loc.height)))
+      const v = await this._io.dbGet(mkKey(NS_BLOCK, loc.chainId, u32(loc.height)))
       if (v === undefined) throw repoErr('CorruptIndex', 'indexed block is missing')
       const b = toBlock(v)
       if (!cmp(b.sig, id)) throw repoErr('CorruptIndex', 'block index points at another block')
@@ -389,14 +306,14 @@ export class Repo {
     if (!isBlock(block)) throw new TypeError('"block" expected a Block')
     const stage = opts.stage
     if (stage !== undefined && !(stage instanceof RepoStage)) throw new TypeError('"opts.stage" expected a RepoStage from repo.stage()')
-    return this._run(async () => {
+    return this._io.run(async () => {
       if (stage !== undefined) {
-        const r = await this._prepare(block, strategy, stage._p, stage.beforeStrategy, opts.fresh === true)
+        const r = await prepare(this, this._io, block, strategy, stage._p, stage.beforeStrategy, opts.fresh === true)
         if (r.accepted) stage._p.blocks++
         return r.accepted ? { ...r, ops: [] } : r
       }
-      const p = new Pending(this._prefix)
-      const r = await this._prepare(block, strategy, p, undefined, opts.fresh === true)
+      const p = new Pending(this._io.prefix)
+      const r = await prepare(this, this._io, block, strategy, p, undefined, opts.fresh === true)
       return r.accepted ? { ...r, ops: p.ops } : r
     })
   }
@@ -416,7 +333,7 @@ export class Repo {
    * ```
    */
   stage (): RepoStage {
-    return new RepoStage(this._prefix)
+    return new RepoStage(this._io.prefix)
   }
 
   /**
@@ -437,11 +354,11 @@ export class Repo {
     const first = feed.first
     if (first === undefined) return 0
     return this._exclusive(async () => {
-      if (first.psig !== undefined && !(await this._dbHas(mkKey(NS_BLOCK_TO_CHAIN, first.psig))) &&
-        !(await this._dbHas(mkKey(NS_BLOCK_TO_CHAIN, first.sig)))) {
+      if (first.psig !== undefined && !(await this._io.dbHas(mkKey(NS_BLOCK_TO_CHAIN, first.psig))) &&
+        !(await this._io.dbHas(mkKey(NS_BLOCK_TO_CHAIN, first.sig)))) {
         throw repoErr('UnknownChain', 'the feed is partial and its parent is not stored')
       }
-      const p = new Pending(this._prefix)
+      const p = new Pending(this._io.prefix)
       const flush = async (): Promise<void> => {
         if (p.size > 0) await this.db.batch(p.ops)
         p.clear()
@@ -451,7 +368,7 @@ export class Repo {
       // rollback removes descendants too), so after the first new block no check is needed.
       let fresh = false
       for (const block of feed.blocks) {
-        const r = await this._prepare(block, strategy, p, flush, fresh)
+        const r = await prepare(this, this._io, block, strategy, p, flush, fresh)
         fresh = r.accepted
         if (r.accepted) {
           written++
@@ -463,78 +380,6 @@ export class Repo {
       await flush()
       return written
     })
-  }
-
-  private async _prepare (
-    block: Block, inline: MergeStrategy | undefined, p: Pending, beforeStrategy?: () => Promise<void>, fresh = false
-  ): Promise<Exclude<PrepareResult, { accepted: true }> | Omit<Extract<PrepareResult, { accepted: true }>, 'ops'>> {
-    const id = block.sig
-    const g = (k: Uint8Array): Promise<Uint8Array | undefined> => this._get(k, p)
-    if (!fresh && await this._has(mkKey(NS_BLOCK_TO_CHAIN, id), p)) return { accepted: false, reason: 'Stored' }
-    let ploc: BlockLocation | undefined
-    let pchain: ChainInfo | undefined
-    let owner: Uint8Array
-    if (block.psig === undefined) {
-      owner = block.key
-    } else {
-      const v = await g(mkKey(NS_BLOCK_TO_CHAIN, block.psig))
-      if (v === undefined) return { accepted: false, reason: 'ParentNotFound' }
-      ploc = decodeLocation(v)
-      owner = ploc.owner
-      pchain = await this._chain(ploc.chainId, p)
-      if (pchain === undefined) throw repoErr('CorruptIndex', 'block of an unknown chain')
-    }
-    const head = await g(mkKey(NS_HEAD, owner))
-    const allowed = this.appendPolicy === 'any' || cmp(block.key, owner)
-    let ok = head === undefined ||
-      (allowed && block.psig !== undefined && cmp(head, block.psig)) ||
-      this.allowDetached ||
-      (allowed && ploc !== undefined && await this._isAncestor(head, ploc, p))
-    if (!ok) {
-      if (beforeStrategy !== undefined) await beforeStrategy() // strategies see the repo as it is
-      for (const s of inline === undefined ? this.strategies : [inline, ...this.strategies]) {
-        if (await s(block, this)) { ok = true; break }
-      }
-      if (!ok) return { accepted: false, reason: 'Refused' }
-    }
-    if (!block._verified && !block.verify()) throw new FeedError('SignatureVerificationFailed', 'block has a bad signature')
-
-    let info: ChainInfo
-    let fork = false
-    if (ploc === undefined || pchain === undefined) {
-      info = { chainId: id, owner, tip: id, height: 0, start: 0, root: id, parent: undefined }
-      p.put(mkKey(NS_TAIL, block.key), id)
-    } else if (cmp(pchain.tip, block.psig as Uint8Array)) {
-      info = { ...pchain, tip: id, height: ploc.height + 1 }
-    } else {
-      fork = true
-      const height = ploc.height + 1
-      info = { chainId: id, owner, tip: id, height, start: height, root: pchain.root, parent: block.psig }
-      p.put(mkKey(NS_CHAIN_CHILDREN, ploc.chainId, id), u32(height))
-    }
-    if (info.start === info.height) p.put(mkKey(NS_OWNER_CHAINS, owner, id), u32(info.start))
-    p.put(mkKey(NS_BLOCK, info.chainId, u32(info.height)), block.buffer.slice())
-    p.put(mkKey(NS_BLOCK_TO_CHAIN, id), encodeLocation(info.chainId, info.height, owner))
-    p.put(mkKey(NS_CHAIN_INFO, info.chainId), encodeChain(info))
-    p.put(mkKey(NS_HEAD, owner), id)
-    p.put(mkKey(NS_LATEST, block.key), id)
-    return { accepted: true, chainId: info.chainId, height: info.height, owner, root: info.root, fork }
-  }
-
-  // Is block `head` an ancestor of (or equal to) the block at `loc`? Walks chains, not blocks.
-  private async _isAncestor (head: Uint8Array, loc: BlockLocation, p: Pending): Promise<boolean> {
-    const v = await this._get(mkKey(NS_BLOCK_TO_CHAIN, head), p)
-    if (v === undefined) return false
-    const h = decodeLocation(v)
-    let cur = loc
-    for (;;) {
-      if (cmp(cur.chainId, h.chainId)) return h.height <= cur.height
-      const c = await this._chain(cur.chainId, p)
-      if (c?.parent === undefined) return false
-      const pv = await this._get(mkKey(NS_BLOCK_TO_CHAIN, c.parent), p)
-      if (pv === undefined) return false
-      cur = decodeLocation(pv)
-    }
   }
 
   // ---------------------------------------------------------------- reading chains
@@ -553,8 +398,8 @@ export class Repo {
     au8(ptr, 64, 'ptr')
     if (typeof stop === 'number' && (!Number.isInteger(stop) || stop < 1)) throw new RangeError(`"stop" expected a positive integer, got ${stop}`)
     if (stop !== undefined && typeof stop !== 'number' && typeof stop !== 'function') throw new TypeError('"stop" expected a number or a function')
-    return this._run(async () => {
-      const blocks = await this._walk(ptr, stop)
+    return this._io.run(async () => {
+      const blocks = await walk(this._io, ptr, stop)
       return blocks.length === 0 ? undefined : feedFrom(blocks.reverse(), true)
     })
   }
@@ -614,61 +459,7 @@ export class Repo {
    */
   async * chainload (sig: Uint8Array): AsyncGenerator<Block, void, undefined> {
     au8(sig, 64, 'sig')
-    let loc = await this._run(() => this._loc(sig))
-    let expect: Uint8Array | undefined = sig
-    while (loc !== undefined && expect !== undefined) {
-      const info = await this._run(() => this._chain(loc!.chainId))
-      if (info === undefined) throw repoErr('ParentNotFound', 'chain index missing')
-      const segment = await this._segment(loc.chainId, info.start, loc.height, undefined)
-      for (const b of segment) {
-        if (!cmp(b.sig, expect as Uint8Array)) throw repoErr('ParentNotFound', 'a block of the chain is missing')
-        yield b
-        expect = b.psig
-      }
-      if (expect === undefined) return
-      loc = await this._run(() => this._loc(expect!))
-      if (loc === undefined) throw repoErr('ParentNotFound', 'a parent block is missing')
-    }
-  }
-
-  // Blocks from `ptr` back, newest first, one range scan per chain segment.
-  private async _walk (ptr: Uint8Array, stop: LoadStop | undefined): Promise<Block[]> {
-    const out: Block[] = []
-    const limit = typeof stop === 'number' ? stop : Infinity
-    const fn = typeof stop === 'function' ? stop : undefined
-    let loc = await this._loc(ptr)
-    let expect: Uint8Array | undefined = ptr
-    while (loc !== undefined) {
-      const info = await this._chain(loc.chainId)
-      if (info === undefined) throw repoErr('ParentNotFound', 'chain index missing')
-      const want = Math.min(loc.height - info.start + 1, limit - out.length)
-      const segment = await this._segment(loc.chainId, loc.height - want + 1, loc.height, undefined)
-      if (segment.length !== want) throw repoErr('ParentNotFound', 'a block of the chain is missing')
-      for (const b of segment) {
-        if (!cmp(b.sig, expect as Uint8Array)) throw repoErr('ParentNotFound', 'a block of the chain is missing')
-        if (fn !== undefined) {
-          let act = 0
-          fn(b, (inclusive = false) => { act = inclusive ? 2 : 1 })
-          if (act === 1) return out
-          out.push(b)
-          if (act === 2) return out
-        } else {
-          out.push(b)
-        }
-        expect = b.psig
-      }
-      if (expect === undefined || out.length >= limit) return out
-      loc = await this._loc(expect)
-      if (loc === undefined) throw repoErr('ParentNotFound', 'a parent block is missing')
-    }
-    return out
-  }
-
-  // Blocks of chain `chainId` at heights [from, to], newest first.
-  private async _segment (chainId: Uint8Array, from: number, to: number, limit: number | undefined): Promise<Block[]> {
-    if (to < from) return []
-    const rows = await this._range(mkKey(NS_BLOCK, chainId, u32(from)), mkKey(NS_BLOCK, chainId, u32(to + 1)), true, limit)
-    return rows.map(r => toBlock(r[1]))
+    yield * chainload(this._io, sig)
   }
 
   // ---------------------------------------------------------------- rollback
@@ -692,7 +483,7 @@ export class Repo {
     au8(head, 0, 'head')
     if (head.length !== 32 && head.length !== 64) throw new RangeError(`"head" expected 32 or 64 bytes, got ${head.length}`)
     if (stopAt !== undefined) au8(stopAt, 64, 'stopAt')
-    return this._run(() => this._planRollback(head, stopAt))
+    return this._io.run(() => planRollback(this._io, head, stopAt))
   }
 
   /**
@@ -708,177 +499,11 @@ export class Repo {
     if (head.length !== 32 && head.length !== 64) throw new RangeError(`"head" expected 32 or 64 bytes, got ${head.length}`)
     if (stopAt !== undefined) au8(stopAt, 64, 'stopAt')
     return this._exclusive(async () => {
-      const plan = await this._planRollback(head, stopAt)
+      const plan = await planRollback(this._io, head, stopAt)
       if (plan === null) return null
       await this.db.batch(plan.ops)
       return plan.evicted
     })
-  }
-
-  private async _planRollback (head: Uint8Array, stopAt: Uint8Array | undefined): Promise<RollbackPlan | null> {
-    let tip: Uint8Array | undefined
-    if (head.length === 32) {
-      tip = await this._dbGet(mkKey(NS_HEAD, head))
-    } else {
-      const loc = await this._loc(head)
-      tip = loc === undefined ? undefined : (await this._chain(loc.chainId))?.tip
-    }
-    if (tip === undefined) return null
-    const stopLoc = stopAt === undefined ? undefined : await this._loc(stopAt)
-    if (stopAt !== undefined && stopLoc === undefined) throw repoErr('ReferenceNotFound', '"stopAt" is not stored')
-
-    // 1. The path from the tip back to stopAt, chain by chain: chain -> lowest evicted height.
-    const plan = new Map<string, { info: ChainInfo, from: number }>()
-    let loc = await this._loc(tip)
-    if (loc === undefined) return null
-    let entry = loc.height // height at which the path enters the current chain
-    let cid = loc.chainId
-    for (;;) {
-      const info = await this._chain(cid)
-      if (info === undefined) throw repoErr('CorruptIndex', 'chain index missing')
-      if (stopLoc !== undefined && cmp(stopLoc.chainId, cid)) {
-        if (stopLoc.height > entry) throw repoErr('ReferenceNotFound', '"stopAt" is not on the chain')
-        if (stopLoc.height < entry) plan.set(keyStr(cid), { info, from: stopLoc.height + 1 })
-        break
-      }
-      plan.set(keyStr(cid), { info, from: info.start })
-      if (info.parent === undefined) {
-        if (stopLoc !== undefined) throw repoErr('ReferenceNotFound', '"stopAt" is not on the chain')
-        break
-      }
-      loc = await this._loc(info.parent)
-      if (loc === undefined) throw repoErr('ParentNotFound', 'the parent of a branch is missing')
-      entry = loc.height
-      cid = loc.chainId
-    }
-    if (plan.size === 0) return null
-
-    // 2. Close over descendants: branches forking off an evicted block go too.
-    const queue = [...plan.values()]
-    while (queue.length > 0) {
-      const { info, from } = queue.pop()!
-      const kids = await this._prefixed(mkKey(NS_CHAIN_CHILDREN, info.chainId))
-      for (const [k, v] of kids) {
-        const child = k.subarray(65, 129)
-        if (decodeU32(v) <= from) continue
-        const known = plan.get(keyStr(child))
-        const cinfo = known?.info ?? await this._chain(child)
-        if (cinfo === undefined) throw repoErr('CorruptIndex', 'child chain missing')
-        if (known !== undefined && known.from <= cinfo.start) continue
-        const e = { info: cinfo, from: cinfo.start }
-        plan.set(keyStr(child), e)
-        queue.push(e)
-      }
-    }
-
-    // 3. Load what goes, chain by chain; write the chain index changes.
-    const p = new Pending(this._prefix)
-    const evictedIds = new Set<string>()
-    const byChain = new Map<string, Block[]>() // newest first
-    const newTips = new Map<string, Uint8Array | undefined>()
-    const owners = new Map<string, Uint8Array>()
-    for (const [ck, { info, from }] of plan) {
-      const blocks = await this._segment(info.chainId, from, info.height, undefined)
-      if (blocks.length !== info.height - from + 1) throw repoErr('ParentNotFound', 'a block of the chain is missing')
-      byChain.set(ck, blocks)
-      owners.set(keyStr(info.owner), info.owner)
-      for (const b of blocks) {
-        evictedIds.add(keyStr(b.sig))
-        p.del(mkKey(NS_BLOCK_TO_CHAIN, b.sig))
-      }
-      for (let h = from; h <= info.height; h++) p.del(mkKey(NS_BLOCK, info.chainId, u32(h)))
-      if (from <= info.start) {
-        newTips.set(ck, undefined)
-        p.del(mkKey(NS_CHAIN_INFO, info.chainId))
-        p.del(mkKey(NS_OWNER_CHAINS, info.owner, info.chainId))
-        if (info.parent !== undefined) {
-          const pl = await this._loc(info.parent)
-          if (pl !== undefined) p.del(mkKey(NS_CHAIN_CHILDREN, pl.chainId, info.chainId))
-        }
-      } else {
-        const newTip = (blocks[blocks.length - 1] as Block).psig as Uint8Array
-        newTips.set(ck, newTip)
-        p.put(mkKey(NS_CHAIN_INFO, info.chainId), encodeChain({ ...info, tip: newTip, height: from - 1 }))
-      }
-    }
-
-    // The evicted path (tip back to stopAt) and the other removed segments.
-    const all = new Map<string, Block>()
-    for (const blocks of byChain.values()) for (const b of blocks) all.set(keyStr(b.sig), b)
-    const path: Block[] = []
-    for (let b = all.get(keyStr(tip)); b !== undefined; b = b.psig === undefined ? undefined : all.get(keyStr(b.psig))) {
-      path.push(b)
-      all.delete(keyStr(b.sig))
-    }
-    const orphans: Feed[] = []
-    for (const blocks of byChain.values()) {
-      const rest = blocks.filter(b => all.has(keyStr(b.sig)))
-      if (rest.length > 0) orphans.push(feedFrom(rest.reverse(), true))
-    }
-
-    // 4. Relocate pointers that pointed at removed blocks (gaps.md R6).
-    const gone = (x: Uint8Array | undefined): boolean => x !== undefined && evictedIds.has(keyStr(x))
-    const remainingTipOf = async (chainId: Uint8Array): Promise<Uint8Array | undefined> => {
-      const ck = keyStr(chainId)
-      if (newTips.has(ck)) return newTips.get(ck)
-      return (await this._chain(chainId))?.tip
-    }
-    const ownerChains = async (owner: Uint8Array): Promise<Array<[Uint8Array, number]>> => {
-      const rows = await this._prefixed(mkKey(NS_OWNER_CHAINS, owner))
-      return rows.map(([k, v]) => [k.slice(33, 97), decodeU32(v)])
-    }
-    const heads = new Map<string, Uint8Array | undefined>()
-    for (const [ok, owner] of owners) {
-      const cur = await this._dbGet(mkKey(NS_HEAD, owner))
-      if (!gone(cur)) continue
-      let next: Uint8Array | undefined
-      if (stopLoc !== undefined && cmp(stopLoc.owner, owner)) next = await remainingTipOf(stopLoc.chainId)
-      for (const [chainId] of next === undefined ? await ownerChains(owner) : []) {
-        next = await remainingTipOf(chainId)
-        if (next !== undefined) break
-      }
-      heads.set(ok, next)
-      if (next === undefined) p.del(mkKey(NS_HEAD, owner))
-      else p.put(mkKey(NS_HEAD, owner), next)
-    }
-    const authors = new Map<string, Uint8Array>()
-    for (const b of [...path, ...orphans.flatMap(f => f.blocks)]) {
-      authors.set(keyStr(b.key), b.key)
-      const tail = b.genesis ? await this._dbGet(mkKey(NS_TAIL, b.key)) : undefined
-      if (tail !== undefined && cmp(tail, b.sig)) {
-        let next: Uint8Array | undefined
-        for (const [chainId, start] of await ownerChains(b.key)) {
-          if (start === 0 && !gone(chainId)) { next = chainId; break }
-        }
-        if (next === undefined) p.del(mkKey(NS_TAIL, b.key))
-        else p.put(mkKey(NS_TAIL, b.key), next)
-      }
-    }
-    const lost = new Map<string, Uint8Array>()
-    for (const [ak, pk] of authors) if (gone(await this._dbGet(mkKey(NS_LATEST, pk)))) lost.set(ak, pk)
-    if (lost.size > 0) {
-      const starts: Uint8Array[] = []
-      if (stopAt !== undefined) starts.push(stopAt)
-      for (const ak of lost.keys()) {
-        const h = heads.has(ak) ? heads.get(ak) : await this._dbGet(mkKey(NS_HEAD, lost.get(ak) as Uint8Array))
-        if (h !== undefined && !gone(h)) starts.push(h)
-      }
-      const found = new Map<string, Uint8Array>()
-      for (const s of starts) {
-        if (found.size === lost.size) break
-        for await (const b of this.chainload(s)) {
-          const ak = keyStr(b.key)
-          if (lost.has(ak) && !found.has(ak)) found.set(ak, b.sig.slice())
-          if (found.size === lost.size) break
-        }
-      }
-      for (const [ak, pk] of lost) {
-        const next = found.get(ak)
-        if (next === undefined) p.del(mkKey(NS_LATEST, pk))
-        else p.put(mkKey(NS_LATEST, pk), next)
-      }
-    }
-    return { ops: p.ops, evicted: feedFrom(path.reverse(), true), orphans }
   }
 
   // ---------------------------------------------------------------- listing and registry
@@ -913,11 +538,11 @@ export class Repo {
       return rows.map(r => decodeChain(r.key, r.value))
     }
     au8(owner, 32, 'owner')
-    return this._run(async () => {
-      const rows = await this._prefixed(mkKey(NS_OWNER_CHAINS, owner))
+    return this._io.run(async () => {
+      const rows = await this._io.prefixed(mkKey(NS_OWNER_CHAINS, owner))
       const out: ChainInfo[] = []
       for (const [k] of rows) {
-        const c = await this._chain(k.slice(33, 97))
+        const c = await this._io.chain(chainOfOwnerKey(k))
         if (c !== undefined) out.push(c)
       }
       return out
@@ -933,7 +558,7 @@ export class Repo {
    */
   async readReg (key: Uint8Array | string): Promise<Uint8Array | undefined> {
     const k = Repo.regKey(key)
-    return this._run(async () => view(await this._dbGet(k)))
+    return this._io.run(async () => view(await this._io.dbGet(k)))
   }
 
   /**
@@ -944,7 +569,7 @@ export class Repo {
    * @throws RepoError `Closed`
    */
   async writeReg (key: Uint8Array | string, value: Uint8Array | string): Promise<void> {
-    await this._run(() => this.db.batch([this.regOp(key, value)]))
+    await this._io.run(() => this.db.batch([this.regOp(key, value)]))
   }
 
   /**
@@ -957,7 +582,7 @@ export class Repo {
    */
   regOp (key: Uint8Array | string, value: Uint8Array | string | undefined): BatchOp {
     const k = Repo.regKey(key)
-    const p = new Pending(this._prefix)
+    const p = new Pending(this._io.prefix)
     if (value === undefined) p.del(k)
     else p.put(k, typeof value === 'string' ? s2b(value) : au8(value, 0, 'value'))
     return p.ops[0] as BatchOp
@@ -970,93 +595,24 @@ export class Repo {
   }
 
   private async _list (ns: number): Promise<ListEntry[]> {
-    return this._run(async () => {
-      const rows = await this._prefixed(new Uint8Array([ns]))
-      return rows.map(([k, v]) => ({ key: k.slice(1), value: view(v) as Uint8Array }))
+    return this._io.run(async () => {
+      const rows = await this._io.prefixed(new Uint8Array([ns]))
+      return rows.map(([k, v]) => ({ key: keyMaterial(k), value: view(v) as Uint8Array }))
     })
   }
 
   // ---------------------------------------------------------------- internals
 
-  private async _run<T> (fn: () => Promise<T>): Promise<T> {
-    const s = this.db.status
-    if (s === 'closing' || s === 'closed') throw repoErr('Closed', 'the database is not open')
-    try {
-      return await fn()
-    } catch (e) {
-      const code = (e as { code?: unknown } | null)?.code
-      if (typeof code === 'string' && NOT_OPEN.has(code)) throw repoErr('Closed', 'the database is not open', e)
-      throw e
-    }
-  }
-
   // Serialises the repo's own read-modify-write operations (merge, rollback).
   private _exclusive<T> (fn: () => Promise<T>): Promise<T> {
-    const run = this._queue.then(() => this._run(fn))
+    const run = this._queue.then(() => this._io.run(fn))
     this._queue = run.catch(() => undefined)
     return run
   }
 
-  // Point read of a local key; synchronous where the backend offers it (memory-level,
-  // classic-level), which avoids an event-loop turn per read.
-  private async _dbGet (key: Uint8Array): Promise<Uint8Array | undefined> {
-    const db = this.db
-    const fk = withPrefix(this._prefix, key)
-    if (this._sync && db.status === 'open' && db.getSync !== undefined) return db.getSync(fk, VIEW)
-    return db.get(fk, VIEW)
-  }
-
-  private async _dbHas (key: Uint8Array): Promise<boolean> {
-    return (await this._dbGet(key)) !== undefined
-  }
-
-  // Entries with local keys in [gte, lt), local keys returned.
-  private async _range (gte: Uint8Array, lt: Uint8Array, reverse = false, limit?: number): Promise<Array<[Uint8Array, Uint8Array]>> {
-    const rows = await this.db.iterator({
-      gte: withPrefix(this._prefix, gte),
-      lt: withPrefix(this._prefix, lt),
-      reverse,
-      limit: limit ?? -1,
-      keyEncoding: 'view',
-      valueEncoding: 'view'
-    }).all()
-    const n = this._prefix.length
-    return rows.map(([k, v]) => [k.subarray(n), v])
-  }
-
-  private async _prefixed (prefix: Uint8Array): Promise<Array<[Uint8Array, Uint8Array]>> {
-    return this._range(prefix, prefixEnd(prefix))
-  }
-
-  private async _get (key: Uint8Array, p?: Pending): Promise<Uint8Array | undefined> {
-    if (p !== undefined && p.map.size > 0) {
-      const v = p.map.get(keyStr(key))
-      if (v !== undefined) return v.value ?? undefined
-    }
-    return this._dbGet(key)
-  }
-
-  private async _has (key: Uint8Array, p?: Pending): Promise<boolean> {
-    if (p !== undefined && p.map.size > 0) {
-      const v = p.map.get(keyStr(key))
-      if (v !== undefined) return v.value !== null
-    }
-    return this._dbHas(key)
-  }
-
-  private async _loc (id: Uint8Array, p?: Pending): Promise<BlockLocation | undefined> {
-    const v = await this._get(mkKey(NS_BLOCK_TO_CHAIN, id), p)
-    return v === undefined ? undefined : decodeLocation(v)
-  }
-
-  private async _chain (chainId: Uint8Array, p?: Pending): Promise<ChainInfo | undefined> {
-    const v = await this._get(mkKey(NS_CHAIN_INFO, chainId), p)
-    return v === undefined ? undefined : decodeChain(chainId, v)
-  }
-
   private async _pointer (ns: number, pk: Uint8Array, p?: Pending): Promise<Uint8Array | undefined> {
     au8(pk, 32, 'pk')
-    return this._run(async () => view(await this._get(mkKey(ns, pk), p)))
+    return this._io.run(async () => view(await this._io.get(mkKey(ns, pk), p)))
   }
 
   /** @internal registry key bytes */
@@ -1068,21 +624,3 @@ export class Repo {
 
 Object.defineProperty(Repo.prototype, symRepo, { value: true })
 
-function withPrefix (prefix: Uint8Array, key: Uint8Array): Uint8Array {
-  const k = new Uint8Array(prefix.length + key.length)
-  k.set(prefix, 0)
-  k.set(key, prefix.length)
-  return k
-}
-
-// Backends may hand out Buffer (a Uint8Array subclass); the API gives plain Uint8Array views.
-function view (v: Uint8Array | undefined): Uint8Array | undefined {
-  return v === undefined || v.constructor === Uint8Array ? v : new Uint8Array(v.buffer, v.byteOffset, v.byteLength)
-}
-
-/** @internal a stored block: verified before it was stored */
-export function toBlock (v: Uint8Array): Block {
-  const b = new Block(v)
-  b._verified = true
-  return b
-}

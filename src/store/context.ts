@@ -35,9 +35,9 @@ export interface Reschedule {
 }
 
 /** Marker of a Rejection. */
-export const SYM_REJECT: unique symbol = Symbol.for('PiC0VM::reject') as never
+export const SYM_REJECT: symbol = Symbol.for('PiC0VM::reject')
 /** Marker of a Reschedule. */
-export const SYM_POSTPONE: unique symbol = Symbol.for('PiC0VM::postpone') as never
+export const SYM_POSTPONE: symbol = Symbol.for('PiC0VM::postpone')
 
 /** The context of `Memory.compute(value, ctx)` (spec A3.2). */
 export interface ComputeContext extends DispatchContext {

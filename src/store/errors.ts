@@ -12,6 +12,8 @@ import { PicoError } from '../errors.js'
  * - `MempoolFull`: the out-of-order block pool refused a block it has no room for.
  * - `NotLoaded`: the store was used before `load()`.
  * - `BranchNotFound`: a block was created on a branch the repo does not hold.
+ * - `UnsupportedVersion`: `load()` found a store layout version this code does not read
+ *   (written by a newer version).
  */
 export type StoreErrorCode =
   | 'InvalidPatch'
@@ -23,6 +25,7 @@ export type StoreErrorCode =
   | 'MempoolFull'
   | 'NotLoaded'
   | 'BranchNotFound'
+  | 'UnsupportedVersion'
 
 /**
  * Error raised by the store component; see {@link StoreErrorCode} for the codes.

@@ -1,6 +1,7 @@
 // Binary keys of the store's sublevels. Every variable-length part is length-prefixed
 // (gaps S12, S13: no spills, no collisions); times are big-endian so keys sort by time (S8).
 import { s2b, b2s } from '../feed/index.js'
+import { concat } from '../internal/bytes.js'
 
 /** An object id inside a collection: a string (hex for byte ids) or a finite number. */
 export type ObjectId = string | number
@@ -13,19 +14,14 @@ export const K_REF = 0x52 // 'R' lp(blockRoot) lp(name) idKey -> empty
 export const K_LOG = 0x4c // 'L'                                -> last seq (8 BE), when no meta holds it
 //                              ('L' seq (8 BE) -> block id: the older per-block log, read on load)
 export const K_SEQ = 0x51 // 'Q' block id                      -> seq (8 BE): the acceptance log
+export const K_VERSION = 0x56 // 'V'                            -> layout version (8 BE)
+
+/** Layout version this code writes and reads; a database without the key is version 1. */
+export const STORE_SCHEMA_VERSION = 1
 
 const EMPTY = new Uint8Array(0)
 /** Empty value. */
 export const NONE: Uint8Array = EMPTY
-
-function cat (parts: Uint8Array[]): Uint8Array {
-  let n = 0
-  for (const p of parts) n += p.length
-  const out = new Uint8Array(n)
-  let o = 0
-  for (const p of parts) { out.set(p, o); o += p.length }
-  return out
-}
 
 /** One-byte length prefix (names and roots are at most 255 bytes). */
 export function lp (b: Uint8Array): Uint8Array {
@@ -79,32 +75,23 @@ export function readU64 (b: Uint8Array, offset = 0): number {
   return hi * 0x100000000 + lo
 }
 
-export function stateKey (name: Uint8Array, id: ObjectId): Uint8Array { return cat([Uint8Array.of(K_STATE), lp(name), idKey(id)]) }
-export function statePrefix (name: Uint8Array): Uint8Array { return cat([Uint8Array.of(K_STATE), lp(name)]) }
-export function metaKey (name: Uint8Array): Uint8Array { return cat([Uint8Array.of(K_META), lp(name)]) }
-export function indexKey (name: Uint8Array, key: Uint8Array): Uint8Array { return cat([Uint8Array.of(K_INDEX), lp(name), key]) }
-export function refPrefix (blockRoot: Uint8Array): Uint8Array { return cat([Uint8Array.of(K_REF), lp(blockRoot)]) }
+export function stateKey (name: Uint8Array, id: ObjectId): Uint8Array { return concat(Uint8Array.of(K_STATE), lp(name), idKey(id)) }
+export function statePrefix (name: Uint8Array): Uint8Array { return concat(Uint8Array.of(K_STATE), lp(name)) }
+export function metaKey (name: Uint8Array): Uint8Array { return concat(Uint8Array.of(K_META), lp(name)) }
+export function indexKey (name: Uint8Array, key: Uint8Array): Uint8Array { return concat(Uint8Array.of(K_INDEX), lp(name), key) }
+export function refPrefix (blockRoot: Uint8Array): Uint8Array { return concat(Uint8Array.of(K_REF), lp(blockRoot)) }
 export function refKey (blockRoot: Uint8Array, name: Uint8Array, id: ObjectId): Uint8Array {
-  return cat([Uint8Array.of(K_REF), lp(blockRoot), lp(name), idKey(id)])
+  return concat(Uint8Array.of(K_REF), lp(blockRoot), lp(name), idKey(id))
 }
-export function logKey (seq: number): Uint8Array { return cat([Uint8Array.of(K_LOG), u64(seq)]) }
-export function seqKey (blockId: Uint8Array): Uint8Array { return cat([Uint8Array.of(K_SEQ), blockId]) }
+export function logKey (seq: number): Uint8Array { return concat(Uint8Array.of(K_LOG), u64(seq)) }
+export function seqKey (blockId: Uint8Array): Uint8Array { return concat(Uint8Array.of(K_SEQ), blockId) }
 
 /** Timer key in the scheduler sublevel: due time (8 BE) lp(name) idKey. */
-export function timerKey (due: number, name: Uint8Array, id: ObjectId): Uint8Array { return cat([u64(due), lp(name), idKey(id)]) }
+export function timerKey (due: number, name: Uint8Array, id: ObjectId): Uint8Array { return concat(u64(due), lp(name), idKey(id)) }
 
 /** Parses a timer key. */
 export function parseTimerKey (k: Uint8Array): { due: number, name: string, id: ObjectId } {
   const due = readU64(k)
   const n = k[8] as number
   return { due, name: b2s(k.subarray(9, 9 + n)), id: parseIdKey(k.subarray(9 + n)) }
-}
-
-/** Exclusive upper bound of all keys starting with `prefix`. */
-export function prefixEnd (prefix: Uint8Array): Uint8Array {
-  const out = prefix.slice()
-  for (let i = out.length - 1; i >= 0; i--) {
-    if ((out[i] as number) < 255) { out[i] = (out[i] as number) + 1; return out.subarray(0, i + 1) }
-  }
-  return cat([prefix, Uint8Array.of(255)]) // all 0xFF: unreachable for our prefixes
 }

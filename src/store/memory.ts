@@ -1,5 +1,6 @@
 // Memory (spec A3): a collection of state objects and the rules that change them.
 import { toHex, s2b, type Feed } from '../feed/index.js'
+import { bytesEqual } from '../internal/bytes.js'
 import type { Store, Branch } from './store.js'
 import type { ObjectId } from './keys.js'
 import { deepFreeze, clone } from './freeze.js'
@@ -245,7 +246,7 @@ export class Memory<T = unknown> {
     const blockId = dctx.block.sig
     const e = this._entryFor(prev, draft, txn)
     if (typeof e === 'string') return { kind: 'reject', reason: e }
-    if (!e.roots.some(r => equal(r, blockRoot))) e.roots = [...e.roots, blockRoot]
+    if (!e.roots.some(r => bytesEqual(r, blockRoot))) e.roots = [...e.roots, blockRoot]
     for (const k of indexed) {
       e.idx = [...e.idx, [k, blockId]]
       txn.index.push({ owner: this, key: k, blockId, id })
@@ -285,10 +286,4 @@ export class Memory<T = unknown> {
 
 function isThenable (v: unknown): v is PromiseLike<unknown> {
   return (typeof v === 'object' || typeof v === 'function') && v !== null && typeof (v as { then?: unknown }).then === 'function'
-}
-
-function equal (a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
-  return true
 }

@@ -1,6 +1,7 @@
 // The DiffMemory patch format (spec/store.md §A4), redefined to fix gaps.md S14: a list of
 // path operations with defined semantics for every kind of change, plus a decoder of the
 // original picostore 3.0.4 patches so old feeds replay to the same state.
+import { bytesEqual } from '../internal/bytes.js'
 import { storeError } from './errors.js'
 
 /**
@@ -202,12 +203,6 @@ function diff (a: unknown, b: PlainData, path: Array<string | number>, ops: Patc
 // When a container needs more operations than it has entries, setting it whole is smaller.
 function collapse (ops: PatchOp[], start: number, entries: number, path: PatchPath, b: PlainData): void {
   if (ops.length - start > entries) ops.splice(start, ops.length - start, ['s', path, b])
-}
-
-function bytesEqual (a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
-  return true
 }
 
 /**

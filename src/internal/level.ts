@@ -1,0 +1,55 @@
+// The database type shared by the repo and the store, and batch-operation builders
+// (internal; the repo's index re-exports the types under their public names).
+import type { AbstractSublevel, AbstractSublevelOptions, AbstractBatchOperation, AbstractIteratorOptions } from 'abstract-level'
+import { withPrefix } from './bytes.js'
+
+/**
+ * The part of an abstract-level database the repo and the store use. Any abstract-level
+ * database opened with `keyEncoding: 'view'` and `valueEncoding: 'view'` fits (classic-level,
+ * browser-level, memory-level); the repo keeps its keys in the `repo` sublevel of it, the
+ * store in `store` and `store-gc`.
+ */
+export interface RepoDb {
+  /** abstract-level status. */
+  readonly status: 'opening' | 'open' | 'closing' | 'closed'
+  /** abstract-level manifest (`getSync` is used when present). */
+  readonly supports: object
+  /** abstract-level `db.get`. */
+  get (key: Uint8Array, options: ViewOptions): Promise<Uint8Array | undefined>
+  /** abstract-level `db.getSync` (abstract-level >= 3.1). */
+  getSync? (key: Uint8Array, options: ViewOptions): Uint8Array | undefined
+  /** abstract-level `db.iterator`. */
+  iterator (options: AbstractIteratorOptions<Uint8Array, Uint8Array>): { all (): Promise<Array<[Uint8Array, Uint8Array]>> }
+  /** Creates a sublevel (abstract-level `db.sublevel`). */
+  sublevel (name: string, options: AbstractSublevelOptions<Uint8Array, Uint8Array>): RepoSublevel
+  /** Commits operations atomically (abstract-level `db.batch`). */
+  batch (operations: BatchOp[]): Promise<void>
+  /** Closes the database. */
+  close (): Promise<void>
+}
+
+/** Per-call encodings the repo passes to the root database. */
+export interface ViewOptions { keyEncoding: 'view', valueEncoding: 'view' }
+
+/** A `'view'`-encoded sublevel of the root database. */
+// The storage format parameter differs between backends (string | Uint8Array | Buffer),
+// and abstract-level's types use it contravariantly, so it cannot be narrowed here.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type RepoSublevel = AbstractSublevel<any, any, Uint8Array, Uint8Array>
+
+/** One operation of a root-database batch; repo operations target the repo's sublevel. */
+export type BatchOp = AbstractBatchOperation<RepoDb, Uint8Array, Uint8Array>
+
+/** @internal */
+export const VIEW: ViewOptions = { keyEncoding: 'view', valueEncoding: 'view' }
+
+/** @internal a put of `prefix ‖ key` through the root database */
+export function putOp (prefix: Uint8Array, key: Uint8Array, value: Uint8Array): BatchOp {
+  return { type: 'put', key: withPrefix(prefix, key), value, keyEncoding: 'view', valueEncoding: 'view' }
+}
+
+/** @internal a delete of `prefix ‖ key` through the root database */
+export function delOp (prefix: Uint8Array, key: Uint8Array): BatchOp {
+  return { type: 'del', key: withPrefix(prefix, key), keyEncoding: 'view' }
+}
+

@@ -1,0 +1,150 @@
+// Database access of the repo: reads through the root database with the
+// repo sublevel's prefix, closed-state mapping and the schema-version check.
+import { Block } from '../feed/index.js'
+import { latin1, prefixEnd, withPrefix } from '../internal/bytes.js'
+import { NS_BLOCK, NS_BLOCK_TO_CHAIN, NS_CHAIN_INFO, NS_VERSION, SCHEMA_VERSION, U32_SIZE } from './constants.js'
+import { repoErr } from './errors.js'
+import { decodeChain, decodeLocation, decodeU32, mkKey, u32 } from './codec.js'
+import type { BlockLocation, ChainInfo } from './codec.js'
+import type { Pending } from './staging.js'
+import { VIEW, putOp } from '../internal/level.js'
+import type { RepoDb } from '../internal/level.js'
+
+const NOT_OPEN = new Set(['LEVEL_DATABASE_NOT_OPEN', 'LEVEL_ITERATOR_NOT_OPEN', 'LEVEL_BATCH_NOT_OPEN'])
+
+/** @internal a stored block: verified before it was stored */
+export function toBlock (v: Uint8Array): Block {
+  const b = new Block(v)
+  b._verified = true
+  return b
+}
+
+// Backends may hand out Buffer (a Uint8Array subclass); the API gives plain Uint8Array views.
+/** @internal */
+export function view (v: Uint8Array | undefined): Uint8Array | undefined {
+  return v === undefined || v.constructor === Uint8Array ? v : new Uint8Array(v.buffer, v.byteOffset, v.byteLength)
+}
+
+/**
+ * @internal the repo's reads of its sublevel, through the root database with the sublevel's
+ * prefix (the same keys, without the sublevel's per-call overhead); local keys in and out.
+ */
+export class RepoIo {
+  readonly db: RepoDb
+  readonly prefix: Uint8Array
+  private readonly _sync: boolean
+  private readonly _end: Uint8Array | undefined
+  private _opened: Promise<void> | null = null
+  private _ok = false
+
+  constructor (db: RepoDb, prefix: Uint8Array) {
+    this.db = db
+    this.prefix = prefix
+    this._end = prefixEnd(prefix)
+    this._sync = (db.supports as { getSync?: unknown }).getSync === true
+  }
+
+  /**
+   * Checks the layout version, writing it when the database has none (a new database, or one
+   * written before the key existed: that layout is version 1). Once per instance.
+   */
+  open (): Promise<void> {
+    this._opened ??= this._checkVersion()
+    return this._opened
+  }
+
+  private async _checkVersion (): Promise<void> {
+    const key = mkKey(NS_VERSION)
+    const v = await this.db.get(withPrefix(this.prefix, key), VIEW)
+    if (v === undefined) {
+      await this.db.batch([putOp(this.prefix, key, u32(SCHEMA_VERSION))])
+    } else {
+      const version = v.length === U32_SIZE ? decodeU32(v) : NaN
+      if (version !== SCHEMA_VERSION) {
+        throw repoErr('UnsupportedVersion', `repo layout version ${String(version)}, this code reads version ${SCHEMA_VERSION}`)
+      }
+    }
+    this._ok = true
+  }
+
+  /** Runs `fn` on an open database: `Closed` when it is closing or closed. */
+  async run<T> (fn: () => Promise<T>): Promise<T> {
+    const s = this.db.status
+    if (s === 'closing' || s === 'closed') throw repoErr('Closed', 'the database is not open')
+    try {
+      if (!this._ok) await this.open()
+      return await fn()
+    } catch (e) {
+      const code = (e as { code?: unknown } | null)?.code
+      if (typeof code === 'string' && NOT_OPEN.has(code)) throw repoErr('Closed', 'the database is not open', e)
+      throw e
+    }
+  }
+
+  // Point read of a local key; synchronous where the backend offers it (memory-level,
+  // classic-level), which avoids an event-loop turn per read.
+  async dbGet (key: Uint8Array): Promise<Uint8Array | undefined> {
+    const db = this.db
+    const fk = withPrefix(this.prefix, key)
+    if (this._sync && db.status === 'open' && db.getSync !== undefined) return db.getSync(fk, VIEW)
+    return db.get(fk, VIEW)
+  }
+
+  async dbHas (key: Uint8Array): Promise<boolean> {
+    return (await this.dbGet(key)) !== undefined
+  }
+
+  /** Entries with local keys in [gte, lt) (`lt` undefined: to the end of the sublevel), local keys returned. */
+  async range (gte: Uint8Array, lt: Uint8Array | undefined, reverse = false, limit?: number): Promise<Array<[Uint8Array, Uint8Array]>> {
+    const end = lt === undefined ? this._end : withPrefix(this.prefix, lt)
+    const rows = await this.db.iterator({
+      gte: withPrefix(this.prefix, gte),
+      ...(end === undefined ? {} : { lt: end }),
+      reverse,
+      limit: limit ?? -1,
+      keyEncoding: 'view',
+      valueEncoding: 'view'
+    }).all()
+    const n = this.prefix.length
+    return rows.map(([k, v]) => [k.subarray(n), v])
+  }
+
+  /** Entries whose local key starts with `prefix`. */
+  async prefixed (prefix: Uint8Array): Promise<Array<[Uint8Array, Uint8Array]>> {
+    return this.range(prefix, prefixEnd(prefix))
+  }
+
+  /** A local key, seeing the pending writes `p` first. */
+  async get (key: Uint8Array, p?: Pending): Promise<Uint8Array | undefined> {
+    if (p !== undefined && p.map.size > 0) {
+      const v = p.map.get(latin1(key))
+      if (v !== undefined) return v.value ?? undefined
+    }
+    return this.dbGet(key)
+  }
+
+  async has (key: Uint8Array, p?: Pending): Promise<boolean> {
+    if (p !== undefined && p.map.size > 0) {
+      const v = p.map.get(latin1(key))
+      if (v !== undefined) return v.value !== null
+    }
+    return this.dbHas(key)
+  }
+
+  async loc (id: Uint8Array, p?: Pending): Promise<BlockLocation | undefined> {
+    const v = await this.get(mkKey(NS_BLOCK_TO_CHAIN, id), p)
+    return v === undefined ? undefined : decodeLocation(v)
+  }
+
+  async chain (chainId: Uint8Array, p?: Pending): Promise<ChainInfo | undefined> {
+    const v = await this.get(mkKey(NS_CHAIN_INFO, chainId), p)
+    return v === undefined ? undefined : decodeChain(chainId, v)
+  }
+
+  /** Blocks of chain `chainId` at heights [from, to], newest first. */
+  async segment (chainId: Uint8Array, from: number, to: number): Promise<Block[]> {
+    if (to < from) return []
+    const rows = await this.range(mkKey(NS_BLOCK, chainId, u32(from)), mkKey(NS_BLOCK, chainId, u32(to + 1)), true)
+    return rows.map(r => toBlock(r[1]))
+  }
+}

@@ -1,0 +1,151 @@
+// Pending writes and the merge rule: the batch under construction, an overlay that later
+// reads consult first (so several blocks can be prepared before one write), and the decision
+// whether a block may be stored (spec/repo.md §4.1, gaps.md R5).
+import { FeedError, cmp } from '../feed/index.js'
+import type { Block } from '../feed/index.js'
+import { latin1, withPrefix } from '../internal/bytes.js'
+import { NS_BLOCK, NS_BLOCK_TO_CHAIN, NS_CHAIN_CHILDREN, NS_CHAIN_INFO, NS_HEAD, NS_LATEST, NS_OWNER_CHAINS, NS_TAIL } from './constants.js'
+import { repoErr } from './errors.js'
+import { decodeLocation, encodeChain, encodeLocation, mkKey, u32 } from './codec.js'
+import type { BlockLocation, ChainInfo } from './codec.js'
+import type { RepoIo } from './db.js'
+import type { BatchOp } from '../internal/level.js'
+import type { Repo, MergeStrategy, PrepareResult } from './repo.js'
+
+/** @internal pending writes: local key (as a string) -> the write */
+export class Pending {
+  // A later write to the same key replaces the earlier, so a batch of many blocks of one
+  // chain writes its HEAD, LATEST and chain record once.
+  readonly map: Map<string, { key: Uint8Array, value: Uint8Array | null }> = new Map()
+  blocks: number = 0
+  readonly prefix: Uint8Array
+  constructor (prefix: Uint8Array) { this.prefix = prefix }
+  put (key: Uint8Array, value: Uint8Array): void { this.map.set(latin1(key), { key, value }) }
+  del (key: Uint8Array): void { this.map.set(latin1(key), { key, value: null }) }
+  get size (): number { return this.map.size }
+  get ops (): BatchOp[] {
+    const ops: BatchOp[] = []
+    for (const { key, value } of this.map.values()) {
+      const k = withPrefix(this.prefix, key)
+      ops.push(value === null
+        ? { type: 'del', key: k, keyEncoding: 'view' }
+        : { type: 'put', key: k, value, keyEncoding: 'view', valueEncoding: 'view' })
+    }
+    return ops
+  }
+
+  clear (): void { this.map.clear(); this.blocks = 0 }
+}
+
+/**
+ * Operations of blocks prepared by {@link Repo.prepareBlock} with `{ stage }`, not yet written.
+ * Later preparations read the staged pointers first. Writes to the same key are merged, so a
+ * run of blocks of one chain writes its HEAD, LATEST and chain record once.
+ */
+export class RepoStage {
+  /** @internal */
+  readonly _p: Pending
+  /**
+   * Called before a merge strategy is consulted (strategies must see the repo as stored):
+   * the owner of the stage commits `ops` and clears the stage here.
+   */
+  beforeStrategy: (() => Promise<void>) | undefined = undefined
+
+  /** @internal use {@link Repo.stage} */
+  constructor (prefix: Uint8Array) { this._p = new Pending(prefix) }
+
+  /** The staged operations (root-database batch operations). */
+  get ops (): BatchOp[] { return this._p.ops }
+
+  /** Number of staged blocks. */
+  get blocks (): number { return this._p.blocks }
+
+  /** Number of staged writes. */
+  get size (): number { return this._p.size }
+
+  /** Drops everything staged (after a commit, or to abandon it). */
+  clear (): void { this._p.clear() }
+}
+
+/** @internal an accepted preparation, without its operations (they are in the Pending) */
+export type Prepared = Exclude<PrepareResult, { accepted: true }> | Omit<Extract<PrepareResult, { accepted: true }>, 'ops'>
+
+/**
+ * @internal Decides whether `block` may be stored and stages its writes into `p`: the merge
+ * rule of {@link Repo} (see its TSDoc), then the chain index updates.
+ */
+export async function prepare (
+  r: Repo, io: RepoIo, block: Block, inline: MergeStrategy | undefined, p: Pending, beforeStrategy?: () => Promise<void>, fresh = false
+): Promise<Prepared> {
+  const id = block.sig
+  if (!fresh && await io.has(mkKey(NS_BLOCK_TO_CHAIN, id), p)) return { accepted: false, reason: 'Stored' }
+  let ploc: BlockLocation | undefined
+  let pchain: ChainInfo | undefined
+  let owner: Uint8Array
+  if (block.psig === undefined) {
+    owner = block.key
+  } else {
+    const v = await io.get(mkKey(NS_BLOCK_TO_CHAIN, block.psig), p)
+    if (v === undefined) return { accepted: false, reason: 'ParentNotFound' }
+    ploc = decodeLocation(v)
+    owner = ploc.owner
+    pchain = await io.chain(ploc.chainId, p)
+    if (pchain === undefined) throw repoErr('CorruptIndex', 'block of an unknown chain')
+  }
+  const head = await io.get(mkKey(NS_HEAD, owner), p)
+  const allowed = r.appendPolicy === 'any' || cmp(block.key, owner)
+  let ok = head === undefined ||
+    (allowed && block.psig !== undefined && cmp(head, block.psig)) ||
+    r.allowDetached ||
+    (allowed && ploc !== undefined && await isAncestor(io, head, ploc, p))
+  if (!ok) {
+    if (beforeStrategy !== undefined) await beforeStrategy() // strategies see the repo as it is
+    for (const s of inline === undefined ? r.strategies : [inline, ...r.strategies]) {
+      if (await s(block, r)) { ok = true; break }
+    }
+    if (!ok) return { accepted: false, reason: 'Refused' }
+  }
+  if (!block._verified && !block.verify()) throw new FeedError('SignatureVerificationFailed', 'block has a bad signature')
+  return stageBlock(block, owner, ploc, pchain, p)
+}
+
+/** The writes of an accepted block: its bytes, location, chain record and pointers. */
+function stageBlock (block: Block, owner: Uint8Array, ploc: BlockLocation | undefined, pchain: ChainInfo | undefined, p: Pending): Prepared {
+  const id = block.sig
+  let info: ChainInfo
+  let fork = false
+  if (ploc === undefined || pchain === undefined) {
+    info = { chainId: id, owner, tip: id, height: 0, start: 0, root: id, parent: undefined }
+    p.put(mkKey(NS_TAIL, block.key), id)
+  } else if (cmp(pchain.tip, block.psig as Uint8Array)) {
+    info = { ...pchain, tip: id, height: ploc.height + 1 }
+  } else {
+    fork = true
+    const height = ploc.height + 1
+    info = { chainId: id, owner, tip: id, height, start: height, root: pchain.root, parent: block.psig }
+    p.put(mkKey(NS_CHAIN_CHILDREN, ploc.chainId, id), u32(height))
+  }
+  if (info.start === info.height) p.put(mkKey(NS_OWNER_CHAINS, owner, id), u32(info.start))
+  p.put(mkKey(NS_BLOCK, info.chainId, u32(info.height)), block.buffer.slice())
+  p.put(mkKey(NS_BLOCK_TO_CHAIN, id), encodeLocation(info.chainId, info.height, owner))
+  p.put(mkKey(NS_CHAIN_INFO, info.chainId), encodeChain(info))
+  p.put(mkKey(NS_HEAD, owner), id)
+  p.put(mkKey(NS_LATEST, block.key), id)
+  return { accepted: true, chainId: info.chainId, height: info.height, owner, root: info.root, fork }
+}
+
+// Is block `head` an ancestor of (or equal to) the block at `loc`? Walks chains, not blocks.
+async function isAncestor (io: RepoIo, head: Uint8Array, loc: BlockLocation, p: Pending): Promise<boolean> {
+  const v = await io.get(mkKey(NS_BLOCK_TO_CHAIN, head), p)
+  if (v === undefined) return false
+  const h = decodeLocation(v)
+  let cur = loc
+  for (;;) {
+    if (cmp(cur.chainId, h.chainId)) return h.height <= cur.height
+    const c = await io.chain(cur.chainId, p)
+    if (c?.parent === undefined) return false
+    const pv = await io.get(mkKey(NS_BLOCK_TO_CHAIN, c.parent), p)
+    if (pv === undefined) return false
+    cur = decodeLocation(pv)
+  }
+}

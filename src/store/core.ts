@@ -1,0 +1,133 @@
+// The shared state of one Store: its database handles, collections, caches, lock and the
+// staged batch. The Store coordinates; ingest.ts, commit.ts, gc.ts and replay.ts act on this.
+import type { Block } from '../feed/index.js'
+import { Repo, type MergeStrategy } from '../repo/index.js'
+import { bytesEqual } from '../internal/bytes.js'
+import { putOp, type BatchOp, type RepoDb, type RepoSublevel } from '../internal/level.js'
+import { Mempool } from './mempool.js'
+import { StoreError } from './errors.js'
+import { Lock } from './lock.js'
+import { type Memory, normalizeId, LATCH_DEPTH } from './memory.js'
+import type { Slice } from './slice.js'
+import type { Txn, TxnOwner } from './txn.js'
+import type { Latch } from './context.js'
+import { Events } from './events.js'
+import { Tombstones } from './tombstones.js'
+import { Stage } from './commit.js'
+import { encodeMeta } from './entry.js'
+import { K_LOG, indexKey, metaKey, u64 } from './keys.js'
+import type { StoreOptions } from './types.js'
+
+/** @internal parent/chain facts of a block about to be processed */
+export interface Link { parent: Block | null, chainId: Uint8Array, owner: Uint8Array, hx?: Hx | undefined }
+/** @internal hex forms of a chain's owner and id, computed once per chain */
+export interface Hx { author: string, chain: string }
+/** @internal a processed block with its link */
+export type Linked = Link & { block: Block }
+
+/** Blocks remembered with their links (blocks never change). */
+const CHAIN_CACHE = 4096
+/** Most blocks committed in one batch (well below CHAIN_CACHE: staged ids stay cached until committed). */
+export const GROUP_MAX = 1000
+
+/** @internal */
+export class StoreCore {
+  readonly repo: Repo
+  readonly mempool: Mempool
+  readonly db: RepoDb
+  /** The 'store' sublevel (state, metas, indices, references, acceptance log). */
+  readonly s: RepoSublevel
+  /** The 'store-gc' sublevel (timers). */
+  readonly t: RepoSublevel
+  /** Key prefixes of `s` and `t` in the root database (batch operations go to the root). */
+  readonly sp: Uint8Array
+  readonly tp: Uint8Array
+  readonly lock: Lock = new Lock()
+  readonly strategy: MergeStrategy | undefined
+  readonly roots: Map<string, Memory> = new Map()
+  readonly slices: Slice[] = []
+  readonly events: Events = new Events()
+  /** Blocks processed in this session, with their links, by latin1 id. */
+  readonly chains: Map<string, Linked> = new Map()
+  readonly tombs: Tombstones
+  /** Postpone attempts per block (latin1 id). */
+  readonly attempts: Map<string, number> = new Map()
+  /** Pending postpone retries. */
+  readonly timers: Set<ReturnType<typeof setTimeout>> = new Set()
+  readonly stage: Stage
+  /** The acceptance position: the seq of the last accepted block. */
+  seq = 0
+  closed = false
+  loaded = false
+  /** Dispatches blocks again (a postponed retry); set by the Store. */
+  redispatch: (blocks: Block[], source: unknown) => Promise<unknown> = async () => {}
+
+  constructor (dbOrRepo: Repo | RepoDb, opts: StoreOptions) {
+    this.repo = dbOrRepo instanceof Repo ? dbOrRepo : new Repo(dbOrRepo)
+    if (opts.allowDetached !== undefined) this.repo.allowDetached = opts.allowDetached
+    this.strategy = opts.strategy
+    this.mempool = opts.mempool ?? new Mempool()
+    this.tombs = new Tombstones(opts.tombstones ?? 65536, opts.tombstoneTtlMs ?? 3_600_000)
+    this.db = this.repo.db
+    this.s = this.db.sublevel('store', { keyEncoding: 'view', valueEncoding: 'view' })
+    this.t = this.db.sublevel('store-gc', { keyEncoding: 'view', valueEncoding: 'view' })
+    this.sp = this.s.prefixKey(new Uint8Array(0), 'view') as Uint8Array
+    this.tp = this.t.prefixKey(new Uint8Array(0), 'view') as Uint8Array
+    this.stage = new Stage(this)
+  }
+
+  checkOpen (): void {
+    if (this.closed) throw new StoreError('Closed', 'store is closed')
+  }
+
+  checkLoaded (): void {
+    this.checkOpen()
+    if (!this.loaded) throw new StoreError('NotLoaded', 'store not ready, call load()')
+  }
+
+  remember (hid: string, l: Linked): void {
+    if (this.chains.size >= CHAIN_CACHE) {
+      const first = this.chains.keys().next().value
+      if (first !== undefined) this.chains.delete(first)
+    }
+    this.chains.set(hid, l)
+  }
+
+  /** The meta record of a collection; `seq` = the acceptance position when it was written. */
+  metaOp (m: Memory, version: number): BatchOp {
+    return putOp(this.sp, metaKey(m._nameBytes), encodeMeta({ version, head: m.head ?? null, seq: this.seq }))
+  }
+
+  /** The acceptance position, for batches that touch no meta. */
+  lastSeqOp (): BatchOp {
+    return putOp(this.sp, Uint8Array.of(K_LOG), u64(this.seq))
+  }
+
+  /** Secondary index read, seeing the pending transaction, then the staged batch, first. */
+  async lookup (owner: TxnOwner, key: Uint8Array | string, txn: Txn | undefined): Promise<Uint8Array | undefined> {
+    const kb = typeof key === 'string' ? new TextEncoder().encode(key) : key
+    if (txn !== undefined) {
+      for (let i = txn.index.length - 1; i >= 0; i--) {
+        const x = txn.index[i] as Txn['index'][number]
+        if (x.owner === owner && bytesEqual(x.key, kb)) return x.blockId
+      }
+    }
+    const staged = this.stage.indexed(owner, kb)
+    if (staged !== undefined) return staged
+    const v = await this.s.get(indexKey(owner._nameBytes, kb))
+    return v === undefined ? undefined : new Uint8Array(v) // a plain Uint8Array, never a Buffer
+  }
+
+  /** `latch(root, id)` for expiresAt (spec A5.3; depth limit LATCH_DEPTH → Infinity). */
+  latch (txn: Txn | undefined, depth: number): Latch {
+    return (root, rawId) => {
+      const m = this.roots.get(root)
+      if (m === undefined) throw new TypeError(`Cannot latch, memory ${root} does not exist`)
+      if (depth >= LATCH_DEPTH) return Infinity
+      const id = normalizeId(rawId)
+      const e = txn !== undefined ? txn.read(m, id) : m._cache.get(id)
+      if (e === undefined) return 0
+      return m.expiresAt(e.value, this.latch(txn, depth + 1))
+    }
+  }
+}

@@ -1,0 +1,99 @@
+// Garbage collection (gaps S5, S6): timers due are visited; expired objects are swept with
+// their index entries and references, and chains no object references any more are evicted,
+// each sweep in one batch with its rollback.
+import { fromHex, type Feed } from '../feed/index.js'
+import { bytesEqual, latin1, prefixRange } from '../internal/bytes.js'
+import { delOp, putOp, type BatchOp } from '../internal/level.js'
+import type { Memory } from './memory.js'
+import type { Entry } from './txn.js'
+import { encodeEntry } from './entry.js'
+import { NONE, type ObjectId, stateKey, indexKey, refKey, refPrefix, logKey, seqKey, timerKey, parseTimerKey, u64, readU64 } from './keys.js'
+import type { StoreCore } from './core.js'
+
+/** @internal number of objects that reference a block root */
+export async function countReferences (c: StoreCore, blockRoot: Uint8Array | string): Promise<number> {
+  const p = refPrefix(typeof blockRoot === 'string' ? fromHex(blockRoot) : blockRoot)
+  let n = 0
+  for await (const _ of c.s.keys(prefixRange(p))) n++
+  return n
+}
+
+/** @internal visits every timer due at `now` (under the lock, nothing staged); returns the evicted feeds */
+export async function sweep (c: StoreCore, now: number): Promise<Feed[]> {
+  const evicted: Feed[] = []
+  const due: Uint8Array[] = []
+  for await (const k of c.t.keys({ lt: u64(Math.floor(now) + 1) })) due.push(k)
+  for (const k of due) await visit(c, k, now, evicted)
+  return evicted
+}
+
+async function visit (c: StoreCore, k: Uint8Array, now: number, evicted: Feed[]): Promise<void> {
+  const { due, name, id } = parseTimerKey(k)
+  const m = c.roots.get(name)
+  const e = m?._cache.get(id)
+  if (m === undefined || e === undefined || e.exp !== due) { await c.t.del(k); return }
+  let exp: number
+  try {
+    exp = m.expiresAt(e.value, c.latch(undefined, 0))
+  } catch (error) {
+    c.events.emit({ event: 'error', error })
+    return
+  }
+  if (typeof exp !== 'number' || Number.isNaN(exp)) exp = Infinity
+  if (exp > now) { await reschedule(c, m, k, id, e, exp); return }
+  const ops: BatchOp[] = [delOp(c.tp, k), delOp(c.sp, stateKey(m._nameBytes, id))]
+  for (const [key, bid] of e.idx) {
+    const ik = indexKey(m._nameBytes, key)
+    const cur = await c.s.get(ik)
+    if (cur !== undefined && bytesEqual(cur, bid)) ops.push(delOp(c.sp, ik))
+  }
+  const gone: Array<{ feed: Feed, root: Uint8Array }> = []
+  for (const r of e.roots) {
+    const mine = refKey(r, m._nameBytes, id)
+    ops.push(delOp(c.sp, mine))
+    if (await referencedElsewhere(c, r, mine)) continue
+    const feed = await evictChain(c, r, ops)
+    if (feed !== null) gone.push({ feed, root: r })
+  }
+  ops.push(c.metaOp(m, m.version + 1))
+  await c.db.batch(ops)
+  m._cache.delete(id)
+  m.version++
+  m._changed()
+  c.events.dirty.add(m.name)
+  c.events.emit({ event: 'change', root: m.name, id, value: undefined })
+  if (gone.length > 0) c.chains.clear()
+  for (const { feed, root } of gone) {
+    for (const b of feed.blocks) c.tombs.add(latin1(b.sig))
+    evicted.push(feed)
+    c.events.emit({ event: 'rollback', evicted: feed, root })
+  }
+}
+
+/** Not due any more: moves the timer (or drops it for Infinity). */
+async function reschedule (c: StoreCore, m: Memory, k: Uint8Array, id: ObjectId, e: Entry, exp: number): Promise<void> {
+  const next: Entry = { ...e, exp }
+  const ops = [delOp(c.tp, k), putOp(c.sp, stateKey(m._nameBytes, id), encodeEntry(next))]
+  if (Number.isFinite(exp)) ops.push(putOp(c.tp, timerKey(exp, m._nameBytes, id), NONE))
+  await c.db.batch(ops)
+  m._cache.set(id, next)
+}
+
+/** Whether another object than `mine` references block root `r`. */
+async function referencedElsewhere (c: StoreCore, r: Uint8Array, mine: Uint8Array): Promise<boolean> {
+  for await (const rk of c.s.keys({ ...prefixRange(refPrefix(r)), limit: 2 })) if (!bytesEqual(rk, mine)) return true
+  return false
+}
+
+/** Adds the rollback of chain `r` and its acceptance-log entries to `ops`; the evicted feed, or null. */
+async function evictChain (c: StoreCore, r: Uint8Array, ops: BatchOp[]): Promise<Feed | null> {
+  const rb = await c.repo.prepareRollback(r)
+  if (rb === null) return null
+  ops.push(...rb.ops)
+  const seqs = await c.s.getMany(rb.evicted.blocks.map(b => seqKey(b.sig)))
+  rb.evicted.blocks.forEach((b, i) => {
+    const s = seqs[i]
+    if (s !== undefined) ops.push(delOp(c.sp, logKey(readU64(s))), delOp(c.sp, seqKey(b.sig)))
+  })
+  return rb.evicted
+}

@@ -1,0 +1,221 @@
+// Ingest: each block of a dispatched feed is checked (stored? evicted? parent known?
+// signature?), run through its collection's rules and staged with all its effects.
+import { Feed, toHex, type Block } from '../feed/index.js'
+import { bytesEqual, latin1 } from '../internal/bytes.js'
+import { putOp } from '../internal/level.js'
+import { decodeBody } from './body.js'
+import { Slice } from './slice.js'
+import { Txn, type TxnOwner } from './txn.js'
+import type { DispatchContext, Verdict } from './context.js'
+import { encodeEntry } from './entry.js'
+import { type ObjectId, seqKey, u64 } from './keys.js'
+import { GROUP_MAX, type Link, type Linked, type StoreCore } from './core.js'
+import type { DispatchOptions, DispatchResult } from './types.js'
+
+/** @internal what happened to one block */
+export type Outcome = Verdict | { kind: 'stored' } | { kind: 'orphan' }
+
+/** @internal an empty dispatch result */
+export function newResult (): DispatchResult {
+  return { accepted: [], rejected: [], postponed: 0, stashed: 0 }
+}
+
+/** @internal a feed of consecutive `blocks` (already verified or trusted) with `room` spare bytes, not the 2 KiB default */
+export function feedOf (blocks: Block[], room: number): Feed {
+  let size = 4 + room
+  for (const b of blocks) size += b.blockSize
+  const f = new Feed(size)
+  for (const b of blocks) f._push(b, false)
+  return f
+}
+
+function refusal (reason: 'Stored' | 'ParentNotFound' | 'Refused'): Outcome {
+  if (reason === 'Stored') return { kind: 'stored' }
+  if (reason === 'ParentNotFound') return { kind: 'orphan' }
+  return { kind: 'reject', reason: 'Refused' }
+}
+
+/**
+ * @internal Ingests a run of blocks (one chain segment) under the lock: the accepted ones are
+ * staged; the first refused, postponed or orphaned block ends the run. Children waiting in the
+ * mempool for an accepted block are appended to `queue`.
+ */
+export async function ingest (c: StoreCore, blocks: Block[], res: DispatchResult, opts: DispatchOptions, queue: Block[][]): Promise<void> {
+  let seg: Block[] = []
+  // The accepted run becomes a patch; its event is delivered after the batch that holds it.
+  const record = (): void => {
+    if (seg.length === 0) return
+    const patch = feedOf(seg, 0)
+    res.accepted.push(patch)
+    if (c.events.tapped) c.stage.events.push({ event: 'patch-merged', patch })
+    seg = []
+  }
+  let prev: Linked | undefined
+  let lastKnown: Block | undefined
+  let fresh = false
+  for (let k = 0; k < blocks.length; k++) {
+    const b = blocks[k] as Block
+    const hid = latin1(b.sig)
+    const continues = prev !== undefined && bytesEqual(b.psig, prev.block.sig)
+    // Cheap "already have it" checks come before any verification (a child of a block
+    // accepted in this run cannot be stored yet).
+    if (!(continues && fresh) && (c.chains.has(hid) || await c.repo.hasBlock(b.sig))) {
+      lastKnown = b; prev = c.chains.get(hid); fresh = false; continue
+    }
+    if (c.tombs.size > 0 && (c.tombs.has(hid) || (b.psig !== undefined && c.tombs.has(latin1(b.psig))))) {
+      await c.stage.flush()
+      c.tombs.add(hid)
+      reject(c, res, b, 'Evicted')
+      break
+    }
+    let link: Link | undefined
+    if (b.psig === undefined) link = { parent: null, chainId: b.sig, owner: b.key }
+    else if (continues && prev !== undefined) link = { parent: prev.block, chainId: prev.chainId, owner: prev.owner, hx: prev.hx }
+    else link = await linkOf(c, b.psig, lastKnown)
+    if (link === undefined) { await c.stage.flush(); stash(c, blocks.slice(k), res); break }
+    if (!b._verified && !b.verify()) { await c.stage.flush(); reject(c, res, b, 'SignatureVerificationFailed'); break }
+    // Reaching here, the block is known not to be stored (checked above, or its parent was
+    // accepted in this run): the repo skips its own check.
+    const out = await processBlock(c, b, link, false)
+    if (out.kind === 'ok') {
+      seg.push(b)
+      prev = { parent: link.parent, chainId: link.chainId, owner: link.owner, hx: link.hx, block: b }
+      fresh = true
+      c.remember(hid, prev)
+      c.stage.hids.push(hid)
+      c.attempts.delete(hid)
+      if (c.mempool.size > 0) {
+        const kids = c.mempool.take(b.sig)
+        for (const f of kids) queue.push(f.blocks as Block[])
+      }
+      if (c.stage.blocks >= GROUP_MAX) await c.stage.flush()
+      continue
+    }
+    await c.stage.flush()
+    if (out.kind === 'stored') { lastKnown = b; prev = undefined; fresh = false; continue }
+    if (out.kind === 'orphan') { stash(c, blocks.slice(k), res); break }
+    if (out.kind === 'postpone') { postpone(c, blocks.slice(k), out, res, opts); break }
+    reject(c, res, b, out.reason)
+    break
+  }
+  record() // committed by the dispatch (now, or with its group)
+}
+
+function reject (c: StoreCore, res: DispatchResult, block: Block, reason: string): void {
+  c.attempts.delete(latin1(block.sig))
+  res.rejected.push({ block, reason })
+  c.events.emit({ event: 'rejected', block, reason })
+}
+
+function stash (c: StoreCore, blocks: Block[], res: DispatchResult): void {
+  c.mempool.add(blocks)
+  res.stashed += blocks.length
+  c.events.emit({ event: 'stashed', blocks: blocks.length })
+}
+
+function postpone (c: StoreCore, blocks: Block[], v: { reason: string, time: number, retries: number }, res: DispatchResult, opts: DispatchOptions): void {
+  const first = blocks[0] as Block
+  const hid = latin1(first.sig)
+  const attempt = (c.attempts.get(hid) ?? 0) + 1
+  if (attempt > v.retries || opts.loud === true) {
+    reject(c, res, first, v.reason)
+    return
+  }
+  c.attempts.set(hid, attempt)
+  res.postponed += 1
+  c.events.emit({ event: 'postponed', block: first, reason: v.reason, time: v.time, attempt })
+  const t = setTimeout(() => {
+    c.timers.delete(t)
+    if (c.closed) return
+    c.redispatch(blocks, opts.source).catch((error: unknown) => {
+      if (!c.closed) c.events.emit({ event: 'error', error })
+    })
+  }, v.time)
+  c.timers.add(t)
+}
+
+/** @internal parent, chain id and owner of a stored block `psig` (undefined when it is not stored) */
+export async function linkOf (c: StoreCore, psig: Uint8Array, known: Block | undefined): Promise<Link | undefined> {
+  const cached = c.chains.get(latin1(psig))
+  if (cached !== undefined) return { parent: cached.block, chainId: cached.chainId, owner: cached.owner, hx: cached.hx }
+  const parent = known !== undefined && bytesEqual(known.sig, psig) ? known : await c.repo.readBlock(psig)
+  if (parent === undefined) return undefined
+  const [loc, owner] = await Promise.all([c.repo.chainOf(psig), c.repo.ownerOf(psig)])
+  if (loc === undefined || owner === undefined) return undefined
+  return { parent, chainId: loc.chainId, owner }
+}
+
+/**
+ * @internal Runs one block through the rules (its Memory, then every slice, then the traps of
+ * the signals raised) and stages it with all its effects. `replay`: the block is stored
+ * already (reload), only its effects are staged.
+ */
+export async function processBlock (c: StoreCore, b: Block, link: Link, replay: boolean): Promise<Outcome> {
+  let body
+  try {
+    body = decodeBody(b.body)
+  } catch (err) {
+    return { kind: 'reject', reason: (err as Error).message, cause: err }
+  }
+  const hx = link.hx ??= { author: toHex(link.owner), chain: toHex(link.chainId) }
+  const dctx: DispatchContext = {
+    block: b,
+    parentBlock: link.parent,
+    AUTHOR: hx.author,
+    CHAIN: hx.chain,
+    root: body.root,
+    payload: body.payload,
+    date: body.date
+  }
+  const blockRoot = c.repo.allowDetached ? link.chainId : link.owner
+  const txn = new Txn()
+  let taken = false
+  const mem = c.roots.get(body.root)
+  if (mem !== undefined && !(mem instanceof Slice)) {
+    const v = await mem._apply(dctx, txn, blockRoot)
+    if (v.kind !== 'ok') return v
+    taken = true
+  }
+  const sctx = { block: b, parentBlock: link.parent, AUTHOR: dctx.AUTHOR, CHAIN: dctx.CHAIN }
+  for (const s of c.slices) {
+    const v = await s._reduce(sctx, txn)
+    if (v === 'skip') continue
+    if (v.kind !== 'ok') return v
+    taken = true
+  }
+  if (!taken) return { kind: 'reject', reason: `UnknownCollection: ${body.root}` }
+  // Traps run inside the block's transaction and are awaited (gaps S11).
+  for (const sig of txn.signals) {
+    try {
+      for (const m of c.roots.values()) {
+        if (m instanceof Slice) await m._sliceTrap(sig.type, sig.payload, sctx, txn)
+        else await m._trap(sig.type, sig.payload, txn)
+      }
+    } catch (err) {
+      return { kind: 'reject', reason: `TrapFailed: ${(err as Error).message}`, cause: err }
+    }
+  }
+  // Encode the block's state first: an unencodable value refuses the block before anything is staged.
+  const encs: Array<[TxnOwner, ObjectId, Uint8Array]> = []
+  try {
+    for (const [owner, m] of txn.objs) for (const [id, e] of m) if (e !== null) encs.push([owner, id, encodeEntry(e)])
+  } catch (err) {
+    if (!replay) {
+      await c.stage.flush()
+      const prep = await c.repo.prepareBlock(b, c.strategy)
+      if (!prep.accepted) return refusal(prep.reason)
+    }
+    return { kind: 'reject', reason: `UnencodableState: ${(err as Error).message}`, cause: err }
+  }
+  const st = c.stage
+  if (!replay) {
+    const prep = await c.repo.prepareBlock(b, c.strategy, { stage: st.rs, fresh: true })
+    if (!prep.accepted) return refusal(prep.reason)
+    // The acceptance log: block id -> seq; the position itself is kept in the metas.
+    st.ops.push(putOp(c.sp, seqKey(b.sig), u64(++c.seq)))
+    st.seqs++
+  }
+  st.add(txn, encs, b.sig)
+  if (c.events.tapped) st.events.push(replay ? { event: 'reload', block: b, root: body.root } : { event: 'merged', block: b, root: body.root })
+  return { kind: 'ok' }
+}

@@ -1,0 +1,102 @@
+// Restoring state from disk: `restore` reads the persisted state on load (no replay needed
+// after a restart); `replay` rebuilds every derived record from the stored blocks (gaps S20).
+import type { Block } from '../feed/index.js'
+import { latin1, prefixRange } from '../internal/bytes.js'
+import { putOp } from '../internal/level.js'
+import { decodeBody } from './body.js'
+import { StoreError } from './errors.js'
+import { decodeEntry, decodeMeta } from './entry.js'
+import { K_LOG, K_SEQ, K_STATE, K_META, K_INDEX, K_REF, K_VERSION, STORE_SCHEMA_VERSION, statePrefix, metaKey, parseIdKey, u64, readU64 } from './keys.js'
+import { processBlock, linkOf } from './ingest.js'
+import { GROUP_MAX, type Link, type Linked, type StoreCore } from './core.js'
+
+function range (prefixByte: number): { gte: Uint8Array, lt: Uint8Array } {
+  return { gte: Uint8Array.of(prefixByte), lt: Uint8Array.of(prefixByte + 1) }
+}
+
+/**
+ * @internal Checks the store's layout version (writing it on a database that has none: a new
+ * one, or one written before the key existed, whose layout is version 1).
+ */
+export async function checkVersion (c: StoreCore): Promise<void> {
+  await c.repo.open()
+  const v = await c.s.get(Uint8Array.of(K_VERSION))
+  if (v === undefined) {
+    await c.db.batch([putOp(c.sp, Uint8Array.of(K_VERSION), u64(STORE_SCHEMA_VERSION))])
+    return
+  }
+  const version = v.length === 8 ? readU64(v) : NaN
+  if (version !== STORE_SCHEMA_VERSION) {
+    throw new StoreError('UnsupportedVersion', `store layout version ${String(version)}, this code reads version ${STORE_SCHEMA_VERSION}`)
+  }
+}
+
+/** @internal reads every collection's persisted state, versions, heads and the acceptance position */
+export async function restore (c: StoreCore): Promise<void> {
+  await checkVersion(c)
+  for (const m of c.roots.values()) {
+    m._cache.clear()
+    const prefix = statePrefix(m._nameBytes)
+    for await (const [k, v] of c.s.iterator(prefixRange(prefix))) {
+      m._cache.set(parseIdKey(k.subarray(prefix.length)), decodeEntry(v))
+    }
+    const meta = await c.s.get(metaKey(m._nameBytes))
+    if (meta !== undefined) {
+      const { version, head } = decodeMeta(meta)
+      m.version = version
+      m.head = head ?? undefined
+    }
+    m._changed()
+    c.events.dirty.add(m.name)
+  }
+  // The acceptance position: the highest `seq` of any collection meta (written with every
+  // batch that accepts blocks), or the LAST_SEQ record (batches that touched no meta), or
+  // the newest entry of the older per-block log.
+  let seq = 0
+  for await (const v of c.s.values(range(K_META))) seq = Math.max(seq, decodeMeta(v).seq ?? 0)
+  for await (const [k, v] of c.s.iterator({ ...range(K_LOG), reverse: true, limit: 1 })) {
+    seq = Math.max(seq, k.length === 1 ? readU64(v) : readU64(k, 1))
+  }
+  c.seq = seq
+}
+
+/**
+ * @internal Clears the derived records and replays the stored blocks in their acceptance order
+ * (under the lock, nothing staged); adds the names of the collections touched to `touched`.
+ */
+export async function replay (c: StoreCore, touched: Set<string>): Promise<void> {
+  const log: Array<[number, Uint8Array]> = []
+  for await (const [k, v] of c.s.iterator(range(K_SEQ))) log.push([readU64(v), k.slice(1)])
+  log.sort((a, b) => a[0] - b[0])
+  const ids = log.map(e => e[1])
+  for (const p of [K_STATE, K_META, K_INDEX, K_REF]) await c.s.clear(range(p))
+  await c.db.batch([c.lastSeqOp()]) // the metas held the position
+  await c.t.clear()
+  c.chains.clear()
+  for (const m of c.roots.values()) {
+    m._cache.clear()
+    m.version = 0
+    m.head = undefined
+    m._changed()
+    c.events.dirty.add(m.name)
+  }
+  const links = new Map<string, Linked>()
+  for (const id of ids) {
+    const b: Block | undefined = await c.repo.readBlock(id)
+    if (b === undefined) continue
+    let link: Link | undefined
+    if (b.psig === undefined) link = { parent: null, chainId: b.sig, owner: b.key }
+    else link = links.get(latin1(b.psig)) ?? await linkOf(c, b.psig, undefined)
+    if (link === undefined) continue
+    const out = await processBlock(c, b, link, true)
+    if (out.kind === 'ok') {
+      links.set(latin1(b.sig), { ...link, parent: link.parent, block: b })
+      touched.add(decodeBody(b.body).root)
+      if (c.stage.blocks >= GROUP_MAX) await c.stage.flush()
+    } else if (out.kind === 'reject' || out.kind === 'postpone') {
+      await c.stage.flush()
+      c.events.emit({ event: 'rejected', block: b, reason: out.reason })
+    }
+  }
+  await c.stage.flush()
+}

@@ -1,0 +1,76 @@
+// Public option, result and event types of the Store.
+import type { Feed, Block } from '../feed/index.js'
+import type { MergeStrategy } from '../repo/index.js'
+import type { Mempool } from './mempool.js'
+import type { LockOptions } from './lock.js'
+import type { ObjectId } from './keys.js'
+
+/**
+ * Where `createBlock` appends: a Feed (a copy is extended, gaps S17); 32 bytes = the head of
+ * that public key's chain; 64 bytes = that block (a fork when it is not a tip); `null` /
+ * `undefined` = the signer's own chain (a new chain when it has none, or in detached mode).
+ */
+export type Branch = Feed | Uint8Array | null | undefined
+
+/** Options of {@link Store}. */
+export interface StoreOptions {
+  /** Merge strategy handed to `repo.prepareBlock` (default: the repo's). */
+  strategy?: MergeStrategy
+  /** Sets `repo.allowDetached` only when given (gaps S22). */
+  allowDetached?: boolean
+  /** Orphan-block pool (default: a new Mempool with its default bounds). */
+  mempool?: Mempool
+  /** How many evicted block ids to remember, so they are not re-accepted (gaps S24). Default 65536. */
+  tombstones?: number
+  /** How long an evicted id is remembered, ms. Default 1 hour. */
+  tombstoneTtlMs?: number
+}
+
+/** Options of {@link Store.dispatch}. */
+export interface DispatchOptions extends LockOptions {
+  /** Throw a StoreError on the first refusal (for locally created blocks). */
+  loud?: boolean
+  /** Who sent the feed; handed to `onMerge` listeners (the kernel gossips to every peer but it). */
+  source?: unknown
+}
+
+/** One refused block and why. */
+export interface Rejected {
+  block: Block
+  reason: string
+}
+
+/** What one dispatch did (gaps S18). */
+export interface DispatchResult {
+  /** Accepted segments, per chain, in order (each a Feed of consecutive accepted blocks). */
+  accepted: Feed[]
+  /** Refused blocks (later blocks of the same chain are then not considered). */
+  rejected: Rejected[]
+  /** Blocks postponed for a retry. */
+  postponed: number
+  /** Blocks stashed in the mempool until their parent arrives. */
+  stashed: number
+}
+
+/** Events delivered to {@link Store.tap} listeners, after the change is committed. */
+export type StoreEvent =
+  | { event: 'change', root: string, id: ObjectId, value: unknown }
+  | { event: 'merged', block: Block, root: string }
+  | { event: 'patch-merged', patch: Feed }
+  | { event: 'rejected', block: Block, reason: string }
+  | { event: 'postponed', block: Block, reason: string, time: number, attempt: number }
+  | { event: 'stashed', blocks: number }
+  | { event: 'rollback', evicted: Feed, root: Uint8Array }
+  | { event: 'reload', block: Block, root: string }
+  | { event: 'error', error: unknown }
+
+/** A neuron: subscribe with a callback (called synchronously with the current value), get an unsubscribe. */
+export type StateNeuron<T> = (cb: (v: T) => void) => () => void
+
+/** Options of {@link Store.gcStart}. */
+export interface GcOptions {
+  /** Interval between runs, ms (default 3000). */
+  intervalMs?: number
+  /** Stops the periodic GC when aborted. */
+  signal?: AbortSignal
+}
