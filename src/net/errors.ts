@@ -12,7 +12,10 @@ import { PicoError } from '../errors.js'
  * - `FrameTooLarge`: the peer announced a frame above the maximum size; the connection is closed.
  * - `TruncatedFrame`: the stream ended in the middle of a frame; the connection is closed.
  * - `UnknownPort`: the peer replied to a conversation that was never opened; the connection is closed.
- * - `PeerTimeout`: the peer owed replies and sent nothing at all, not even a pong; the connection is closed.
+ * - `PeerTimeout`: the peer sent nothing at all (not even a pong to our ping) for the transport's `idleTimeout`; the connection is closed.
+ * - `HandshakeTimeout`: the peer sent no complete frame within the transport's `handshakeTimeout` of opening; the connection is closed.
+ * - `FrameTimeout`: a frame the peer began did not complete within the transport's `frameTimeout`; the connection is closed.
+ * - `SlowPeer`: the peer did not read what we sent: the bytes queued for it stayed above the high-water mark without draining for `idleTimeout`, or passed `maxWriteBuffer` on a transport that cannot stop reading; the connection is closed.
  * - `ConnectionError`: the underlying socket failed (the socket's error is the `cause`).
  * - `NodeTimedout`: a hub wire's loose end was not opened within the hub's `openTimeout`.
  * - `NoAnswer`: a repeater hub had no other node that answered a message expecting a reply.
@@ -28,6 +31,9 @@ export type NetErrorCode =
   | 'TruncatedFrame'
   | 'UnknownPort'
   | 'PeerTimeout'
+  | 'HandshakeTimeout'
+  | 'FrameTimeout'
+  | 'SlowPeer'
   | 'ConnectionError'
   | 'NodeTimedout'
   | 'NoAnswer'
@@ -63,7 +69,13 @@ export const truncatedFrame = (buffered: number): NetError =>
 /** @internal */
 export const unknownPort = (port: number): NetError => new NetError('UnknownPort', `UnknownPort: reply to port ${port}, which was never opened`)
 /** @internal */
-export const peerTimeout = (ms: number): NetError => new NetError('PeerTimeout', `PeerTimeout: peer silent for ${ms} ms while owing replies`)
+export const peerTimeout = (ms: number): NetError => new NetError('PeerTimeout', `PeerTimeout: peer silent for ${ms} ms`)
+/** @internal */
+export const handshakeTimeout = (ms: number): NetError => new NetError('HandshakeTimeout', `HandshakeTimeout: no complete frame within ${ms} ms of opening`)
+/** @internal */
+export const frameTimeout = (ms: number): NetError => new NetError('FrameTimeout', `FrameTimeout: a frame did not complete within ${ms} ms`)
+/** @internal */
+export const slowPeer = (detail: string): NetError => new NetError('SlowPeer', `SlowPeer: ${detail}`)
 /** @internal */
 export const connectionError = (detail: string, cause?: unknown): NetError =>
   new NetError('ConnectionError', `ConnectionError: ${detail}`, { cause })

@@ -144,6 +144,9 @@ export function decodePacket (packet: Uint8Array): Packet {
   return { dst, src, flags, payload: packet.subarray(HEADER_SIZE) }
 }
 
+/** Smallest reassembly buffer a partial frame gets (bytes): tiny drips do not reallocate per byte. */
+export const MIN_BODY = 4096
+
 /** Options of a {@link FrameDecoder}. */
 export interface FrameDecoderOptions {
   /**
@@ -170,8 +173,13 @@ export class FrameDecoder {
   #dst = 0
   #src = 0
   #flags = 0
-  #body: Uint8Array | null = null
+  /** Payload size of the frame being reassembled; -1 while reading a head. */
+  #size = -1
+  /** Memory the payload is reassembled in: grows with the bytes received, up to `#size`. */
+  #body: Uint8Array = EMPTY
   #bodyFilled = 0
+  /** The chunk buffer `#body` lies in when reassembling in place (reuseChunks). */
+  #reused: ArrayBufferLike | null = null
   #failed = false
 
   /**
@@ -185,7 +193,16 @@ export class FrameDecoder {
 
   /** Bytes of an unfinished frame held (non-zero at end of stream = truncated). */
   get buffered (): number {
-    return this.#body === null ? this.#headFilled : FRAME_HEAD + this.#bodyFilled
+    return this.#size < 0 ? this.#headFilled : FRAME_HEAD + this.#bodyFilled
+  }
+
+  /**
+   * Bytes of memory this decoder holds for the unfinished frame: at most twice the bytes
+   * received of it (at least {@link MIN_BODY}), never its declared length up front. Zero while
+   * the frame is reassembled inside a chunk the decoder was allowed to reuse.
+   */
+  get reserved (): number {
+    return this.#body.buffer === this.#reused ? 0 : this.#body.byteLength
   }
 
   /**
@@ -202,7 +219,7 @@ export class FrameDecoder {
     const n = chunk.byteLength
     let viewed = false // a payload handed out is a view of this chunk: its bytes must stay
     while (i < n) {
-      if (this.#body === null) {
+      if (this.#size < 0) {
         let size: number
         if (this.#headFilled === 0 && n - i >= FRAME_HEAD) {
           size = this.#header(chunk, i)
@@ -219,6 +236,8 @@ export class FrameDecoder {
             // the frame after it (no allocation, no second copy)
             chunk.copyWithin(0, i, n)
             this.#body = chunk.subarray(0, size)
+            this.#reused = chunk.buffer
+            this.#size = size
             this.#bodyFilled = n - i
             return
           }
@@ -232,21 +251,39 @@ export class FrameDecoder {
           size = this.#header(this.#head, 0)
         }
         if (size === 0) { onpacket({ dst: this.#dst, src: this.#src, flags: this.#flags, payload: EMPTY }); continue }
-        this.#body = new Uint8Array(size)
+        this.#size = size // memory comes with the bytes: a header alone reserves nothing
         this.#bodyFilled = 0
         continue
       }
+      const size = this.#size
+      const filled = this.#bodyFilled
+      const take = Math.min(size - filled, n - i)
+      if (filled + take > this.#body.byteLength) this.#grow(filled + take)
       const body = this.#body
-      const take = Math.min(body.byteLength - this.#bodyFilled, n - i)
-      body.set(chunk.subarray(i, i + take), this.#bodyFilled)
-      this.#bodyFilled += take
+      body.set(chunk.subarray(i, i + take), filled)
+      this.#bodyFilled = filled + take
       i += take
-      if (this.#bodyFilled === body.byteLength) {
-        this.#body = null
+      if (this.#bodyFilled === size) {
+        this.#size = -1
+        this.#body = EMPTY
+        this.#reused = null
         this.#bodyFilled = 0
         onpacket({ dst: this.#dst, src: this.#src, flags: this.#flags, payload: body })
       }
     }
+  }
+
+  /**
+   * Makes room for `need` payload bytes: doubles the reassembly memory (at least to `need` and
+   * {@link MIN_BODY}, at most to the declared size), so what a partial frame holds stays
+   * proportional to what the peer sent while a frame in few chunks costs few copies.
+   */
+  #grow (need: number): void {
+    const capacity = Math.min(this.#size, Math.max(need, this.#body.byteLength * 2, MIN_BODY))
+    const next = new Uint8Array(capacity)
+    if (this.#bodyFilled > 0) next.set(this.#body.subarray(0, this.#bodyFilled))
+    this.#body = next
+    this.#reused = null
   }
 
   /** Reads and validates a length prefix + header at `offset`; returns the payload size. */

@@ -25,6 +25,12 @@ export interface DuplexLike {
   uncork? (): void
   /** Optional (net.Socket has it): the transport turns Nagle's algorithm off for request/reply latency. */
   setNoDelay? (noDelay?: boolean): unknown
+  /** Optional (Readable streams have them): the transport stops reading while too much is queued for a peer that does not read. */
+  pause? (): unknown
+  resume? (): unknown
+  /** Optional (Writable streams have them): bytes queued, and the mark above which `write` returns false. */
+  readonly writableLength?: number
+  readonly writableHighWaterMark?: number
   readonly destroyed?: boolean
 }
 
@@ -42,6 +48,9 @@ export interface StreamOptions extends TransportOptions {
 /** node:net's `Socket` where the platform has one (looked up at run time: no import for bundlers). */
 const NetSocket = ((globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process
   ?.getBuiltinModule?.('node:net') as { Socket?: abstract new (...args: never[]) => object } | undefined)?.Socket
+
+/** High-water mark assumed for a stream that does not report `writableHighWaterMark` (Node's default). */
+const DEFAULT_STREAM_HIGH_WATER = 16 * 1024
 
 /** Payloads up to this size are copied next to their header and written once. */
 const COPY_LIMIT = 16 * 1024
@@ -97,7 +106,7 @@ export function streamWire (plug: Plug, stream: DuplexLike, options?: StreamOpti
     if (stream.destroyed !== true) stream.end() // finish our half too (a half-open Duplex would not)
     conn.transportClosed(decoder.buffered > 0 ? truncatedFrame(decoder.buffered) : null)
   }
-  const ondrain = (): void => conn.drained()
+  const ondrain = (): void => { queued = 0; conn.drained() }
   const onpacket = (packet: Packet): void => conn.receive(packet)
   const ondata = (chunk: Uint8Array): void => {
     if (finished) return
@@ -106,7 +115,15 @@ export function streamWire (plug: Plug, stream: DuplexLike, options?: StreamOpti
     } catch (err) {
       detach()
       conn.fail(toError(err))
+      return
     }
+    conn.heard(decoder.buffered)
+  }
+  const counted = typeof stream.writableLength === 'number'
+  let queued = 0 // without writableLength: bytes written since the stream last had room
+  const sent = (ok: boolean, size: number): boolean => {
+    if (!counted) queued = ok ? 0 : queued + size
+    return ok
   }
 
   const conn = new FrameConnection(plug, {
@@ -116,7 +133,7 @@ export function streamWire (plug: Plug, stream: DuplexLike, options?: StreamOpti
         const frame = outgoing(LENGTH_SIZE + HEADER_SIZE + size)
         writeFrameHeader(frame, dst, src, flags, size)
         frame.set(payload, LENGTH_SIZE + HEADER_SIZE)
-        return stream.write(frame)
+        return sent(stream.write(frame), frame.byteLength)
       }
       const header = outgoing(LENGTH_SIZE + HEADER_SIZE)
       writeFrameHeader(header, dst, src, flags, size)
@@ -124,8 +141,13 @@ export function streamWire (plug: Plug, stream: DuplexLike, options?: StreamOpti
       stream.write(header)
       const ok = stream.write(payload)
       stream.uncork?.()
-      return ok
+      return sent(ok, LENGTH_SIZE + HEADER_SIZE + size)
     },
+    buffered: () => counted ? stream.writableLength as number : queued,
+    highWater: stream.writableHighWaterMark ?? DEFAULT_STREAM_HIGH_WATER,
+    ...(typeof stream.pause === 'function' && typeof stream.resume === 'function'
+      ? { pause: () => { stream.pause?.() }, resume: () => { stream.resume?.() } }
+      : {}),
     end (error) {
       detach()
       if (stream.destroyed === true) { onclose(); return }

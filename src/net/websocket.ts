@@ -29,6 +29,13 @@ export interface WebSocketLike {
   close (code?: number, reason?: string): void
   addEventListener (type: 'open' | 'message' | 'close' | 'error', listener: (event: WebSocketEventLike) => void): void
   removeEventListener (type: 'open' | 'message' | 'close' | 'error', listener: (event: WebSocketEventLike) => void): void
+  /**
+   * Optional (the `ws` package has them, browsers do not): the transport stops reading while
+   * more than `maxWriteBuffer` is queued for a peer that does not read; without them it closes
+   * the connection with `SlowPeer` instead.
+   */
+  pause? (): void
+  resume? (): void
 }
 
 /** Options of {@link wsWire}. */
@@ -125,6 +132,11 @@ export function wsWire (plug: Plug, socket: WebSocketLike, options?: WebSocketOp
       if (poll === null) poll = setTimeout(waitDrain, DRAIN_POLL)
       return false
     },
+    buffered: () => socket.bufferedAmount,
+    highWater,
+    ...(typeof socket.pause === 'function' && typeof socket.resume === 'function'
+      ? { pause: () => { socket.pause?.() }, resume: () => { socket.resume?.() } }
+      : {}),
     end (error) {
       detach()
       if (socket.readyState >= CLOSING) { ondone(); return }
