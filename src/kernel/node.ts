@@ -12,7 +12,6 @@ import {
 } from './constants.js'
 import { KernelError } from './errors.js'
 import { Peer } from './peer.js'
-import type { PeerHost } from './peer.js'
 import type { SummaryEntry } from './protocol.js'
 import { summarize } from './sync.js'
 import type { BlockSource, PeerInfo, SyncLimits } from './types.js'
@@ -59,7 +58,7 @@ function checkLimits (limits: Partial<SyncLimits> | undefined): SyncLimits {
  * The sync protocol's engine: spawns wires, runs one {@link Peer} per wire, keeps one
  * connection per remote node, and gossips accepted blocks. The kernel owns one.
  */
-export class SyncNode implements PeerHost {
+export class SyncNode {
   /** This node's id (random per instance). */
   readonly nodeId: Uint8Array
   /** Effective limits. */
