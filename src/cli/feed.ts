@@ -1,15 +1,17 @@
-// `picostack feed ...`: what picofeed 9's `pf` command does (spec/feed.md §8), plus
-// `inspect` and `verify`.
+// `picostack feed ...`: what picofeed 9's `pf` command does, plus `key`, `inspect` and
+// `verify`.
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
-import { Feed, b2s, generatePrivateKey, toHex } from '../feed/index.js'
-import { cliErr } from './errors.js'
+import { Feed, b2s, generatePrivateKey, getPublicKey, toHex } from '../feed/index.js'
+import { cliErr, EXIT_CODES_HELP } from './errors.js'
 import type { Command, Io } from './io.js'
 
 const USAGE = `usage: picostack feed <subcommand> [args]
 
   gen [-f] FILE|-              new secret: 64 hex characters + newline, written to FILE
                                (mode 0600, folders created; -f overwrites) or to stdout (-)
+  key SECRET | key -e NAME     the public key (64 hex characters) of a secret given as in
+                               append: a key file, 64 hex characters or an environment variable
   append FEED SECRET < body    append all of stdin as one block, signed with SECRET:
   append FEED -e NAME < body   64 hex characters, a file holding them, or (-e) the
                                environment variable NAME; FEED is created when missing and
@@ -17,11 +19,13 @@ const USAGE = `usage: picostack feed <subcommand> [args]
   get [-i|-I] FEED [START] [END]
                                blocks START..END (inclusive; negative counts from the end;
                                default 0..-1): raw bodies back to back, or with -i a header
-                               and the body text per block, -I headers only
+                               and the body text per block, -I headers only; an index
+                               outside the feed is an error (OutOfRange)
   inspect FEED                 draw the feed (keys, blocks, parents, bodies)
   verify FEED                  parse and verify every signature; prints a summary
 
-FEED may be - for stdin (get, inspect, verify). Exit code 1 on any error.
+FEED may be - for stdin (get, inspect, verify).
+${EXIT_CODES_HELP}
 `
 
 interface Parsed { flags: Map<string, string | true>, args: string[] }
@@ -52,8 +56,11 @@ function arity (p: Parsed, min: number, max: number, what: string): void {
 
 const HEX64 = /^[0-9a-fA-F]{64}$/
 
-/** A secret given literally, in a file (first non-blank line) or in an environment variable. */
-function readSecret (p: Parsed, io: Io): string {
+/**
+ * A secret given literally, in a file (first non-blank line) or in an environment variable
+ * (`-e NAME`); `s` is the argument naming it when there is no `-e`.
+ */
+function readSecret (p: Parsed, s: string, io: Io): string {
   const env = p.flags.get('-e') ?? p.flags.get('--env')
   if (typeof env === 'string') {
     const v = io.env[env]
@@ -61,7 +68,6 @@ function readSecret (p: Parsed, io: Io): string {
     if (!HEX64.test(v.trim())) throw cliErr('InvalidSecret', `environment variable ${env} does not hold 64 hex characters`)
     return v.trim().toLowerCase()
   }
-  const s = p.args[1] as string
   if (HEX64.test(s)) return s.toLowerCase()
   if (!existsSync(s)) throw cliErr('InvalidSecret', `${s} is neither 64 hex characters nor a file`)
   const line = readFileSync(s, 'utf8').split(/\r?\n/).map(l => l.trim()).find(l => l !== '')
@@ -75,12 +81,17 @@ async function readFeed (file: string, io: Io): Promise<Feed> {
   return Feed.from(readFileSync(file))
 }
 
+/** A block index given as START or END: negative counts from the end; outside the feed is an error. */
 function index (s: string | undefined, fallback: number, length: number, code: 'InvalidStart' | 'InvalidEnd'): number {
-  if (s === undefined) s = String(fallback)
+  if (s === undefined) return fallback < 0 ? length + fallback : fallback
   if (!/^-?\d+$/.test(s)) throw cliErr(code, s)
   const n = Number(s)
   const i = n < 0 ? length + n : n
-  return Math.min(Math.max(i, 0), length - 1)
+  if (i < 0 || i >= length) {
+    const range = length === 0 ? 'the feed is empty' : `the feed has ${length} block${length === 1 ? '' : 's'}: 0..${length - 1} or -${length}..-1`
+    throw cliErr('OutOfRange', `${code === 'InvalidStart' ? 'START' : 'END'} ${s}: ${range}`)
+  }
+  return i
 }
 
 const subcommands: Record<string, (argv: string[], io: Io) => Promise<number>> = {
@@ -103,16 +114,24 @@ const subcommands: Record<string, (argv: string[], io: Io) => Promise<number>> =
     const env = p.flags.has('-e') || p.flags.has('--env')
     arity(p, env ? 1 : 2, env ? 1 : 2, 'append')
     const file = p.args[0] as string
-    const secret = readSecret(p, io)
+    const secret = readSecret(p, p.args[1] as string, io)
     const feed = existsSync(file) && statSync(file).size > 0 ? Feed.from(readFileSync(file)) : new Feed()
     const body = await io.readStdin()
-    if (body.length === 0) throw cliErr('Usage', 'append: the body (stdin) is empty')
-    if (body[0] === 0) throw cliErr('Usage', 'append: the body must not start with a zero byte')
+    if (body.length === 0) throw cliErr('InvalidBody', 'append: the body (stdin) is empty')
+    if (body[0] === 0) throw cliErr('InvalidBody', 'append: the body must not start with a zero byte')
     const n = feed.append(body, secret)
     mkdirSync(dirname(resolve(file)), { recursive: true })
     writeFileSync(file + '.tmp', feed.buffer)
     renameSync(file + '.tmp', file)
     io.stdout(`${n}\n`)
+    return 0
+  },
+
+  async key (argv, io) {
+    const p = parse(argv, { '-e': 'value', '--env': 'value' })
+    const env = p.flags.has('-e') || p.flags.has('--env')
+    arity(p, env ? 0 : 1, env ? 0 : 1, 'key')
+    io.stdout(getPublicKey(readSecret(p, p.args[0] as string, io)) + '\n')
     return 0
   },
 
@@ -122,7 +141,7 @@ const subcommands: Record<string, (argv: string[], io: Io) => Promise<number>> =
     const feed = await readFeed(p.args[0] as string, io)
     const start = index(p.args[1], 0, feed.length, 'InvalidStart')
     const end = index(p.args[2], -1, feed.length, 'InvalidEnd')
-    if (feed.length === 0 || start > end) return 0
+    if (start > end) return 0
     const headers = p.flags.has('-i') || p.flags.has('-I')
     for (let i = start; i <= end; i++) {
       const b = feed.block(i)!
@@ -153,7 +172,7 @@ const subcommands: Record<string, (argv: string[], io: Io) => Promise<number>> =
 
 /** `picostack feed`: keys, appends and reads of feed files. */
 export const feedCommand: Command = {
-  summary: 'signed feeds: gen, append, get, inspect, verify',
+  summary: 'signed feeds: gen, key, append, get, inspect, verify',
   usage: USAGE,
   async run (argv, io) {
     const [sub, ...rest] = argv

@@ -39,3 +39,36 @@ export interface Command {
    */
   run (args: string[], io: Io): Promise<number>
 }
+
+/** How long a command may take to halt after SIGINT/SIGTERM before the process exits anyway (ms). */
+export const HALT_DEADLINE_MS = 700
+
+/**
+ * Runs a long-lived command until SIGINT or SIGTERM: `run` gets a signal that they abort.
+ * After the signal the process exits within {@link HALT_DEADLINE_MS} even if something
+ * (a DHT socket, a stuck close) still holds the event loop: with `run`'s exit code once it
+ * returned, else 1. A second Ctrl-C kills the process at once.
+ *
+ * @param run - the command, given the stop signal
+ * @returns what `run` returns
+ */
+export async function untilSignal (run: (signal: AbortSignal) => Promise<number>): Promise<number> {
+  const ac = new AbortController()
+  let code: number | undefined
+  const stop = (): void => {
+    if (ac.signal.aborted) return
+    process.off('SIGINT', stop)
+    process.off('SIGTERM', stop)
+    ac.abort()
+    setTimeout(() => process.exit(code ?? 1), HALT_DEADLINE_MS).unref()
+  }
+  process.on('SIGINT', stop)
+  process.on('SIGTERM', stop)
+  try {
+    code = await run(ac.signal)
+    return code
+  } finally {
+    process.off('SIGINT', stop)
+    process.off('SIGTERM', stop)
+  }
+}

@@ -4,7 +4,8 @@
 import { realpathSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { isPicoError } from '../errors.js'
-import { CliError } from './errors.js'
+import { CliError, EXIT, EXIT_CODES_HELP } from './errors.js'
+import { dhtCommand } from './dht.js'
 import { feedCommand } from './feed.js'
 import { nodeCommand } from './node.js'
 import { processIo } from './io.js'
@@ -13,7 +14,8 @@ import type { Command, Io } from './io.js'
 /** Every subcommand, by name. */
 export const commands: Record<string, Command> = {
   feed: feedCommand,
-  node: nodeCommand
+  node: nodeCommand,
+  dht: dhtCommand
 }
 
 function usage (): string {
@@ -26,6 +28,7 @@ function usage (): string {
     ...names.map(n => `  ${n.padEnd(width)}  ${(commands[n] as Command).summary}`),
     '',
     'picostack <command> --help shows the usage of a command.',
+    EXIT_CODES_HELP,
     ''
   ].join('\n')
 }
@@ -43,7 +46,8 @@ export function describe (e: unknown): string {
 /**
  * Runs the command line `argv` (without `node` and the script).
  *
- * @returns the exit code: 0 on success, 1 on any error (message and usage on stderr)
+ * @returns the exit code: 0 on success, 1 on a runtime failure (one `error …` line on
+ *   stderr), 2 on a usage mistake (the error line, then the usage)
  */
 export async function main (argv: string[], io: Io = processIo()): Promise<number> {
   const [name, ...rest] = argv
@@ -53,15 +57,18 @@ export async function main (argv: string[], io: Io = processIo()): Promise<numbe
   }
   const cmd = commands[name]
   if (cmd === undefined) {
-    io.stderr(`UnknownCommand: ${name}\n\n${usage()}`)
-    return 1
+    io.stderr(`error UnknownCommand: ${name}\n\n${usage()}`)
+    return EXIT.usage
   }
   try {
     return await cmd.run(rest, io)
   } catch (e) {
-    io.stderr(describe(e) + '\n')
-    if (e instanceof CliError) io.stderr('\n' + cmd.usage)
-    return 1
+    io.stderr(`error ${describe(e)}\n`)
+    if (e instanceof CliError && e.usage) {
+      io.stderr('\n' + cmd.usage)
+      return EXIT.usage
+    }
+    return EXIT.failure
   }
 }
 

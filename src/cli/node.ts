@@ -17,6 +17,8 @@ import { Modem56 } from '../modem/index.js'
 import type { SwarmClass } from '../modem/index.js'
 import { NodeKernel } from './demo.js'
 import type { NotesState } from './demo.js'
+import { EXIT, EXIT_CODES_HELP } from './errors.js'
+import { untilSignal } from './io.js'
 import type { Command, Io } from './io.js'
 
 /** Where a node command writes; lines without the trailing newline. */
@@ -46,7 +48,10 @@ Options:
   --tick MS           create a note every MS milliseconds
   --help              this text
 
-Output, one event per line: identity, listening, swarm, dial, peers, chains, note, halt, error.`
+Output, one event per line: identity, listening, swarm, dial, peers, chains, note, halting,
+halt, error. Ctrl-C (SIGINT) or SIGTERM prints halting and halts within a second.
+Try two nodes offline: picostack dht prints a --bootstrap address on 127.0.0.1.
+${EXIT_CODES_HELP}`
 
 interface NodeArgs {
   data: string
@@ -143,15 +148,15 @@ export async function runNode (argv: string[], io: NodeIO): Promise<number> {
   } catch (err) {
     io.err(`error ${(err as Error).message}`)
     io.err('try: picostack node --help')
-    return 2
+    return EXIT.usage
   }
-  if (args.help) { io.out(NODE_HELP); return 0 }
+  if (args.help) { io.out(NODE_HELP); return EXIT.ok }
 
   const cleanups: Array<() => unknown> = []
   let halted = false
   const stopped: Promise<void> = new Promise<void>(resolve => {
     if (io.signal?.aborted === true) resolve()
-    io.signal?.addEventListener('abort', () => resolve(), { once: true })
+    io.signal?.addEventListener('abort', () => { io.out('halting'); resolve() }, { once: true })
   })
 
   mkdirSync(args.data, { recursive: true })
@@ -161,7 +166,7 @@ export async function runNode (argv: string[], io: NodeIO): Promise<number> {
   } catch (err) {
     io.err(`error ${JSON.stringify(`cannot open ${args.data}: ${(err as Error).message}`)}`)
     await kernel.halt().catch(() => {})
-    return 1
+    return EXIT.failure
   }
   io.out(`identity pk=${kernel.pk} node=${kernel.nodeId} data=${JSON.stringify(args.data)}`)
 
@@ -218,7 +223,7 @@ export async function runNode (argv: string[], io: NodeIO): Promise<number> {
     tcp.close()
     wss?.close()
     await kernel.halt()
-    return 1
+    return EXIT.failure
   }
   io.out(`listening tcp=${args.host}:${tcpPort} ws=${wsPort >= 0 ? `${args.host}:${wsPort}` : 'off'}`)
 
@@ -230,16 +235,17 @@ export async function runNode (argv: string[], io: NodeIO): Promise<number> {
     const socket = connect(to.port, to.host)
     sockets.add(socket)
     let opened = false
+    let reason = 'closed'
     socket.once('connect', () => {
       opened = true
       io.out(`dial to=${addr} status=connected`)
       streamWire(kernel.spawnWire(), socket)
     })
-    socket.on('error', () => {})
+    socket.on('error', (err: NodeJS.ErrnoException) => { reason = err.code ?? JSON.stringify(err.message) })
     socket.once('close', () => {
       sockets.delete(socket)
       if (halted) return
-      io.out(`dial to=${addr} status=${opened ? 'closed' : 'failed'}`)
+      io.out(`dial to=${addr} status=${opened ? 'closed' : 'failed'} reason=${reason}`)
       const timer = setTimeout(() => { timers.delete(timer); dial(to) }, 1000)
       timers.add(timer)
     })
@@ -309,12 +315,18 @@ export async function runNode (argv: string[], io: NodeIO): Promise<number> {
     for (const ws of wss.clients) ws.terminate()
     wss.close()
   }
-  await (modem as Modem56 | null)?.destroy().catch(() => {})
+  // The modem closes its channels at once; the DHT may take seconds to let go, so its
+  // destroy runs on without holding the halt (the command exits anyway, see untilSignal).
+  const leaving = (modem as Modem56 | null)?.destroy().catch(() => {})
   await kernel.halt()
   for (const s of sockets) s.destroy()
+  if (leaving !== undefined) await Promise.race([leaving, new Promise<void>(resolve => setTimeout(resolve, DHT_GRACE_MS).unref())])
   io.out('halt')
-  return 0
+  return EXIT.ok
 }
+
+/** How long a halting node waits for the DHT to let go before it stops waiting (ms). */
+const DHT_GRACE_MS = 200
 
 /**
  * The `picostack node` command for main.ts: output lines go to `io.stdout`/`io.stderr`; stdin
@@ -324,20 +336,14 @@ export const nodeCommand: Command = {
   summary: 'run a persistent peer (kernel, TCP/WebSocket wires, hyperswarm topic)',
   usage: NODE_HELP + '\n',
   async run (argv: string[], io: Io): Promise<number> {
-    const ac = new AbortController()
-    const stop = (): void => ac.abort()
-    process.once('SIGINT', stop)
-    process.once('SIGTERM', stop)
     try {
-      return await runNode(argv, {
+      return await untilSignal(signal => runNode(argv, {
         out: line => { io.stdout(line + '\n') },
         err: line => { io.stderr(line + '\n') },
         stdin: process.stdin,
-        signal: ac.signal
-      })
+        signal
+      }))
     } finally {
-      process.off('SIGINT', stop)
-      process.off('SIGTERM', stop)
       process.stdin.destroy()
     }
   }

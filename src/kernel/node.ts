@@ -12,7 +12,6 @@ import {
 } from './constants.js'
 import { KernelError } from './errors.js'
 import { Peer, chainKey } from './peer.js'
-import type { PeerHost } from './peer.js'
 import { encodeBlocks, splitForWire } from './protocol.js'
 import type { Summary, SummaryEntry } from './protocol.js'
 import { summarize } from './sync.js'
@@ -69,7 +68,7 @@ function checkLimits (limits: Partial<SyncLimits> | undefined): SyncLimits {
  * The sync protocol's engine: spawns wires, runs one {@link Peer} per wire, keeps one
  * connection per remote node, and gossips accepted blocks. The kernel owns one.
  */
-export class SyncNode implements PeerHost {
+export class SyncNode {
   /** This node's key (Ed25519 public key), proven to every peer in the handshake. */
   readonly nodeKey: Uint8Array
   /** This node's id: the hex of its key. */

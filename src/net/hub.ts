@@ -73,9 +73,12 @@ export class Hub {
 
   /**
    * @param options - `onmessage` (controller mode), `onclose`, `openTimeout`
-   * @throws TypeError when `onmessage` or `onclose` is given but not a function
+   * @throws TypeError when `options` is a function (the original's `new Hub(onmessage, onclose)`:
+   *   write `new Hub({ onmessage, onclose })`), or `onmessage`/`onclose` is given but not a function
    */
   constructor (options: HubOptions = {}) {
+    if (typeof options === 'function') throw new TypeError('new Hub(onmessage) is the original picostack form: write new Hub({ onmessage, onclose }) (an options object)')
+    if (options === null || typeof options !== 'object') throw new TypeError('"options" expected an object: new Hub({ onmessage, onclose, openTimeout })')
     const { onmessage, onclose, openTimeout = DEFAULT_OPEN_TIMEOUT } = options
     if (onmessage !== undefined && typeof onmessage !== 'function') throw new TypeError('"onmessage" expected a function')
     if (onclose !== undefined && typeof onclose !== 'function') throw new TypeError('"onclose" expected a function')

@@ -51,8 +51,12 @@ function reason (prefix: string, err: unknown): string {
   return `${prefix}: ${err instanceof Error ? err.message : String(err)}`
 }
 
-/** @internal a registered slice; a Memory with one object (id 0) */
+/**
+ * A registered slice, as `store.register(spec)` returns it: a {@link Memory} with one object
+ * (id 0) whose value the spec's reducer computes.
+ */
 export class Slice<S = unknown> extends Memory<S> {
+  /** The spec it was registered with. */
   readonly spec: SliceSpec<S>
 
   constructor (store: Store, spec: SliceSpec<S>) {

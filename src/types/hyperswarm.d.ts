@@ -34,7 +34,9 @@ declare module '@hyperswarm/testnet' {
 
 declare module 'hyperdht' {
   export default class HyperDHT {
-    constructor (options?: { bootstrap?: Array<string | { host: string, port: number }>, host?: string, port?: number, ephemeral?: boolean })
+    constructor (options?: { bootstrap?: Array<string | { host: string, port: number }>, host?: string, port?: number, ephemeral?: boolean, firewalled?: boolean })
+    fullyBootstrapped (): Promise<void>
+    address (): { host: string, port: number }
     destroy (): Promise<void>
   }
 }

@@ -63,10 +63,10 @@ test('cli: a feed session (real processes for gen, append, get, verify)', async 
   const bad = readFileSync(feed); bad[bad.length - 1] ^= 1
   r = cli(['feed', 'verify', '-'], bad)
   assert.equal(r.code, 1)
-  assert.match(r.err, /^SignatureVerificationFailed/)
+  assert.match(r.err, /^error SignatureVerificationFailed/)
   const unknown = await run(['feed', 'frobnicate'])
-  assert.equal(unknown.code, 1)
-  assert.match(unknown.err, /UnknownCommand: feed frobnicate[\s\S]*usage: picostack feed/)
+  assert.equal(unknown.code, 2)
+  assert.match(unknown.err, /^error UnknownCommand: feed frobnicate[\s\S]*usage: picostack feed/)
   const help = await run(['--help'])
   assert.equal(help.code, 0)
   assert.match(help.out, /usage: picostack <command>/)
@@ -80,7 +80,7 @@ test('cli: gen, append and get details', async (t) => {
   assert.equal((await run(['feed', 'gen', key])).code, 0)
   const again = await run(['feed', 'gen', key])
   assert.equal(again.code, 1)
-  assert.match(again.err, /^RefusingToOverwrite: .* \(use -f\)/)
+  assert.equal(again.err, `error RefusingToOverwrite: ${key} (use -f)\n`)
   assert.equal((await run(['feed', 'gen', '-f', key])).code, 0)
   const toStdout = await run(['feed', 'gen', '-'])
   assert.match(toStdout.out, /^[0-9a-f]{64}\n$/)
@@ -96,7 +96,7 @@ test('cli: gen, append and get details', async (t) => {
   assert.equal(await get(feed, '-2'), 'B4B5')
   assert.equal(await get(feed, '0', '-2'), 'B0B1B2B3B4')
   assert.equal(await get(feed, '4', '2'), '')
-  assert.equal(await get(feed, '-100', '100'), 'B0B1B2B3B4B5', 'clamped')
+  assert.equal(await get(feed, '-6', '5'), 'B0B1B2B3B4B5')
   assert.match(await get('-i', feed, '0', '0'), /^BLOCK 0\nGENESIS 1\nSIG [0-9a-f]{128}\nAUTHOR [0-9a-f]{64}\nPSIG -\nSIZE 2\nBODY_TEXT\nB0\n\n$/)
   assert.equal((await run(['feed', 'get', feed], '', {})).code, 0)
   const empty = join(dir, 'empty.pic')
@@ -107,7 +107,7 @@ test('cli: gen, append and get details', async (t) => {
   assert.match((await run(['feed', 'get', '--help'])).out, /usage: picostack feed/)
 })
 
-test('cli: errors exit 1 with a message (and usage for command-line mistakes)', async (t) => {
+test('cli: runtime errors exit 1 with one error line; usage mistakes exit 2 with the usage', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'picostack-cli-'))
   t.after(() => rmSync(dir, { recursive: true, force: true }))
   const feed = join(dir, 'f.pic')
@@ -116,33 +116,73 @@ test('cli: errors exit 1 with a message (and usage for command-line mistakes)', 
   writeFileSync(garbage, 'not a feed at all, just some text that is long enough to look like a block.....')
   const badKey = join(dir, 'bad.key')
   writeFileSync(badKey, 'hello\n')
+  const parseError = /^error (BufferUnderflow|InvalidHeader|InvalidVarint|SignatureVerificationFailed)/
+  // [args, stdin, stderr, usage mistake?]
   const cases: Array<[string[], string, RegExp, boolean]> = [
-    [['nope'], '', /^UnknownCommand: nope/, true],
-    [['feed', 'gen'], '', /^Usage: gen: expected 1 arguments, got 0/, true],
-    [['feed', 'gen', '-x', 'f'], '', /^UnknownFlag: -x/, true],
-    [['feed', 'append', feed], 'x', /^Usage: append/, true],
-    [['feed', 'append', feed, 'nofile'], 'x', /^InvalidSecret: nofile is neither/, true],
-    [['feed', 'append', feed, badKey], 'x', /^InvalidSecretFile: /, true],
-    [['feed', 'append', feed, '-e', 'NOPE'], 'x', /^MissingEnvVar: NOPE/, true],
-    [['feed', 'append', feed, '-e'], 'x', /^Usage: -e needs a value/, true],
-    [['feed', 'append', feed, sk], '', /^Usage: append: the body \(stdin\) is empty/, true],
-    [['feed', 'append', garbage, sk], 'x', /^(BufferUnderflow|InvalidHeader|InvalidVarint|SignatureVerificationFailed)/, false],
-    [['feed', 'get', join(dir, 'missing.pic')], '', /^FileNotFound: /, true],
-    [['feed', 'get', garbage], '', /^(BufferUnderflow|InvalidHeader|InvalidVarint|SignatureVerificationFailed)/, false],
-    [['feed', 'get', garbage, 'x'], '', /^(BufferUnderflow|InvalidHeader|InvalidVarint|SignatureVerificationFailed)/, false],
-    [['feed', 'verify', '-'], 'PIC0' + 'x'.repeat(70), /^(BufferUnderflow|InvalidHeader|InvalidVarint)/, false],
-    [['feed', 'inspect'], '', /^Usage: inspect/, true]
+    [['nope'], '', /^error UnknownCommand: nope/, true],
+    [['feed', 'gen'], '', /^error Usage: gen: expected 1 arguments, got 0/, true],
+    [['feed', 'gen', '-x', 'f'], '', /^error UnknownFlag: -x/, true],
+    [['feed', 'append', feed], 'x', /^error Usage: append/, true],
+    [['feed', 'append', feed, 'nofile'], 'x', /^error InvalidSecret: nofile is neither/, false],
+    [['feed', 'append', feed, badKey], 'x', /^error InvalidSecretFile: /, false],
+    [['feed', 'append', feed, '-e', 'NOPE'], 'x', /^error MissingEnvVar: NOPE/, false],
+    [['feed', 'append', feed, '-e'], 'x', /^error Usage: -e needs a value/, true],
+    [['feed', 'append', feed, sk], '', /^error InvalidBody: append: the body \(stdin\) is empty/, false],
+    [['feed', 'append', garbage, sk], 'x', parseError, false],
+    [['feed', 'get', join(dir, 'missing.pic')], '', /^error FileNotFound: /, false],
+    [['feed', 'get', garbage], '', parseError, false],
+    [['feed', 'get', garbage, 'x'], '', parseError, false],
+    [['feed', 'verify', '-'], 'PIC0' + 'x'.repeat(70), /^error (BufferUnderflow|InvalidHeader|InvalidVarint)/, false],
+    [['feed', 'inspect'], '', /^error Usage: inspect/, true],
+    [['feed', 'key'], '', /^error Usage: key/, true],
+    [['feed', 'key', badKey], '', /^error InvalidSecretFile: /, false]
   ]
-  for (const [args, stdin, re, withUsage] of cases) {
+  for (const [args, stdin, re, usageMistake] of cases) {
     const r = await run(args, stdin, {})
-    assert.equal(r.code, 1, args.join(' '))
+    assert.equal(r.code, usageMistake ? 2 : 1, args.join(' '))
     assert.match(r.err, re, args.join(' '))
-    assert.equal(/usage: picostack/.test(r.err), withUsage, `usage shown for ${args.join(' ')}: ${r.err}`)
+    if (usageMistake) assert.match(r.err, /usage: picostack/, args.join(' '))
+    else assert.equal(r.err.split('\n').length, 2, `one error line for ${args.join(' ')}: ${r.err}`)
     assert.equal(r.out, '', args.join(' '))
   }
   // bad START / END on a good feed
   await run(['feed', 'append', feed, sk], 'x')
-  assert.match((await run(['feed', 'get', feed, 'x'])).err, /^InvalidStart: x/)
-  assert.match((await run(['feed', 'get', feed, '0', '1.5'])).err, /^InvalidEnd: 1.5/)
+  assert.match((await run(['feed', 'get', feed, 'x'])).err, /^error InvalidStart: x/)
+  assert.match((await run(['feed', 'get', feed, '0', '1.5'])).err, /^error InvalidEnd: 1.5/)
   assert.match((await run(['feed', 'append', feed, sk], '\0x')).err, /zero byte/)
+})
+
+test('cli: get outside the feed fails with OutOfRange (exit 1), inside it reads', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'picostack-cli-'))
+  t.after(() => rmSync(dir, { recursive: true, force: true }))
+  const feed = join(dir, 'f.pic')
+  const sk = 'cd'.repeat(32)
+  for (const body of ['a', 'b', 'c']) assert.equal((await run(['feed', 'append', feed, sk], body)).code, 0)
+  for (const range of [['5'], ['3'], ['-4'], ['0', '3'], ['0', '-4']]) {
+    const r = await run(['feed', 'get', feed, ...range])
+    assert.equal(r.code, 1, range.join(' '))
+    assert.equal(r.out, '')
+    assert.match(r.err, /^error OutOfRange: (START|END) -?\d: the feed has 3 blocks: 0\.\.2 or -3\.\.-1\n$/, range.join(' '))
+  }
+  assert.equal((await run(['feed', 'get', feed, '2'])).out, 'c')
+  assert.equal((await run(['feed', 'get', feed, '-3', '-3'])).out, 'a')
+  const empty = join(dir, 'empty.pic')
+  writeFileSync(empty, '')
+  assert.match((await run(['feed', 'get', empty, '0'])).err, /^error OutOfRange: START 0: the feed is empty/)
+})
+
+test('cli: feed key prints the public key of a key file, a hex secret or an environment variable', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'picostack-cli-'))
+  t.after(() => rmSync(dir, { recursive: true, force: true }))
+  const key = join(dir, 'k.key')
+  assert.equal((await run(['feed', 'gen', key])).code, 0)
+  const sk = readFileSync(key, 'utf8').trim()
+  const pk = getPublicKey(sk) + '\n'
+  assert.deepEqual(await run(['feed', 'key', key]), { code: 0, out: pk, err: '' })
+  assert.equal((await run(['feed', 'key', sk.toUpperCase()])).out, pk)
+  assert.equal((await run(['feed', 'key', '-e', 'SK'], '', { SK: sk })).out, pk)
+  // the key signs what `get -I` shows as AUTHOR
+  const feed = join(dir, 'f.pic')
+  await run(['feed', 'append', feed, key], 'x')
+  assert.match((await run(['feed', 'get', '-I', feed])).out, new RegExp(`AUTHOR ${pk.trim()}`))
 })

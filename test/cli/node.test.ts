@@ -1,71 +1,11 @@
 import { test } from 'node:test'
-import type { TestContext } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
-import type { ChildProcessWithoutNullStreams } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { WebSocket } from 'ws'
 import createTestnet from '@hyperswarm/testnet'
 import { wsWire } from '../../src/net/index.js'
 import type { WebSocketLike } from '../../src/net/index.js'
 import { NodeKernel } from '../../src/cli/demo.js'
-
-/** A `picostack node` child process whose stdout lines a test can await. */
-class NodeProcess {
-  readonly child: ChildProcessWithoutNullStreams
-  readonly lines: string[] = []
-  stderr = ''
-  readonly exited: Promise<number | null>
-  #waiters: Array<() => void> = []
-  #buf = ''
-
-  constructor (args: string[]) {
-    this.child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', 'src/cli/main.ts', 'node', ...args], { stdio: 'pipe' })
-    this.child.stdout.setEncoding('utf8')
-    this.child.stdout.on('data', (chunk: string) => {
-      this.#buf += chunk
-      const parts = this.#buf.split('\n')
-      this.#buf = parts.pop() ?? ''
-      this.lines.push(...parts)
-      for (const wake of this.#waiters.splice(0)) wake()
-    })
-    this.child.stderr.setEncoding('utf8')
-    this.child.stderr.on('data', (chunk: string) => { this.stderr += chunk })
-    this.exited = new Promise(resolve => this.child.on('exit', code => { resolve(code); for (const wake of this.#waiters.splice(0)) wake() }))
-  }
-
-  /** The first line (from `from` on) matching `re`; waits for output, never on a timer. */
-  async line (re: RegExp, from = 0): Promise<RegExpMatchArray> {
-    for (;;) {
-      for (let i = from; i < this.lines.length; i++) {
-        const m = this.lines[i]!.match(re)
-        if (m !== null) return m
-      }
-      if (this.child.exitCode !== null) throw new Error(`node exited without printing ${re}:\n${this.lines.join('\n')}\n${this.stderr}`)
-      await new Promise<void>(resolve => this.#waiters.push(resolve))
-    }
-  }
-
-  async stop (): Promise<number | null> {
-    if (this.child.exitCode === null) this.child.kill('SIGTERM')
-    return await this.exited
-  }
-}
-
-function nodes (t: TestContext): { start: (args: string[]) => NodeProcess, dir: () => string } {
-  const procs: NodeProcess[] = []
-  const dirs: string[] = []
-  t.after(async () => {
-    for (const p of procs) await p.stop()
-    for (const d of dirs) rmSync(d, { recursive: true, force: true })
-  })
-  return {
-    start: args => { const p = new NodeProcess(args); procs.push(p); return p },
-    dir: () => { const d = mkdtempSync(join(tmpdir(), 'picostack-node-')); dirs.push(d); return d }
-  }
-}
+import { nodes } from './_helpers.js'
 
 const base = ['--offline', '--port', '0', '--ws-port', '0']
 

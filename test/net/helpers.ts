@@ -7,6 +7,7 @@ import { WebSocket, WebSocketServer } from 'ws'
 import { fromStream, fromWebSocket } from '../../src/net/index.js'
 import type { Plug, TransportOptions } from '../../src/net/index.js'
 import type { WirePair } from './wire-conformance.js'
+import { seededRandom } from '../helpers/seed.js'
 
 export interface TcpPair {
   client: net.Socket
@@ -74,8 +75,9 @@ export async function wsWires (options?: TransportOptions): Promise<WirePair> {
 /**
  * Two in-process Duplex streams joined so that every write reaches the other side cut into
  * pieces of random size (1..maxPiece bytes) on later ticks: framing must not depend on chunks.
+ * The sizes come from the run's seed (test/helpers/seed.ts) unless `random` is given.
  */
-export function scrambledStreams (maxPiece: number, random: () => number = Math.random): [Duplex, Duplex] {
+export function scrambledStreams (maxPiece: number, random: () => number = seededRandom(maxPiece)): [Duplex, Duplex] {
   const make = (peer: () => Duplex): Duplex => new Duplex({
     read () {},
     write (chunk: Uint8Array, _enc, cb) {

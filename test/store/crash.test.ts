@@ -1,6 +1,8 @@
 // Crash safety on classic-level: a child ingests blocks and is SIGKILLed at random moments
 // (after N committed blocks, N random); after each restart load() must equal a full replay,
 // byte for byte, and every block the child reported as committed must be stored.
+// Seeded by the run's seed (test/helpers/seed.ts): the secrets, the kill points and the
+// children's choices are logged and replay with FC_SEED=<seed>.
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
@@ -8,7 +10,8 @@ import { join, dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { ClassicLevel } from 'classic-level'
 import { encode, decode } from 'cborg'
-import { fromHex, signPair, toHex } from '../../src/feed/index.js'
+import { fromHex, toHex } from '../../src/feed/index.js'
+import { seededBytes, seededRandom, testSeed } from '../helpers/seed.js'
 import { crashStore } from './fixtures/crash-rules.js'
 import { tempDir, type AnyDb } from './_helpers.js'
 
@@ -66,28 +69,37 @@ async function dump (db: AnyDb): Promise<string[]> {
 }
 
 describe('crash safety (classic-level, SIGKILL)', () => {
-  it(`${ROUNDS} random kills: load() equals replay, no committed block lost`, async () => {
+  it(`${ROUNDS} random kills: load() equals replay, no committed block lost`, async t => {
     const path = join(tempDir(), 'crash')
-    const secrets = [signPair().sk, signPair().sk, signPair().sk]
+    const random = seededRandom(0xc7a5)
+    const secrets = [0, 1, 2].map(() => toHex(seededBytes(random, 32)))
+    t.diagnostic(`seed ${testSeed}: secrets ${secrets.map(s => s.slice(0, 8)).join(' ')}`)
     const committed: string[] = []
-    for (let round = 0; round < ROUNDS; round++) {
-      const killAfter = 1 + Math.floor(Math.random() * 25)
-      const ids = await runChild(path, round * 7919 + 1, secrets, killAfter)
-      assert.ok(ids.length >= killAfter)
-      committed.push(...ids)
+    const drawn: string[] = []
+    try {
+      for (let round = 0; round < ROUNDS; round++) {
+        const killAfter = 1 + Math.floor(random() * 25)
+        const childSeed = Math.floor(random() * 2 ** 32)
+        drawn.push(`${killAfter}/${childSeed}`)
+        const ids = await runChild(path, childSeed, secrets, killAfter)
+        assert.ok(ids.length >= killAfter)
+        committed.push(...ids)
 
-      const db = new ClassicLevel(path, { keyEncoding: 'view', valueEncoding: 'view' }) as unknown as AnyDb
-      const store = crashStore(db)
-      await store.load()
-      for (const id of committed) assert.ok(await store.repo.hasBlock(fromHex(id)), `committed block ${id.slice(0, 8)} lost in round ${round}`)
-      const loaded = canonical(store.state)
-      const versions = [...store.roots.values()].map(m => m.version)
-      const before = await dump(db)
-      await store.reload()
-      assert.equal(canonical(store.state), loaded, `state differs from replay in round ${round}`)
-      assert.deepEqual([...store.roots.values()].map(m => m.version), versions)
-      assert.deepEqual(await dump(db), before, `persisted objects differ from replay in round ${round}`)
-      await store.close()
+        const db = new ClassicLevel(path, { keyEncoding: 'view', valueEncoding: 'view' }) as unknown as AnyDb
+        const store = crashStore(db)
+        await store.load()
+        for (const id of committed) assert.ok(await store.repo.hasBlock(fromHex(id)), `committed block ${id.slice(0, 8)} lost in round ${round}`)
+        const loaded = canonical(store.state)
+        const versions = [...store.roots.values()].map(m => m.version)
+        const before = await dump(db)
+        await store.reload()
+        assert.equal(canonical(store.state), loaded, `state differs from replay in round ${round}`)
+        assert.deepEqual([...store.roots.values()].map(m => m.version), versions)
+        assert.deepEqual(await dump(db), before, `persisted objects differ from replay in round ${round}`)
+        await store.close()
+      }
+    } finally {
+      t.diagnostic(`kill after / child seed per round: ${drawn.join(' ')}`)
     }
     assert.ok(committed.length >= ROUNDS)
   })
