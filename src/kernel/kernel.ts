@@ -28,6 +28,11 @@ export interface KernelOptions {
   secret?: Uint8Array | string
   /** Sync limits (message size, blocks per message, inbound queue ...). */
   limits?: Partial<SyncLimits>
+  /**
+   * Who may append to a chain (the store's `appendPolicy`): `'owner'` (default) refuses a
+   * block another key signed onto a chain (`NotOwner`); `'any'` opts in to multi-writer chains.
+   */
+  appendPolicy?: 'owner' | 'any'
 }
 
 /** One chain held by the kernel, for status output. */
@@ -44,8 +49,6 @@ export interface ChainStatus {
 
 /** Registry key of the persisted secret (spec/kernel.md §1.2). */
 const REG_SK = 'reg/sk'
-/** Store rejections that prove the sender forged or corrupted blocks. */
-const FORGED = ['SignatureVerificationFailed']
 
 function secretBytes (secret: Uint8Array | string): Uint8Array {
   const sk = typeof secret === 'string' ? fromHex(secret) : secret
@@ -108,7 +111,7 @@ export class SimpleKernel {
   constructor (db?: KernelDb | string, opts: KernelOptions = {}) {
     if (opts.secret !== undefined) this.#secret = secretBytes(opts.secret)
     this.db = openDb(db)
-    this.store = new Store(this.db as never, { strategy: (block, repo) => this.mergeStrategy(block, repo) })
+    this.store = new Store(this.db as never, { strategy: (block, repo) => this.mergeStrategy(block, repo), appendPolicy: opts.appendPolicy ?? 'owner' })
     this.repo = this.store.repo
     const ready = new Promise<void>((resolve, reject) => { this.#ready = { resolve, reject } })
     const kernel = this // eslint-disable-line @typescript-eslint/no-this-alias
@@ -358,7 +361,7 @@ export class SimpleKernel {
 
   async #ingest (feed: Feed, peer: PeerInfo): Promise<IngestResult> {
     const res = await this.onblocks(feed, peer)
-    const forged = res.rejected.find(r => FORGED.some(f => r.reason.startsWith(f)))
+    const forged = res.rejected.find(r => r.code === 'SignatureVerificationFailed')
     if (forged !== undefined) throw new KernelError('InvalidBlocks', `peer sent a block that does not verify: ${forged.reason}`)
     let missing: Uint8Array | undefined
     const first = feed.first
