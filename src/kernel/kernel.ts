@@ -35,6 +35,11 @@ export interface KernelOptions {
    * handshake. Random per instance by default; set it for reproducible runs.
    */
   nodeSecret?: Uint8Array | string
+  /**
+   * Who may append to a chain (the store's `appendPolicy`): `'owner'` (default) refuses a
+   * block another key signed onto a chain (`NotOwner`); `'any'` opts in to multi-writer chains.
+   */
+  appendPolicy?: 'owner' | 'any'
 }
 
 /** One chain held by the kernel, for status output. */
@@ -114,7 +119,7 @@ export class SimpleKernel {
   constructor (db?: KernelDb | string, opts: KernelOptions = {}) {
     if (opts.secret !== undefined) this.#secret = secretBytes(opts.secret)
     this.db = openDb(db)
-    this.store = new Store(this.db as never, { strategy: (block, repo) => this.mergeStrategy(block, repo) })
+    this.store = new Store(this.db as never, { strategy: (block, repo) => this.mergeStrategy(block, repo), appendPolicy: opts.appendPolicy ?? 'owner' })
     this.repo = this.store.repo
     const ready = new Promise<void>((resolve, reject) => { this.#ready = { resolve, reject } })
     const kernel = this // eslint-disable-line @typescript-eslint/no-this-alias
@@ -434,7 +439,7 @@ export class SimpleKernel {
   async #ingest (feed: Feed, peer: PeerInfo): Promise<IngestResult> {
     await this.#verify(feed)
     const res = await this.onblocks(feed, peer)
-    const forged = res.rejected.find(r => r.reason.startsWith('SignatureVerificationFailed'))
+    const forged = res.rejected.find(r => r.code === 'SignatureVerificationFailed')
     if (forged !== undefined) throw new KernelError('InvalidBlocks', `peer sent a block that does not verify: ${forged.reason}`)
     let missing: Uint8Array | undefined
     const first = feed.first

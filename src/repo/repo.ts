@@ -72,8 +72,9 @@ export interface RepoOptions {
   /** Start in detached mode (default false); see {@link Repo.allowDetached}. */
   allowDetached?: boolean
   /**
-   * Who may extend an owner's chain without a strategy: `'any'` author (the default, as the
-   * original's code does) or only the `'owner'` (what the original's comments claimed).
+   * Who may extend an owner's chain without a strategy: only the `'owner'` (the default, what
+   * the original's comments claimed) or `'any'` author (multi-writer chains, an explicit
+   * opt-in; what the original's code did).
    */
   appendPolicy?: 'any' | 'owner'
 }
@@ -96,15 +97,15 @@ export interface PrepareOptions {
  *
  * Merge rule (spec/repo.md §4.1, gaps.md R5): a block is stored when it is new and
  * 1. its owner (the genesis author of its chain) has no HEAD yet, or
- * 2. it extends the owner's HEAD — whoever wrote it: any author may append to an owner's
- *    chain (the default is *not* "same key only"), or
+ * 2. it extends the owner's HEAD, or
  * 3. detached mode is on and it is a genesis or its parent is stored, or
  * 4. the owner's HEAD is an ancestor of it (fast-forward), or
  * 5. a strategy (the inline one, then the constructor's, in order) returns true.
+ * Rules 1-4 hold only for blocks the owner signed, unless `{ appendPolicy: 'any' }`
+ * (multi-writer chains); with the default `'owner'` another key's block needs a strategy.
  * Otherwise it is refused: forks and an owner's second genesis need a strategy or detached
  * mode. A block whose parent is not stored is never stored. Accepting moves HEAD(owner) and
- * LATEST(author) to the block. With `{ appendPolicy: 'owner' }` rules 2 and 4 hold only for
- * blocks written by the owner; blocks of other authors then need a strategy.
+ * LATEST(author) to the block.
  *
  * @example
  * ```ts
@@ -150,7 +151,7 @@ export class Repo {
     if (opts.appendPolicy !== undefined && opts.appendPolicy !== 'any' && opts.appendPolicy !== 'owner') {
       throw new TypeError('"appendPolicy" expected \'any\' or \'owner\'')
     }
-    this.appendPolicy = opts.appendPolicy ?? 'any'
+    this.appendPolicy = opts.appendPolicy ?? 'owner'
     this.sublevel = db.sublevel(SUBLEVEL, { keyEncoding: 'view', valueEncoding: 'view' })
     // Reads and writes go to the root database with the sublevel's prefix: the same keys,
     // without the sublevel's per-call overhead.

@@ -93,11 +93,12 @@ export async function prepare (
     if (pchain === undefined) throw repoErr('CorruptIndex', 'block of an unknown chain')
   }
   const head = await io.get(mkKey(NS_HEAD, owner), p)
+  // A genesis is always its signer's own; other blocks need the owner's key unless 'any'.
   const allowed = r.appendPolicy === 'any' || cmp(block.key, owner)
-  let ok = head === undefined ||
-    (allowed && block.psig !== undefined && cmp(head, block.psig)) ||
+  let ok = allowed && (head === undefined ||
+    (block.psig !== undefined && cmp(head, block.psig)) ||
     r.allowDetached ||
-    (allowed && ploc !== undefined && await isAncestor(io, head, ploc, p))
+    (ploc !== undefined && await isAncestor(io, head, ploc, p)))
   if (!ok) {
     if (beforeStrategy !== undefined) await beforeStrategy() // strategies see the repo as it is
     for (const s of inline === undefined ? r.strategies : [inline, ...r.strategies]) {

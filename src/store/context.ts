@@ -1,6 +1,7 @@
 // Types shared by Memory, slices and the Store: contexts, verdicts, signals.
 import type { Block } from '../feed/index.js'
 import type { ObjectId } from './keys.js'
+import type { RejectionCode } from './errors.js'
 
 /** What every block is dispatched with (spec A2.3 step 11). */
 export interface DispatchContext {
@@ -8,7 +9,18 @@ export interface DispatchContext {
   block: Block
   /** The previous block of the chain, null for a genesis block. */
   parentBlock: Block | null
-  /** Hex public key of the chain's owner (its genesis author; use `block.key` for the block's author). */
+  /**
+   * Public key of the chain's owner: the author of its genesis block (bytes). The object a
+   * block addresses by default is its owner's (see `Memory.idOf`).
+   */
+  owner: Uint8Array
+  /**
+   * Public key that signed this block (bytes, = `block.key`). Equal to `owner` unless the
+   * store accepts multi-writer chains (`appendPolicy: 'any'`): then a rule that must only
+   * take the owner's word checks `signer` against `owner`.
+   */
+  signer: Uint8Array
+  /** Hex of {@link DispatchContext.owner} (the picostore name, kept as an alias; not the signer). */
   AUTHOR: string
   /** Hex chain id (the genesis block's signature). */
   CHAIN: string
@@ -64,7 +76,7 @@ export type Mutate = (id: ObjectId | Uint8Array, fn: (value: unknown) => unknown
 /** @internal outcome of running one block through a collection */
 export type Verdict =
   | { kind: 'ok' }
-  | { kind: 'reject', reason: string, cause?: unknown }
+  | { kind: 'reject', code: RejectionCode, reason: string, cause?: unknown }
   | { kind: 'postpone', reason: string, time: number, retries: number }
 
 /** @internal a raised signal */

@@ -25,6 +25,9 @@ export interface Hx { author: string, chain: string }
 /** @internal a processed block with its link */
 export type Linked = Link & { block: Block }
 
+/** Codes of the errors a read racing `close()` meets (repo, abstract-level). */
+const CLOSED_CODES = new Set(['Closed', 'LEVEL_DATABASE_NOT_OPEN', 'LEVEL_ITERATOR_NOT_OPEN', 'LEVEL_BATCH_NOT_OPEN'])
+
 /** Blocks remembered with their links (blocks never change). */
 const CHAIN_CACHE = 4096
 /** Most blocks committed in one batch (well below CHAIN_CACHE: staged ids stay cached until committed). */
@@ -59,11 +62,25 @@ export class StoreCore {
   seq = 0
   closed = false
   loaded = false
+  /** Who may append to a chain (see StoreOptions.appendPolicy). */
+  readonly appendPolicy: 'owner' | 'any'
+  /** Depth of application code (rules) running synchronously under the lock. */
+  private _userDepth = 0
   /** Dispatches blocks again (a postponed retry); set by the Store. */
   redispatch: (blocks: Block[], source: unknown) => Promise<unknown> = async () => {}
 
   constructor (dbOrRepo: Repo | RepoDb, opts: StoreOptions) {
-    this.repo = dbOrRepo instanceof Repo ? dbOrRepo : new Repo(dbOrRepo)
+    const policy = opts.appendPolicy
+    if (policy !== undefined && policy !== 'owner' && policy !== 'any') throw new TypeError('"appendPolicy" expected \'owner\' or \'any\'')
+    if (dbOrRepo instanceof Repo) {
+      if (policy !== undefined && policy !== dbOrRepo.appendPolicy) {
+        throw new TypeError(`"appendPolicy" ${policy} differs from the given repo's (${dbOrRepo.appendPolicy})`)
+      }
+      this.repo = dbOrRepo
+    } else {
+      this.repo = new Repo(dbOrRepo, [], { appendPolicy: policy ?? 'owner' })
+    }
+    this.appendPolicy = this.repo.appendPolicy
     if (opts.allowDetached !== undefined) this.repo.allowDetached = opts.allowDetached
     this.strategy = opts.strategy
     this.mempool = opts.mempool ?? new Mempool()
@@ -83,6 +100,41 @@ export class StoreCore {
   checkLoaded (): void {
     this.checkOpen()
     if (!this.loaded) throw new StoreError('NotLoaded', 'store not ready, call load()')
+  }
+
+  /** Runs application code (a rule) that runs under the lock, marking it for {@link StoreCore.checkReentry}. */
+  guard<T> (fn: () => T): T {
+    this._userDepth++
+    try {
+      return fn()
+    } finally {
+      this._userDepth--
+    }
+  }
+
+  /**
+   * Refuses a call that would wait for the lock from inside a rule running under it (it would
+   * wait for itself forever). Detects calls made synchronously by the rule, which includes an
+   * async rule up to its first `await`.
+   */
+  checkReentry (what: string): void {
+    if (this._userDepth > 0) {
+      throw new StoreError('Reentrant', `${what}() called from inside a rule running under the store's lock (it would wait for itself)`)
+    }
+  }
+
+  /** Runs a database read of a public method: `Closed` when the store is closed or closes meanwhile. */
+  async read<T> (fn: () => Promise<T>): Promise<T> {
+    this.checkOpen()
+    try {
+      return await fn()
+    } catch (err) {
+      const code = (err as { code?: unknown } | null)?.code
+      if (this.closed && typeof code === 'string' && CLOSED_CODES.has(code)) {
+        throw new StoreError('Closed', 'store is closed', { cause: err })
+      }
+      throw err
+    }
   }
 
   remember (hid: string, l: Linked): void {

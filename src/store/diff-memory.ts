@@ -1,5 +1,5 @@
 // DiffMemory (spec A4): a Memory whose blocks carry patches; mutate() writes the patch for you.
-import type { Feed } from '../feed/index.js'
+import type { Block, Feed } from '../feed/index.js'
 import { fromHex, getPublicKey, toHex } from '../feed/index.js'
 import { Memory } from './memory.js'
 import { formatPatch, applyPatch, isPatch, applyLegacyPatch } from './patch.js'
@@ -65,17 +65,21 @@ export class DiffMemory<T extends Diffable = Diffable> extends Memory<T> {
   async mutate (branch: Branch, fn: (value: T) => T | Promise<T>, secret: Uint8Array | string): Promise<Feed> {
     const pk = fromHex(getPublicKey(secret))
     const feed = await this.store.readBranch(branch, pk)
-    let AUTHOR = toHex(pk)
+    let owner = pk
     let CHAIN = ''
     const first = feed.first
     if (first !== undefined) {
-      if (first.genesis) { AUTHOR = toHex(first.key); CHAIN = toHex(first.sig) } else {
-        const [c, owner] = await Promise.all([this.store.repo.chainOf(first.sig), this.store.repo.ownerOf(first.sig)])
-        if (c === undefined || owner === undefined) throw new StoreError('BranchNotFound', 'branch is not stored')
-        AUTHOR = toHex(owner); CHAIN = toHex(c.chainId)
+      if (first.genesis) { owner = first.key; CHAIN = toHex(first.sig) } else {
+        const c = await this.store.repo.chainOf(first.sig)
+        if (c === undefined) throw new StoreError('BranchNotFound', 'branch is not stored')
+        owner = c.owner; CHAIN = toHex(c.chainId)
       }
     }
-    const id = await this.idOf({ block: undefined as never, parentBlock: feed.last ?? null, AUTHOR, CHAIN, root: this.name, payload: undefined, date: Date.now() })
+    const id = await this.idOf({
+      // The block does not exist yet: an idOf that reads it cannot serve mutate().
+      get block (): Block { throw new TypeError('idOf() read ctx.block, which mutate() cannot give (the block is built from the id)') },
+      parentBlock: feed.last ?? null, owner, signer: pk, AUTHOR: toHex(owner), CHAIN, root: this.name, payload: undefined, date: Date.now()
+    })
     const old = this.readState(id)
     const next = await fn(old)
     if (next === undefined) throw new TypeError('Expected mutate to return new state, received undefined!')

@@ -4,7 +4,8 @@
 import { fromHex, type Feed } from '../feed/index.js'
 import { bytesEqual, latin1, prefixRange } from '../internal/bytes.js'
 import { delOp, putOp, type BatchOp } from '../internal/level.js'
-import type { Memory } from './memory.js'
+import { normalizeExpiry, type Memory } from './memory.js'
+import { StoreError } from './errors.js'
 import type { Entry } from './txn.js'
 import { encodeEntry } from './entry.js'
 import { NONE, type ObjectId, stateKey, indexKey, refKey, refPrefix, logKey, seqKey, timerKey, parseTimerKey, u64, readU64 } from './keys.js'
@@ -31,15 +32,32 @@ async function visit (c: StoreCore, k: Uint8Array, now: number, evicted: Feed[])
   const { due, name, id } = parseTimerKey(k)
   const m = c.roots.get(name)
   const e = m?._cache.get(id)
-  if (m === undefined || e === undefined || e.exp !== due) { await c.t.del(k); return }
-  let exp: number
+  if (m === undefined || e === undefined) { await c.t.del(k); return }
+  if (e.exp !== due) {
+    // A stale timer, or one a store before the expiry fix wrote with another rounding: the
+    // object's own expiry is what counts; its timer is (re)written at that time.
+    const ops = [delOp(c.tp, k)]
+    const exp = normalizeExpiry(e.exp) ?? Infinity
+    if (Number.isFinite(exp)) ops.push(putOp(c.tp, timerKey(exp, m._nameBytes, id), NONE))
+    if (exp !== e.exp) ops.push(putOp(c.sp, stateKey(m._nameBytes, id), encodeEntry({ ...e, exp })))
+    await c.db.batch(ops)
+    if (exp !== e.exp) m._cache.set(id, { ...e, exp })
+    if (exp <= now) await visit(c, timerKey(exp, m._nameBytes, id), now, evicted)
+    return
+  }
+  let raw: unknown
   try {
-    exp = m.expiresAt(e.value, c.latch(undefined, 0))
+    raw = c.guard(() => m.expiresAt(e.value, c.latch(undefined, 0)))
   } catch (error) {
     c.events.emit({ event: 'error', error })
     return
   }
-  if (typeof exp !== 'number' || Number.isNaN(exp)) exp = Infinity
+  const exp = normalizeExpiry(raw)
+  if (exp === undefined) {
+    // Kept as it is (and visited again by the next run): the rule is broken, not the object.
+    c.events.emit({ event: 'error', error: new StoreError('InvalidExpiry', `${m.name}.expiresAt() returned ${String(raw)}`) })
+    return
+  }
   if (exp > now) { await reschedule(c, m, k, id, e, exp); return }
   const ops: BatchOp[] = [delOp(c.tp, k), delOp(c.sp, stateKey(m._nameBytes, id))]
   for (const [key, bid] of e.idx) {

@@ -11,6 +11,7 @@ import { encodeEntry } from './entry.js'
 import { type ObjectId, seqKey, u64 } from './keys.js'
 import { GROUP_MAX, type Link, type Linked, type StoreCore } from './core.js'
 import type { DispatchOptions, DispatchResult } from './types.js'
+import type { RejectionCode } from './errors.js'
 
 /** @internal what happened to one block */
 export type Outcome = Verdict | { kind: 'stored' } | { kind: 'orphan' }
@@ -32,7 +33,7 @@ export function feedOf (blocks: Block[], room: number): Feed {
 function refusal (reason: 'Stored' | 'ParentNotFound' | 'Refused'): Outcome {
   if (reason === 'Stored') return { kind: 'stored' }
   if (reason === 'ParentNotFound') return { kind: 'orphan' }
-  return { kind: 'reject', reason: 'Refused' }
+  return { kind: 'reject', code: 'Refused', reason: 'Refused' }
 }
 
 /**
@@ -65,7 +66,7 @@ export async function ingest (c: StoreCore, blocks: Block[], res: DispatchResult
     if (c.tombs.size > 0 && (c.tombs.has(hid) || (b.psig !== undefined && c.tombs.has(latin1(b.psig))))) {
       await c.stage.flush()
       c.tombs.add(hid)
-      reject(c, res, b, 'Evicted')
+      reject(c, res, b, 'Evicted', 'Evicted')
       break
     }
     let link: Link | undefined
@@ -73,7 +74,14 @@ export async function ingest (c: StoreCore, blocks: Block[], res: DispatchResult
     else if (continues && prev !== undefined) link = { parent: prev.block, chainId: prev.chainId, owner: prev.owner, hx: prev.hx }
     else link = await linkOf(c, b.psig, lastKnown)
     if (link === undefined) { await c.stage.flush(); stash(c, blocks.slice(k), res); break }
-    if (!b._verified && !b.verify()) { await c.stage.flush(); reject(c, res, b, 'SignatureVerificationFailed'); break }
+    if (!b._verified && !b.verify()) { await c.stage.flush(); reject(c, res, b, 'SignatureVerificationFailed', 'SignatureVerificationFailed'); break }
+    // Chains are owned (unless the store opted in to multi-writer chains): checked before any
+    // rule runs, after the signature (a forged block is reported as forged).
+    if (c.appendPolicy === 'owner' && !bytesEqual(b.key, link.owner)) {
+      await c.stage.flush()
+      reject(c, res, b, 'NotOwner', `NotOwner: block signed by ${toHex(b.key, 8)} extends a chain owned by ${toHex(link.owner, 8)}`)
+      break
+    }
     // Reaching here, the block is known not to be stored (checked above, or its parent was
     // accepted in this run): the repo skips its own check.
     const out = await processBlock(c, b, link, false)
@@ -95,16 +103,16 @@ export async function ingest (c: StoreCore, blocks: Block[], res: DispatchResult
     if (out.kind === 'stored') { lastKnown = b; prev = undefined; fresh = false; continue }
     if (out.kind === 'orphan') { stash(c, blocks.slice(k), res); break }
     if (out.kind === 'postpone') { postpone(c, blocks.slice(k), out, res, opts); break }
-    reject(c, res, b, out.reason)
+    reject(c, res, b, out.code, out.reason)
     break
   }
   record() // committed by the dispatch (now, or with its group)
 }
 
-function reject (c: StoreCore, res: DispatchResult, block: Block, reason: string): void {
+function reject (c: StoreCore, res: DispatchResult, block: Block, code: RejectionCode, reason: string): void {
   c.attempts.delete(latin1(block.sig))
-  res.rejected.push({ block, reason })
-  c.events.emit({ event: 'rejected', block, reason })
+  res.rejected.push({ block, code, reason })
+  c.events.emit({ event: 'rejected', block, code, reason })
 }
 
 function stash (c: StoreCore, blocks: Block[], res: DispatchResult): void {
@@ -118,7 +126,7 @@ function postpone (c: StoreCore, blocks: Block[], v: { reason: string, time: num
   const hid = latin1(first.sig)
   const attempt = (c.attempts.get(hid) ?? 0) + 1
   if (attempt > v.retries || opts.loud === true) {
-    reject(c, res, first, v.reason)
+    reject(c, res, first, 'Postponed', v.reason)
     return
   }
   c.attempts.set(hid, attempt)
@@ -155,12 +163,14 @@ export async function processBlock (c: StoreCore, b: Block, link: Link, replay: 
   try {
     body = decodeBody(b.body)
   } catch (err) {
-    return { kind: 'reject', reason: (err as Error).message, cause: err }
+    return { kind: 'reject', code: 'UnrecognizedBlockFormat', reason: (err as Error).message, cause: err }
   }
   const hx = link.hx ??= { author: toHex(link.owner), chain: toHex(link.chainId) }
   const dctx: DispatchContext = {
     block: b,
     parentBlock: link.parent,
+    owner: link.owner,
+    signer: b.key,
     AUTHOR: hx.author,
     CHAIN: hx.chain,
     root: body.root,
@@ -176,14 +186,14 @@ export async function processBlock (c: StoreCore, b: Block, link: Link, replay: 
     if (v.kind !== 'ok') return v
     taken = true
   }
-  const sctx = { block: b, parentBlock: link.parent, AUTHOR: dctx.AUTHOR, CHAIN: dctx.CHAIN }
+  const sctx = { block: b, parentBlock: link.parent, owner: link.owner, signer: b.key, AUTHOR: dctx.AUTHOR, CHAIN: dctx.CHAIN }
   for (const s of c.slices) {
     const v = await s._reduce(sctx, txn)
     if (v === 'skip') continue
     if (v.kind !== 'ok') return v
     taken = true
   }
-  if (!taken) return { kind: 'reject', reason: `UnknownCollection: ${body.root}` }
+  if (!taken) return { kind: 'reject', code: 'UnknownCollection', reason: `UnknownCollection: ${body.root}` }
   // Traps run inside the block's transaction and are awaited (gaps S11).
   for (const sig of txn.signals) {
     try {
@@ -192,7 +202,7 @@ export async function processBlock (c: StoreCore, b: Block, link: Link, replay: 
         else await m._trap(sig.type, sig.payload, txn)
       }
     } catch (err) {
-      return { kind: 'reject', reason: `TrapFailed: ${(err as Error).message}`, cause: err }
+      return { kind: 'reject', code: 'TrapFailed', reason: `TrapFailed: ${(err as Error).message}`, cause: err }
     }
   }
   // Encode the block's state first: an unencodable value refuses the block before anything is staged.
@@ -205,7 +215,7 @@ export async function processBlock (c: StoreCore, b: Block, link: Link, replay: 
       const prep = await c.repo.prepareBlock(b, c.strategy)
       if (!prep.accepted) return refusal(prep.reason)
     }
-    return { kind: 'reject', reason: `UnencodableState: ${(err as Error).message}`, cause: err }
+    return { kind: 'reject', code: 'UnencodableState', reason: `UnencodableState: ${(err as Error).message}`, cause: err }
   }
   const st = c.stage
   if (!replay) {

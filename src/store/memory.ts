@@ -21,6 +21,17 @@ export function normalizeId (id: unknown): ObjectId {
   throw new TypeError(`object id expected string, Uint8Array or finite number, got ${typeof id}`)
 }
 
+/**
+ * @internal The expiry an object is stored with: `expiresAt`'s ms rounded up to an integer and
+ * kept within [0, 2^53 - 1] (timers are keyed by it, so it must be exact); Infinity = never.
+ * NaN, -Infinity and non-numbers are invalid (undefined).
+ */
+export function normalizeExpiry (x: unknown): number | undefined {
+  if (typeof x !== 'number' || Number.isNaN(x) || x === -Infinity) return undefined
+  if (x === Infinity) return Infinity
+  return Math.min(Number.MAX_SAFE_INTEGER, Math.max(0, Math.ceil(x)))
+}
+
 function message (err: unknown): string {
   return err instanceof Error ? err.message : String(err)
 }
@@ -74,7 +85,8 @@ export class Memory<T = unknown> {
   }
 
   /**
-   * The object id a block addresses. Default: `CHAIN` when the repo is in detached mode, else `AUTHOR`.
+   * The object id a block addresses. Default: `CHAIN` when the repo is in detached mode, else
+   * `AUTHOR` (the hex of the chain's owner, never of another signer).
    *
    * @param ctx - the dispatch context
    * @returns a string, bytes (converted to hex) or a finite number
@@ -100,7 +112,9 @@ export class Memory<T = unknown> {
    *
    * @param _value - the object's value
    * @param _latch - `latch(root, id)` returns another object's expiry (0 when it is gone)
-   * @returns ms epoch, or Infinity for never
+   * @returns ms epoch, or Infinity for never. Any finite number is honoured: it is rounded up
+   *   to an integer ms (negative: due at once); NaN, -Infinity or a non-number refuses the block
+   *   (`InvalidExpiry`)
    */
   expiresAt (_value: T, _latch: Latch): number {
     return Infinity
@@ -193,12 +207,13 @@ export class Memory<T = unknown> {
   /** @internal runs compute for one block; writes go to `txn` */
   async _apply (dctx: DispatchContext, txn: Txn, blockRoot: Uint8Array): Promise<Verdict> {
     let id: ObjectId
+    const store = this.store
     try {
       // Await only a thenable: most idOf/compute are synchronous (one microtask turn saved each).
-      const raw = this.idOf(dctx)
+      const raw = store._guard(() => this.idOf(dctx))
       id = normalizeId(isThenable(raw) ? await raw : raw)
     } catch (err) {
-      return { kind: 'reject', reason: `InvalidObjectId: ${message(err)}`, cause: err }
+      return { kind: 'reject', code: 'InvalidObjectId', reason: `InvalidObjectId: ${message(err)}`, cause: err }
     }
     const prev = txn.read(this, id)
     const value = prev !== undefined ? prev.value : this._initial()
@@ -212,6 +227,8 @@ export class Memory<T = unknown> {
     const ctx: ComputeContext = {
       block: dctx.block,
       parentBlock: dctx.parentBlock,
+      owner: dctx.owner,
+      signer: dctx.signer,
       AUTHOR: dctx.AUTHOR,
       CHAIN: dctx.CHAIN,
       root: dctx.root,
@@ -220,7 +237,7 @@ export class Memory<T = unknown> {
       id,
       reject: (msg?: string): Rejection => {
         const reason = msg === undefined || msg === '' ? 'Rejected' : String(msg)
-        refuse({ kind: 'reject', reason })
+        refuse({ kind: 'reject', code: 'Rejected', reason })
         return { [SYM_REJECT]: true, message: reason }
       },
       postpone: (time: number, msg?: string, retries = 3): Reschedule => {
@@ -230,22 +247,22 @@ export class Memory<T = unknown> {
         return { [SYM_POSTPONE]: true, message: reason, time: t, retries }
       },
       index: (key: Uint8Array | string): void => { indexed.push(typeof key === 'string' ? s2b(key) : key.slice()) },
-      lookup: async (key: Uint8Array | string): Promise<Uint8Array | undefined> => await this.store._lookup(this, key, txn),
+      lookup: async (key: Uint8Array | string): Promise<Uint8Array | undefined> => await store._lookup(this, key, txn),
       signal: (type: string, payload?: unknown): void => { txn.signals.push({ type, payload }) }
     }
     let draft: unknown
     try {
-      const out = this.compute(value as T, ctx)
+      const out = store._guard(() => this.compute(value as T, ctx))
       draft = isThenable(out) ? await out : out
     } catch (err) {
       if (verdict !== undefined) return verdict
-      return { kind: 'reject', reason: `ComputeFailed: ${message(err)}`, cause: err }
+      return { kind: 'reject', code: 'ComputeFailed', reason: `ComputeFailed: ${message(err)}`, cause: err }
     }
     if (verdict !== undefined) return verdict
-    if (draft === undefined) return { kind: 'reject', reason: 'ComputeReturnedUndefined' }
+    if (draft === undefined) return { kind: 'reject', code: 'ComputeReturnedUndefined', reason: 'ComputeReturnedUndefined' }
     const blockId = dctx.block.sig
     const e = this._entryFor(prev, draft, txn)
-    if (typeof e === 'string') return { kind: 'reject', reason: e }
+    if (!isEntry(e)) return { kind: 'reject', ...e }
     if (!e.roots.some(r => bytesEqual(r, blockRoot))) e.roots = [...e.roots, blockRoot]
     for (const k of indexed) {
       e.idx = [...e.idx, [k, blockId]]
@@ -255,16 +272,17 @@ export class Memory<T = unknown> {
     return { kind: 'ok' }
   }
 
-  /** @internal builds the next entry for `draft`, or an error reason */
-  _entryFor (prev: Entry | undefined, draft: unknown, txn: Txn): Entry | string {
+  /** @internal builds the next entry for `draft`, or the rejection */
+  _entryFor (prev: Entry | undefined, draft: unknown, txn: Txn): Entry | EntryFailure {
     const value = deepFreeze(draft)
-    let exp: number
+    let raw: unknown
     try {
-      exp = this.expiresAt(value as T, this.store._latch(txn, 0))
+      raw = this.store._guard(() => this.expiresAt(value as T, this.store._latch(txn, 0)))
     } catch (err) {
-      return `ExpiresAtFailed: ${message(err)}`
+      return { code: 'ExpiresAtFailed', reason: `ExpiresAtFailed: ${message(err)}`, cause: err }
     }
-    if (typeof exp !== 'number' || Number.isNaN(exp)) return `InvalidExpiry: ${this.name}.expiresAt() returned ${String(exp)}`
+    const exp = normalizeExpiry(raw)
+    if (exp === undefined) return { code: 'InvalidExpiry', reason: `InvalidExpiry: ${this.name}.expiresAt() returned ${String(raw)}` }
     return { value, exp, roots: prev?.roots ?? [], idx: prev?.idx ?? [] }
   }
 
@@ -274,14 +292,24 @@ export class Memory<T = unknown> {
     const mutate: Mutate = async (rawId, fn) => {
       const id = normalizeId(rawId)
       const prev = txn.read(this, id)
-      const next = await fn(prev !== undefined ? prev.value : this._initial())
+      const out = this.store._guard(() => fn(prev !== undefined ? prev.value : this._initial()))
+      const next = isThenable(out) ? await out : out
       if (next === undefined) throw new TypeError('Expected mutate#callback() to return new state')
       const e = this._entryFor(prev, next, txn)
-      if (typeof e === 'string') throw new TypeError(e)
+      if (!isEntry(e)) throw new TypeError(e.reason)
       txn.write(this, id, e)
     }
-    await this.trap(type, payload, mutate)
+    const out = this.store._guard(() => this.trap(type, payload, mutate))
+    if (isThenable(out)) await out
   }
+}
+
+/** @internal why an entry could not be built */
+export interface EntryFailure { code: 'ExpiresAtFailed' | 'InvalidExpiry', reason: string, cause?: unknown }
+
+/** @internal */
+export function isEntry (e: Entry | EntryFailure): e is Entry {
+  return (e as EntryFailure).code === undefined
 }
 
 function isThenable (v: unknown): v is PromiseLike<unknown> {

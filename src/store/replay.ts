@@ -95,7 +95,7 @@ export async function replay (c: StoreCore, touched: Set<string>): Promise<void>
       if (c.stage.blocks >= GROUP_MAX) await c.stage.flush()
     } else if (out.kind === 'reject' || out.kind === 'postpone') {
       await c.stage.flush()
-      c.events.emit({ event: 'rejected', block: b, reason: out.reason })
+      c.events.emit({ event: 'rejected', block: b, code: out.kind === 'reject' ? out.code : 'Postponed', reason: out.reason })
     }
   }
   await c.stage.flush()

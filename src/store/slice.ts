@@ -1,7 +1,7 @@
 // The legacy slice API (spec/store.md Part B) on top of the engine: one value per slice,
 // filter + reducer, persisted and committed like any Memory object (id 0).
 import type { Block } from '../feed/index.js'
-import { Memory } from './memory.js'
+import { Memory, isEntry } from './memory.js'
 import type { Store } from './store.js'
 import type { Txn } from './txn.js'
 import type { Verdict } from './context.js'
@@ -14,7 +14,13 @@ export interface FilterContext<S> {
   state: S
   /** The whole store state `{ [name]: value }`. */
   root: Record<string, unknown>
+  /** Public key of the chain's owner (its genesis author), bytes. */
+  owner: Uint8Array
+  /** Public key that signed the block (= `block.key`); differs from `owner` only with `appendPolicy: 'any'`. */
+  signer: Uint8Array
+  /** Hex of `owner` (picostore's name, kept as an alias; not the signer). */
   AUTHOR: string
+  /** Hex chain id. */
   CHAIN: string
 }
 
@@ -47,8 +53,12 @@ export interface SliceSpec<S = unknown> {
   trap?: (ctx: TrapContext<S>) => S | undefined | Promise<S | undefined>
 }
 
-function reason (prefix: string, err: unknown): string {
-  return `${prefix}: ${err instanceof Error ? err.message : String(err)}`
+function failed (code: 'FilterFailed' | 'ReducerFailed', err: unknown): Verdict {
+  return { kind: 'reject', code, reason: `${code}: ${err instanceof Error ? err.message : String(err)}`, cause: err }
+}
+
+function isThenable (v: unknown): v is PromiseLike<unknown> {
+  return (typeof v === 'object' || typeof v === 'function') && v !== null && typeof (v as { then?: unknown }).then === 'function'
 }
 
 /**
@@ -75,24 +85,29 @@ export class Slice<S = unknown> extends Memory<S> {
     const prev = txn.read(this, 0)
     const state = (prev !== undefined ? prev.value : this._initial()) as S
     const fctx: FilterContext<S> = { ...ctx, state, root: this.store.state }
+    const store = this.store
+    const filter = this.spec.filter
     let r: unknown
     try {
-      r = this.spec.filter === undefined ? false : await this.spec.filter(fctx)
+      const out = filter === undefined ? false : store._guard(() => filter(fctx))
+      r = isThenable(out) ? await out : out
     } catch (err) {
-      return { kind: 'reject', reason: reason('FilterFailed', err), cause: err }
+      return failed('FilterFailed', err)
     }
     if (r === true) return 'skip'
-    if (typeof r === 'string') return { kind: 'reject', reason: r === '' ? 'Rejected' : r }
-    if (r instanceof Error) return { kind: 'reject', reason: r.message === '' ? 'Rejected' : r.message, cause: r }
+    if (typeof r === 'string') return { kind: 'reject', code: 'Rejected', reason: r === '' ? 'Rejected' : r }
+    if (r instanceof Error) return { kind: 'reject', code: 'Rejected', reason: r.message === '' ? 'Rejected' : r.message, cause: r }
     let next: unknown
     try {
-      next = await this.spec.reducer({ ...fctx, signal: (type, payload) => { txn.signals.push({ type, payload }) } })
+      const rctx = { ...fctx, signal: (type: string, payload?: unknown) => { txn.signals.push({ type, payload }) } }
+      const out = store._guard(() => this.spec.reducer(rctx))
+      next = isThenable(out) ? await out : out
     } catch (err) {
-      return { kind: 'reject', reason: reason('ReducerFailed', err), cause: err }
+      return failed('ReducerFailed', err)
     }
-    if (next === undefined) return { kind: 'reject', reason: 'ReducerReturnedUndefined' }
+    if (next === undefined) return { kind: 'reject', code: 'ReducerReturnedUndefined', reason: 'ReducerReturnedUndefined' }
     const e = this._entryFor(prev, next, txn)
-    if (typeof e === 'string') return { kind: 'reject', reason: e }
+    if (!isEntry(e)) return { kind: 'reject', ...e }
     txn.write(this, 0, e)
     return { kind: 'ok' }
   }
@@ -102,10 +117,13 @@ export class Slice<S = unknown> extends Memory<S> {
     if (this.spec.trap === undefined) return
     const prev = txn.read(this, 0)
     const state = (prev !== undefined ? prev.value : this._initial()) as S
-    const next = await this.spec.trap({ ...ctx, state, root: this.store.state, code, payload })
+    const trap = this.spec.trap
+    const tctx = { ...ctx, state, root: this.store.state, code, payload }
+    const out = this.store._guard(() => trap(tctx))
+    const next = isThenable(out) ? await out : out
     if (next === undefined) return
     const e = this._entryFor(prev, next, txn)
-    if (typeof e === 'string') throw new TypeError(e)
+    if (!isEntry(e)) throw new TypeError(e.reason)
     txn.write(this, 0, e)
   }
 }

@@ -73,7 +73,8 @@ export class Store {
    * @param nameOrSlice - collection name, or a {@link SliceSpec}
    * @param MemoryClass - a strict subclass of {@link Memory} (with a name)
    * @returns the Memory (or slice) instance
-   * @throws TypeError on a duplicate or invalid name, a non-subclass, or after `load()`
+   * @throws TypeError on a duplicate or invalid name, a non-subclass, or after `load()`;
+   *   StoreError `Closed`
    * @example
    * ```ts
    * const counter = store.register('counter', Counter)
@@ -83,6 +84,7 @@ export class Store {
   register<M extends Memory<unknown>>(nameOrSlice: string, MemoryClass: new (store: Store, name: string) => M): M
   register<S>(nameOrSlice: SliceSpec<S>): Slice<S>
   register (nameOrSlice: string | SliceSpec, MemoryClass?: new (store: Store, name: string) => Memory<unknown>): Memory<unknown> | Slice {
+    this._c.checkOpen()
     if (this._c.loaded) throw new TypeError('register() must be called before load()')
     if (typeof nameOrSlice === 'object' && nameOrSlice !== null) {
       const spec = nameOrSlice
@@ -127,11 +129,12 @@ export class Store {
    * first load of a database checks (or writes) the repo's and the store's layout versions.
    *
    * @param opts - `signal` aborts waiting for the lock
-   * @throws StoreError `Closed`, `UnsupportedVersion`; RepoError `UnsupportedVersion`
+   * @throws StoreError `Closed`, `Reentrant`, `UnsupportedVersion`; RepoError `UnsupportedVersion`
    */
   async load (opts: LockOptions = {}): Promise<void> {
     const c = this._c
     c.checkOpen()
+    c.checkReentry('load')
     await c.lock.run(async () => {
       c.checkOpen()
       if (c.loaded) return
@@ -143,7 +146,8 @@ export class Store {
 
   /**
    * Stops GC and retries, waits for running work, closes the database. Idempotent; every
-   * later operation rejects with `Closed`.
+   * later operation (but `gcStop` and `close`) throws or rejects with StoreError `Closed`.
+   * May be called from inside a rule (the rule must not await it: it waits for the lock).
    */
   async close (): Promise<void> {
     const c = this._c
@@ -167,9 +171,10 @@ export class Store {
    * @param name - a registered Memory (gets `{ [id]: value }`) or slice (gets its value)
    * @param cb - observer
    * @returns unsubscribe
-   * @throws StoreError `UnknownCollection`
+   * @throws StoreError `UnknownCollection`, `Closed`
    */
   on (name: string, cb: (value: unknown) => void): () => void {
+    this._c.checkOpen()
     const m = this._c.roots.get(name)
     if (m === undefined) throw new StoreError('UnknownCollection', `No collection named "${name}"`)
     if (typeof cb !== 'function') throw new TypeError('"cb" expected a function')
@@ -181,8 +186,10 @@ export class Store {
    *
    * @param name - collection name
    * @returns `(cb) => unsubscribe`
+   * @throws StoreError `Closed` (now, or when the neuron is subscribed to after `close()`)
    */
   $<T = unknown>(name: string): StateNeuron<T> {
+    this._c.checkOpen()
     return (cb: (v: T) => void) => this.on(name, cb as (v: unknown) => void)
   }
 
@@ -191,8 +198,10 @@ export class Store {
    *
    * @param cb - receives each {@link StoreEvent}
    * @returns unsubscribe
+   * @throws StoreError `Closed`
    */
   tap (cb: (e: StoreEvent) => void): () => void {
+    this._c.checkOpen()
     if (typeof cb !== 'function') throw new TypeError('"cb" expected a function')
     const taps = this._c.events.taps
     taps.add(cb)
@@ -205,8 +214,10 @@ export class Store {
    *
    * @param cb - listener
    * @returns unsubscribe
+   * @throws StoreError `Closed`
    */
   onMerge (cb: (feeds: Feed[], source: unknown) => void): () => void {
+    this._c.checkOpen()
     if (typeof cb !== 'function') throw new TypeError('"cb" expected a function')
     const cbs = this._c.events.mergeCbs
     cbs.add(cb)
@@ -224,11 +235,13 @@ export class Store {
    * @param input - a Feed, blocks, or feed bytes (parsed here, verified lazily)
    * @param opts - `loud` throws on refusal; `source` is passed to `onMerge`; `signal` aborts the lock wait
    * @returns one {@link DispatchResult}
-   * @throws FeedError when `input` does not parse; StoreError `Closed`, `NotLoaded`; with
-   *   `loud`: `Rejected`, `InvalidBlock`, `UnknownCollection`, `Postponed`
+   * @throws FeedError when `input` does not parse; StoreError `Closed`, `NotLoaded`,
+   *   `Reentrant`; with `loud`: the first rejection's `RejectionCode` (`reason` as in
+   *   `rejected`, e.g. `Rejected`, `NotOwner`, `UnrecognizedBlockFormat`, `UnknownCollection`)
    */
   async dispatch (input: FeedInput, opts: DispatchOptions = {}): Promise<DispatchResult> {
     this._c.checkOpen()
+    this._c.checkReentry('dispatch')
     const feed = isFeed(input) ? input : feedFrom(input, true)
     if (feed.length === 0) return newResult()
     return await this._dispatch(async () => feed, opts)
@@ -259,17 +272,19 @@ export class Store {
     if (res.accepted.length > 0) c.events.merged(res.accepted, opts.source)
     if (opts.loud === true) {
       const r = res.rejected[0]
-      if (r !== undefined) {
-        const code = r.reason.startsWith('UnrecognizedBlockFormat') ? 'InvalidBlock' : r.reason.startsWith('UnknownCollection') ? 'UnknownCollection' : 'Rejected'
-        throw new StoreError(code, r.reason)
-      }
+      if (r !== undefined) throw new StoreError(r.code, r.reason, { reason: r.reason })
     }
     return res
   }
 
   /** @internal secondary index read, seeing the pending transaction first */
   async _lookup (owner: TxnOwner, key: Uint8Array | string, txn: Txn | undefined): Promise<Uint8Array | undefined> {
-    return await this._c.lookup(owner, key, txn)
+    return await this._c.read(() => this._c.lookup(owner, key, txn))
+  }
+
+  /** @internal runs a rule (application code) under the lock: see StoreError `Reentrant` */
+  _guard<T> (fn: () => T): T {
+    return this._c.guard(fn)
   }
 
   /** @internal `latch(root, id)` for expiresAt (spec A5.3; depth limit LATCH_DEPTH → Infinity) */
@@ -289,10 +304,13 @@ export class Store {
    * @param secret - the author's secret key (32 bytes or 64 hex)
    * @param opts - `branch` (see {@link Branch}), `signal`
    * @returns the branch with the new block appended (`feed.last` is the new block)
-   * @throws StoreError `Rejected`, `Postponed`, `UnknownCollection`, `BranchNotFound`, `Closed`
+   * @throws StoreError: the block's `RejectionCode` when it is refused (e.g. `Rejected`
+   *   with the application's reason, `NotOwner` on another key's chain); `BranchNotFound`,
+   *   `Closed`, `NotLoaded`, `Reentrant`
    */
   async createBlock (root: string, payload: unknown, secret: Uint8Array | string, opts: { branch?: Branch, signal?: AbortSignal } = {}): Promise<Feed> {
     this._c.checkLoaded()
+    this._c.checkReentry('createBlock')
     const pk = signingKey(secret).pk
     let feed: Feed | undefined
     // Under the lock: concurrent calls on one chain each extend the block the previous created.
@@ -310,10 +328,10 @@ export class Store {
    * @param branch - see {@link Branch}
    * @param signer - public key used for `null`/`undefined`
    * @returns a Feed (never the caller's instance)
-   * @throws StoreError `BranchNotFound` when a given block id is not stored
+   * @throws StoreError `BranchNotFound` when a given block id is not stored; `Closed`
    */
   async readBranch (branch: Branch, signer?: Uint8Array): Promise<Feed> {
-    return await this._branch(branch, signer, false)
+    return await this._c.read(() => this._branch(branch, signer, false))
   }
 
   /** {@link readBranch}; with `staged`, the blocks staged and not yet written count too (for callers holding the lock). */
@@ -344,11 +362,12 @@ export class Store {
    *
    * @param opts - `signal` aborts waiting for the lock
    * @returns names of the collections touched
-   * @throws StoreError `Closed`, `NotLoaded`
+   * @throws StoreError `Closed`, `NotLoaded`, `Reentrant`
    */
   async reload (opts: LockOptions = {}): Promise<string[]> {
     const c = this._c
     c.checkLoaded()
+    c.checkReentry('reload')
     const touched = new Set<string>()
     await c.lock.run(async () => {
       c.checkLoaded()
@@ -366,9 +385,10 @@ export class Store {
    *
    * @param blockRoot - pk or chain id, bytes or hex
    * @returns the count
+   * @throws StoreError `Closed`
    */
   async referencesOf (blockRoot: Uint8Array | string): Promise<number> {
-    return await countReferences(this._c, blockRoot)
+    return await this._c.read(() => countReferences(this._c, blockRoot))
   }
 
   /**
@@ -379,11 +399,12 @@ export class Store {
    * @param now - ms epoch (default `Date.now()`)
    * @param opts - `signal` aborts waiting for the lock
    * @returns the evicted feeds
-   * @throws StoreError `Closed`, `NotLoaded`
+   * @throws StoreError `Closed`, `NotLoaded`, `Reentrant`
    */
   async gc (now: number = Date.now(), opts: LockOptions = {}): Promise<Feed[]> {
     const c = this._c
     c.checkLoaded()
+    c.checkReentry('gc')
     let evicted: Feed[] = []
     await c.lock.run(async () => {
       c.checkLoaded()
@@ -399,6 +420,7 @@ export class Store {
    * aborts (gaps S7). Failures are reported as `error` events.
    *
    * @param opts - `intervalMs` (default 3000), `signal`
+   * @throws StoreError `Closed`
    */
   gcStart (opts: GcOptions = {}): void {
     const c = this._c

@@ -4,6 +4,7 @@ import type { MergeStrategy } from '../repo/index.js'
 import type { Mempool } from './mempool.js'
 import type { LockOptions } from './lock.js'
 import type { ObjectId } from './keys.js'
+import type { RejectionCode } from './errors.js'
 
 /**
  * Where `createBlock` appends: a Feed (a copy is extended, gaps S17); 32 bytes = the head of
@@ -24,6 +25,14 @@ export interface StoreOptions {
   tombstones?: number
   /** How long an evicted id is remembered, ms. Default 1 hour. */
   tombstoneTtlMs?: number
+  /**
+   * Who may append to a chain. `'owner'` (the default): only the chain's owner (its genesis
+   * author); a block another key signed onto it is rejected with `NotOwner` before any rule
+   * runs, whatever the merge strategies say. `'any'`: multi-writer chains, an explicit opt-in:
+   * any key may extend any chain, and rules tell the two apart with `ctx.owner` / `ctx.signer`.
+   * Passed to the Repo the store creates; a Repo given to the store must have the same policy.
+   */
+  appendPolicy?: 'owner' | 'any'
 }
 
 /** Options of {@link Store.dispatch}. */
@@ -36,7 +45,11 @@ export interface DispatchOptions extends LockOptions {
 
 /** One refused block and why. */
 export interface Rejected {
+  /** The block. */
   block: Block
+  /** Stable code: built-in, or `Rejected` / `Postponed` for the application's own refusals. */
+  code: RejectionCode
+  /** Detail: for `Rejected` / `Postponed` the application's reason; else starts with the code. */
   reason: string
 }
 
@@ -57,7 +70,7 @@ export type StoreEvent =
   | { event: 'change', root: string, id: ObjectId, value: unknown }
   | { event: 'merged', block: Block, root: string }
   | { event: 'patch-merged', patch: Feed }
-  | { event: 'rejected', block: Block, reason: string }
+  | { event: 'rejected', block: Block, code: RejectionCode, reason: string }
   | { event: 'postponed', block: Block, reason: string, time: number, attempt: number }
   | { event: 'stashed', blocks: number }
   | { event: 'rollback', evicted: Feed, root: Uint8Array }

@@ -97,8 +97,8 @@ export function repoConformance (name: string, factory: RepoFactory, test: TestR
     same(await repo.tipOf(f.first!.sig), f.last!.sig)
   })
 
-  it('3 multi-author linear fast-forward', async mk => {
-    const repo = await mk()
+  it('3 multi-author linear fast-forward (appendPolicy any)', async mk => {
+    const repo = await mk([], { appendPolicy: 'any' })
     const A = user('A')
     const B = user('B')
     const f = grow(new Feed(), ['A0', A], ['A1', A])
@@ -402,15 +402,24 @@ export function repoConformance (name: string, factory: RepoFactory, test: TestR
     eq(bodies(await repo.resolveFeed(trunk.last!.sig)), 't0 t1 t2')
   })
 
-  it('appendPolicy owner: other authors need a strategy', async mk => {
-    const repo = await mk([], { appendPolicy: 'owner' })
+  it('appendPolicy owner (the default): other authors need a strategy, also in detached mode', async mk => {
+    const repo = await mk()
+    eq(repo.appendPolicy, 'owner')
     const A = user('A')
     const B = user('B')
     const f = new Feed()
     f.append('A0', A.sk)
     f.append('B0', B.sk)
     eq(await repo.merge(f), 1)
+    const prep = await repo.prepareBlock(f.last!)
+    eq(prep.accepted ? '' : prep.reason, 'Refused')
     eq(await repo.merge(f, b => b.body[0] === 0x42), 1)
+    f.append('A1', A.sk) // the owner extends the chain, after B's block
+    eq(await repo.merge(f), 1)
+    const detached = await mk([], { allowDetached: true })
+    const g = grow(new Feed(), ['A0', A], ['B0', B])
+    eq(await detached.merge(g), 1)
+    eq(bodies(await detached.loadHead(A.pk)), 'A0')
     await rejects(() => new Repo(repo.db, [], { appendPolicy: 'x' as 'any' }), TypeError)
   })
 
@@ -523,7 +532,19 @@ export function repoConformance (name: string, factory: RepoFactory, test: TestR
       ['listHeads', () => repo.listHeads()],
       ['listFeeds', () => repo.listFeeds()],
       ['readReg', () => repo.readReg('k')],
-      ['writeReg', () => repo.writeReg('k', 'v')]
+      ['writeReg', () => repo.writeReg('k', 'v')],
+      ['open', () => repo.open()],
+      ['ownerOf', () => repo.ownerOf(f.first!.sig)],
+      ['chainInfo', () => repo.chainInfo(f.first!.sig)],
+      ['tailOf', () => repo.tailOf(A.pk)],
+      ['latestOf', () => repo.latestOf(A.pk)],
+      ['loadLatest', () => repo.loadLatest(A.pk)],
+      ['chainload', async () => { for await (const _ of repo.chainload(f.first!.sig)) break }],
+      ['listTails', () => repo.listTails()],
+      ['listLatest', () => repo.listLatest()],
+      ['listFeedHeads', () => repo.listFeedHeads()],
+      ['listChains', () => repo.listChains()],
+      ['listChains(owner)', () => repo.listChains(A.pk)]
     ]
     for (const [n, op] of ops) {
       const e = await rejects(op(), 'Closed')
@@ -535,7 +556,7 @@ export function repoConformance (name: string, factory: RepoFactory, test: TestR
   })
 
   it('many blocks: long chains merge and load in order', async mk => {
-    const repo = await mk()
+    const repo = await mk([], { appendPolicy: 'any' })
     const A = user('A')
     const B = user('B')
     const f = new Feed()

@@ -63,7 +63,7 @@ for (const be of backends) {
       // loud: typed errors
       const g = new Feed()
       g.append(Uint8Array.of(0xff), sk)
-      await assert.rejects(s.dispatch(g, { loud: true }), { code: 'InvalidBlock' })
+      await assert.rejects(s.dispatch(g, { loud: true }), { code: 'UnrecognizedBlockFormat' })
       await assert.rejects(s.createBlock('nope', 1, sk), { code: 'UnknownCollection' })
       // forged: a flipped byte in the body fails verification, alone
       const good = append(append(new Feed(), sk, 'seq', 1), sk, 'seq', 2)
