@@ -1,6 +1,7 @@
 // `picostack node`: a persistent peer on embedded defaults (the main job).
 // Prints one event per line, `event key=value ...`, values without spaces (text is JSON).
 import { mkdirSync } from 'node:fs'
+import { createServer as createHttpServer } from 'node:http'
 import { createServer, connect } from 'node:net'
 import type { Server, Socket } from 'node:net'
 import { resolve } from 'node:path'
@@ -9,8 +10,12 @@ import type { Readable } from 'node:stream'
 import { parseArgs } from 'node:util'
 import { WebSocketServer } from 'ws'
 import type { WebSocket } from 'ws'
-import { streamWire, wsWire } from '../net/index.js'
+import {
+  ConnectionGate, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_PER_ADDRESS, DEFAULT_TRANSPORT_HANDSHAKE_TIMEOUT, HEADER_SIZE, limitConnections,
+  streamWire, wsWire
+} from '../net/index.js'
 import type { WebSocketLike } from '../net/index.js'
+import { MAX_MESSAGE_SIZE } from '../kernel/constants.js'
 import { isPicoError } from '../errors.js'
 import { toHex as hex } from '../feed/index.js'
 import { Modem56 } from '../modem/index.js'
@@ -46,6 +51,9 @@ Options:
   --bootstrap H:P     DHT bootstrap node (repeatable; default: the public DHT)
   --offline           do not join any swarm
   --tick MS           create a note every MS milliseconds
+  --max-connections N most connections the TCP and WebSocket listeners hold together
+                      (default ${DEFAULT_MAX_CONNECTIONS}; 0 = no limit); more are closed at once
+  --max-per-address N most of those from one address (default ${DEFAULT_MAX_PER_ADDRESS}; 0 = no limit)
   --help              this text
 
 Output, one event per line: identity, listening, swarm, dial, peers, chains, note, halting,
@@ -63,6 +71,8 @@ interface NodeArgs {
   bootstrap: Array<{ host: string, port: number }>
   offline: boolean
   tick: number
+  maxConnections: number
+  maxPerAddress: number
   help: boolean
 }
 
@@ -102,6 +112,8 @@ export function parseNodeArgs (argv: string[]): NodeArgs {
       bootstrap: { type: 'string', multiple: true },
       offline: { type: 'boolean' },
       tick: { type: 'string' },
+      'max-connections': { type: 'string' },
+      'max-per-address': { type: 'string' },
       help: { type: 'boolean', short: 'h' }
     }
   })
@@ -115,6 +127,8 @@ export function parseNodeArgs (argv: string[]): NodeArgs {
     bootstrap: (values.bootstrap ?? []).map(v => hostPort(v, '--bootstrap')),
     offline: values.offline ?? false,
     tick: integer(values.tick, '--tick', 0, 0),
+    maxConnections: integer(values['max-connections'], '--max-connections', DEFAULT_MAX_CONNECTIONS, 0),
+    maxPerAddress: integer(values['max-per-address'], '--max-per-address', DEFAULT_MAX_PER_ADDRESS, 0),
     help: values.help ?? false
   }
 }
@@ -123,16 +137,15 @@ const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1'])
 
 const short = (hex: string): string => hex.slice(0, 16)
 
-function listen (server: Server | WebSocketServer, port: number, host: string): Promise<number> {
+function listen (server: Server, port: number, host: string): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject)
-    if (server instanceof WebSocketServer) {
-      server.once('listening', () => resolve((server.address() as { port: number }).port))
-    } else {
-      server.listen(port, host, () => resolve((server.address() as { port: number }).port))
-    }
+    server.listen(port, host, () => resolve((server.address() as { port: number }).port))
   })
 }
+
+/** Packets the listeners accept: the sync protocol's largest message plus the packet header. */
+const MAX_FRAME_SIZE = MAX_MESSAGE_SIZE + HEADER_SIZE
 
 /**
  * Runs `picostack node` until `io.signal` aborts.
@@ -201,27 +214,37 @@ export async function runNode (argv: string[], io: NodeIO): Promise<number> {
     io.out(`note count=${state.count} author=${short(state.last.author)} text=${JSON.stringify(state.last.text)}`)
   }))
 
-  // listeners
+  // listeners: one gate caps the connections of both; frames above the protocol's limit are refused
+  const transport = { maxFrameSize: MAX_FRAME_SIZE }
+  const gate = new ConnectionGate({ maxConnections: args.maxConnections, maxPerAddress: args.maxPerAddress })
   const sockets = new Set<Socket>()
   const tcp = createServer(socket => {
     sockets.add(socket)
     socket.on('close', () => sockets.delete(socket))
-    streamWire(kernel.spawnWire(), socket)
+    streamWire(kernel.spawnWire(), socket, transport)
   })
+  limitConnections(tcp, gate)
+  // the WebSocket listener's own http server: the gate refuses before the HTTP upgrade, and a
+  // socket that never completes its upgrade request is closed after the handshake timeout
+  const http = createHttpServer({ connectionsCheckingInterval: 1000 })
+  http.headersTimeout = http.requestTimeout = DEFAULT_TRANSPORT_HANDSHAKE_TIMEOUT
+  limitConnections(http, gate)
   let wss: WebSocketServer | null = null
   let tcpPort: number
   let wsPort = -1
   try {
     tcpPort = await listen(tcp, args.port, args.host)
     if (args.wsPort >= 0) {
-      wss = new WebSocketServer({ host: args.host, port: args.wsPort })
-      wss.on('connection', (ws: WebSocket) => { wsWire(kernel.spawnWire(), ws as unknown as WebSocketLike) })
-      wsPort = await listen(wss, args.wsPort, args.host)
+      // no automatic answer to WebSocket-level pings: the wire has its own, under backpressure
+      wss = new WebSocketServer({ server: http, maxPayload: MAX_FRAME_SIZE, autoPong: false })
+      wss.on('connection', (ws: WebSocket) => { wsWire(kernel.spawnWire(), ws as unknown as WebSocketLike, transport) })
+      wsPort = await listen(http, args.wsPort, args.host)
     }
   } catch (err) {
     io.err(`error ${JSON.stringify(`cannot listen: ${(err as Error).message}`)}`)
     tcp.close()
     wss?.close()
+    http.close()
     await kernel.halt()
     return EXIT.failure
   }
@@ -239,7 +262,7 @@ export async function runNode (argv: string[], io: NodeIO): Promise<number> {
     socket.once('connect', () => {
       opened = true
       io.out(`dial to=${addr} status=connected`)
-      streamWire(kernel.spawnWire(), socket)
+      streamWire(kernel.spawnWire(), socket, transport)
     })
     socket.on('error', (err: NodeJS.ErrnoException) => { reason = err.code ?? JSON.stringify(err.message) })
     socket.once('close', () => {
@@ -315,6 +338,8 @@ export async function runNode (argv: string[], io: NodeIO): Promise<number> {
     for (const ws of wss.clients) ws.terminate()
     wss.close()
   }
+  http.close()
+  http.closeAllConnections()
   // The modem closes its channels at once; the DHT may take seconds to let go, so its
   // destroy runs on without holding the halt (the command exits anyway, see untilSignal).
   const leaving = (modem as Modem56 | null)?.destroy().catch(() => {})

@@ -1,5 +1,5 @@
 import {
-  DEFAULT_FRAME_TIMEOUT, DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_FRAME_SIZE, DEFAULT_MAX_WRITE_BUFFER_FRAMES,
+  DEFAULT_FRAME_TIMEOUT, DEFAULT_TRANSPORT_HANDSHAKE_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_FRAME_SIZE, DEFAULT_MAX_WRITE_BUFFER_FRAMES,
   DEFAULT_TIMEOUT
 } from './constants.js'
 import {
@@ -81,7 +81,7 @@ export function transportOptions (options: TransportOptions = {}): Required<Tran
     maxFrameSize,
     timeout: positive('timeout', options.timeout ?? DEFAULT_TIMEOUT),
     idleTimeout: positive('idleTimeout', options.idleTimeout ?? DEFAULT_IDLE_TIMEOUT),
-    handshakeTimeout: positive('handshakeTimeout', options.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT),
+    handshakeTimeout: positive('handshakeTimeout', options.handshakeTimeout ?? DEFAULT_TRANSPORT_HANDSHAKE_TIMEOUT),
     frameTimeout: positive('frameTimeout', options.frameTimeout ?? DEFAULT_FRAME_TIMEOUT),
     maxWriteBuffer: positive('maxWriteBuffer', options.maxWriteBuffer ?? DEFAULT_MAX_WRITE_BUFFER_FRAMES * maxFrameSize)
   }

@@ -19,7 +19,7 @@ export const DEFAULT_IDLE_TIMEOUT: number = 30_000
  * frame (any packet, a ping included); past it the connection closes with `HandshakeTimeout`.
  * Until its own first frame, a transport pings after half of it.
  */
-export const DEFAULT_HANDSHAKE_TIMEOUT: number = 10_000
+export const DEFAULT_TRANSPORT_HANDSHAKE_TIMEOUT: number = 10_000
 /**
  * Default time (ms) within which a frame whose first byte has arrived must be complete (the
  * length prefix included); past it the connection closes with `FrameTimeout`, so a peer that

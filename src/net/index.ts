@@ -10,6 +10,8 @@
  * {@link streamWire}/{@link fromStream} over any Node Duplex (TCP, Unix socket, hyperswarm) with
  * length-prefixed frames, {@link wsWire}/{@link fromWebSocket} over any standard WebSocket.
  * A {@link Hub} gathers many wires behind one handler (or repeats messages between them).
+ * Every transport bounds what a hostile peer can cost (idle, handshake and frame timeouts, frame
+ * size, write buffer); {@link limitConnections} caps a listener's connections per address.
  *
  * Messages are `Uint8Array` only, in memory as on every transport.
  *
@@ -27,7 +29,12 @@
 export type { Answer, Handler, Plug, Reply, SendOptions, WireOptions } from './types.js'
 export { NetError } from './errors.js'
 export type { NetErrorCode } from './errors.js'
-export { DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_FRAME_SIZE, DEFAULT_OPEN_TIMEOUT, DEFAULT_TIMEOUT, DEFAULT_WS_HIGH_WATER } from './constants.js'
+export {
+  DEFAULT_FRAME_TIMEOUT, DEFAULT_TRANSPORT_HANDSHAKE_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_FRAME_SIZE,
+  DEFAULT_MAX_PER_ADDRESS, DEFAULT_MAX_WRITE_BUFFER_FRAMES, DEFAULT_OPEN_TIMEOUT, DEFAULT_TIMEOUT, DEFAULT_WS_HIGH_WATER
+} from './constants.js'
+export { ConnectionGate, limitConnections } from './gate.js'
+export type { ConnectionGateOptions, GatedServer, GateSocket, UpgradingServer } from './gate.js'
 export { picoWire, isPlug } from './wire.js'
 export { spliceWires } from './relay.js'
 export { Hub } from './hub.js'
@@ -37,5 +44,5 @@ export { streamWire, fromStream } from './stream.js'
 export type { DuplexLike, StreamOptions } from './stream.js'
 export { wsWire, fromWebSocket } from './websocket.js'
 export type { WebSocketLike, WebSocketEventLike, WebSocketOptions } from './websocket.js'
-export { FrameDecoder, decodePacket, encodeFrame, encodePacket } from './frame.js'
+export { FrameDecoder, HEADER_SIZE, LENGTH_SIZE, MIN_BODY, decodePacket, encodeFrame, encodePacket } from './frame.js'
 export type { Packet } from './frame.js'
