@@ -79,6 +79,7 @@ export class Feed {
 
   /** The verification counter of the original (`Feed.__vctr`), see {@link counters}. */
   static get __vctr (): number { return counters.verifications }
+  /** Sets the verification counter (tests of the original reset it). */
   static set __vctr (n: number) { counters.verifications = n }
 
   /** See {@link signPair}. */
