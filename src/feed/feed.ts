@@ -249,7 +249,7 @@ export class Feed {
   }
 
   /**
-   * Compares this feed with another copy of the same chain (spec/feed.md §5.4).
+   * Compares this feed with another copy of the same chain.
    *
    * @param other - the other feed (bytes and block arrays are parsed and verified)
    * @returns 0 when both end at the same block; +n when `other` has n more blocks;

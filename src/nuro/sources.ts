@@ -94,7 +94,7 @@ export function init<T, U> (value: T, $n?: Neuron<U>): Neuron<T | U> {
 /**
  * A neuron of a promise's value. Fires the resolved value once (synchronously for subscribers
  * that arrive after it settled); a rejection goes to the error channel as `PromiseRejected`.
- * Unsubscribing before it settles means the callback is never called (gaps U1).
+ * Unsubscribing before it settles means the callback is never called.
  *
  * @param promise - the promise to observe
  * @returns an asynchronous neuron (synchronous once settled)
