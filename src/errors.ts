@@ -17,6 +17,8 @@ export class PicoError<C extends string = string> extends Error {
   readonly code: C
 
   /**
+   * Creates an error with a stable code.
+   *
    * @param code - the stable code
    * @param message - human-readable detail (defaults to the code)
    * @param options - `cause` when wrapping another error

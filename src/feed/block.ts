@@ -87,7 +87,7 @@ export class Block {
   get blockSize (): number { return this.buffer.length }
 
   /**
-   * Checks the signature over everything after it (spec/feed.md §2.5).
+   * Checks the signature over everything after it.
    *
    * @param pk - key to verify under, bytes or hex (defaults to the AUTHOR key)
    * @returns true when valid; false when the signature does not verify

@@ -79,6 +79,7 @@ export class Feed {
 
   /** The verification counter of the original (`Feed.__vctr`), see {@link counters}. */
   static get __vctr (): number { return counters.verifications }
+  /** Sets the verification counter (tests of the original reset it). */
   static set __vctr (n: number) { counters.verifications = n }
 
   /** See {@link signPair}. */
@@ -248,7 +249,7 @@ export class Feed {
   }
 
   /**
-   * Compares this feed with another copy of the same chain (spec/feed.md §5.4).
+   * Compares this feed with another copy of the same chain.
    *
    * @param other - the other feed (bytes and block arrays are parsed and verified)
    * @returns 0 when both end at the same block; +n when `other` has n more blocks;

@@ -1,6 +1,6 @@
 /**
  * The signed binary feed: a chain of Ed25519-signed blocks in one buffer, byte-compatible
- * with picofeed v8 (spec/feed.md).
+ * with picofeed v8.
  *
  * @example
  * ```ts

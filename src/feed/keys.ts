@@ -49,7 +49,7 @@ export function getPublicKey (secret: Uint8Array | string): string {
 
 /**
  * Public key bytes of a 32-byte seed, derived once per secret and cached (the original
- * derived it on every append, gaps.md F15).
+ * derived it on every append).
  *
  * @internal
  */

@@ -65,7 +65,7 @@ function checkLimits (limits: Partial<SyncLimits> | undefined): SyncLimits {
 }
 
 /**
- * The sync protocol's engine: spawns wires, runs one {@link Peer} per wire, keeps one
+ * The sync protocol's engine: spawns wires, runs one peer connection per wire, keeps one
  * connection per remote node, and gossips accepted blocks. The kernel owns one.
  */
 export class SyncNode {

@@ -1,6 +1,6 @@
 /**
  * `picostack/modem`: Modem56, a hyperswarm (or simulator) topic → wires bridge
- * (spec/kernel.md §3; several topics at once, injectable swarm, no console output).
+ * (several topics at once, injectable swarm, no console output).
  *
  * @example
  * ```ts

@@ -6,7 +6,7 @@ import { toHex, topicKey } from './topic.js'
 import type { JoinOptions, ModemOptions, SpawnWire, SwarmClass, SwarmLike, SwarmPeerInfo, SwarmSocket } from './types.js'
 
 /**
- * Turns the connections of a swarm into wires, per topic (spec/kernel.md §3, without gaps.md K10).
+ * Turns the connections of a swarm into wires, per topic.
  *
  * Every swarm connection carries a framed stream (net's stream transport) with a small channel
  * protocol: each side announces its topics (blinded per connection, so a peer learns only the

@@ -34,18 +34,23 @@ function safety (err: unknown): void {
   if (err instanceof TypeError || err instanceof RangeError || err instanceof ReferenceError) queueMicrotask(() => { throw err })
 }
 
-/** Relays one answer to `to` and the rest of the conversation both ways. */
-function pipeAnswer (answer: Promise<Answer>, to: Reply): void {
+/**
+ * Relays one answer to `to` and the rest of the conversation both ways. On a failure, `closed`
+ * decides: true means the local plug closed and the peer learns it from the channel's CLOSE (its
+ * side of the conversation then fails with `Disconnected`, as on any wire), so the failure is
+ * not passed on as an answer.
+ */
+function pipeAnswer (answer: Promise<Answer>, to: Reply, closed?: () => boolean): void {
   answer.then(([message, back]) => {
     if (back === null) { to(message, false).catch(safety); return }
-    pipeAnswer(to(message, true, { timeout: 0, signal: back.signal }), back)
-  }, (err: Error) => { to.reject(err) })
+    pipeAnswer(to(message, true, { timeout: 0, signal: back.signal }), back, closed)
+  }, (err: Error) => { if (closed?.() !== true) to.reject(err) })
 }
 
 /** Posts `message` from `plug`, relaying the whole conversation to `reply`. */
-function relay (plug: Plug, message: Uint8Array, reply: Reply | null): Promise<undefined> | undefined {
+function relay (plug: Plug, message: Uint8Array, reply: Reply | null, closed?: () => boolean): Promise<undefined> | undefined {
   if (reply === null) return plug.postMessage(message, false)
-  pipeAnswer(plug.postMessage(message, true, { timeout: 0, signal: reply.signal }), reply)
+  pipeAnswer(plug.postMessage(message, true, { timeout: 0, signal: reply.signal }), reply, closed)
   return undefined
 }
 
@@ -181,7 +186,11 @@ export class Session {
           reply?.reject(modemError('ChannelClosed', `no open channel for the peer's topic ${msg.index}`))
           return undefined
         }
-        return relay(ch.plug, msg.payload.slice(), reply)
+        return relay(ch.plug, msg.payload.slice(), reply, () => {
+          if (!ch.plug.isClosed) return false
+          this.#closedByApp(ch)
+          return true
+        })
       }
     }
   }
@@ -223,10 +232,12 @@ export class Session {
       if (this.#channels.get(topic.hex) !== ch) throw modemError('ChannelClosed')
       return relay(this.#outer, encodeChannelMessage({ type: 'data', index, payload: message }), reply)
     }).catch(safety)
-    plug.closed.then(() => {
-      // closed by the application (e.g. a duplicate peer): tell the other side
-      if (this.#unregister(ch) && !this.#closed) this.#send({ type: 'close', index })
-    }, safety)
+    plug.closed.then(() => { this.#closedByApp(ch) }, safety)
+  }
+
+  /** The channel's plug closed (by the application, e.g. a duplicate peer): tell the other side, once. */
+  #closedByApp (ch: Channel): void {
+    if (this.#unregister(ch) && !this.#closed) this.#send({ type: 'close', index: ch.topic.index })
   }
 
   #unregister (ch: Channel): boolean {

@@ -38,12 +38,17 @@ export interface SwarmDiscovery {
  * The part of a swarm Modem56 uses. Hyperswarm 4 fits; so can a simulator.
  */
 export interface SwarmLike {
+  /** Listens for new peer connections. */
   on (event: 'connection', listener: (socket: SwarmSocket, info: SwarmPeerInfo) => void): unknown
+  /** Stops listening for peer connections. */
   removeListener (event: 'connection', listener: (socket: SwarmSocket, info: SwarmPeerInfo) => void): unknown
+  /** Announces and/or looks up a 32-byte topic. */
   join (topic: Uint8Array, options?: { server?: boolean, client?: boolean }): SwarmDiscovery
+  /** Stops announcing and looking up a topic. */
   leave (topic: Uint8Array): Promise<unknown>
   /** Optional: waits until pending discovery and connection attempts have settled. */
   flush? (): Promise<unknown>
+  /** Closes every connection and the DHT. */
   destroy (): Promise<unknown>
 }
 

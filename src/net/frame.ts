@@ -183,6 +183,8 @@ export class FrameDecoder {
   #failed = false
 
   /**
+   * A decoder of one connection's incoming bytes.
+   *
    * @param maxFrameSize - largest packet (header + payload) accepted
    * @param options - see {@link FrameDecoderOptions}
    */

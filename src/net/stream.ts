@@ -11,17 +11,27 @@ import { isPlug, picoWire } from './wire.js'
  * stream transport uses. Chunks arrive as `Uint8Array` (a Node `Buffer` is one).
  */
 export interface DuplexLike {
+  /** Writes bytes; false when the caller should wait for `drain`. */
   write (chunk: Uint8Array): boolean
+  /** Ends the writable side. */
   end (): unknown
+  /** Destroys the stream. */
   destroy (error?: Error): unknown
+  /** Incoming bytes. */
   on (event: 'data', listener: (chunk: Uint8Array) => void): unknown
+  /** A stream failure. */
   on (event: 'error', listener: (error: Error) => void): unknown
+  /** The stream ended, closed, or can take writes again. */
   on (event: 'end' | 'close' | 'drain', listener: () => void): unknown
+  /** Removes a `data` listener. */
   removeListener (event: 'data', listener: (chunk: Uint8Array) => void): unknown
+  /** Removes an `error` listener. */
   removeListener (event: 'error', listener: (error: Error) => void): unknown
+  /** Removes an `end`/`close`/`drain` listener. */
   removeListener (event: 'end' | 'close' | 'drain', listener: () => void): unknown
   /** Optional (net.Socket has them): batch the header and payload writes into one syscall. */
   cork? (): void
+  /** Flushes the writes batched since `cork`. */
   uncork? (): void
   /** Optional (net.Socket has it): the transport turns Nagle's algorithm off for request/reply latency. */
   setNoDelay? (noDelay?: boolean): unknown

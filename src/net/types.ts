@@ -75,6 +75,7 @@ export interface Plug {
    * is open too. With another plug: {@link spliceWires}(this, plug); returns its close function.
    */
   open(handler: Handler): Promise<Plug>
+  /** Splices this wire to another plug's wire: {@link spliceWires}(this, plug); returns its close function. */
   open(plug: Plug): () => void
   /**
    * Posts `message` to the other end's handler. Waits for the other end to open. Resolves
@@ -82,7 +83,9 @@ export interface Plug {
    * Rejects `Disconnected`, `Timeout`, `Aborted`, or the handler's error.
    */
   postMessage(message: Uint8Array, replyExpected: true, options?: SendOptions): Promise<Answer>
+  /** Posts `message` without expecting a reply: resolves `undefined` once delivered. */
   postMessage(message: Uint8Array, replyExpected?: false, options?: SendOptions): Promise<undefined>
+  /** Posts `message`; resolves the {@link Answer} when `replyExpected`, else `undefined` once delivered. */
   postMessage(message: Uint8Array, replyExpected?: boolean, options?: SendOptions): Promise<Answer | undefined>
   /**
    * Closes the wire (both ends, idempotent): every pending wait rejects with `error` (or

@@ -25,9 +25,13 @@ export interface WebSocketLike {
   readonly readyState: number
   readonly bufferedAmount: number
   binaryType: string
+  /** Sends a binary message. */
   send (data: Uint8Array): void
+  /** Closes the socket. */
   close (code?: number, reason?: string): void
+  /** Listens for a socket event. */
   addEventListener (type: 'open' | 'message' | 'close' | 'error', listener: (event: WebSocketEventLike) => void): void
+  /** Removes a socket event listener. */
   removeEventListener (type: 'open' | 'message' | 'close' | 'error', listener: (event: WebSocketEventLike) => void): void
   /**
    * Optional (the `ws` package has them, browsers do not): the transport stops reading while

@@ -5,7 +5,7 @@ import { assertNeuron, assertSynapse } from './internal.js'
 /**
  * Combines neurons. Holds output until every input has fired once, then fires on every input
  * firing with a new container of the latest values. Neurons as arguments or as an array give
- * an array (in order; gaps U5: an array is not treated as a map); an object of neurons gives
+ * an array (in order; an array is not treated as a map); an object of neurons gives
  * an object with the same keys. An empty array or object fires an empty container at once.
  * Unsubscribe releases every input.
  *

@@ -95,7 +95,7 @@ export function clone<T> (o: T): T {
 }
 
 /**
- * Deep copy for gate's remembered value (gaps U4): arrays, objects, Dates, typed arrays,
+ * Deep copy for gate's remembered value: arrays, objects, Dates, typed arrays,
  * Maps and Sets are copied at every level (cycle-safe), so later in-place mutations of the
  * original cannot change what the next value is compared against.
  */

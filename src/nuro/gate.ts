@@ -10,7 +10,7 @@ export type DirtyCheck<T> = (next: T, prev: T) => boolean
  * Passes the first value, then only values that differ from the previously passed one.
  *
  * - default (deep): compares with `notEqualDeep` against a deep snapshot of the previous value,
- *   so in-place mutations of nested objects are noticed (gaps U4);
+ *   so in-place mutations of nested objects are noticed;
  * - `shallow = true`: compares with `notEqual` against a shallow copy;
  * - a function `(next, prev) => boolean`: passes when it returns true; `prev` is the previously
  *   passed value itself.

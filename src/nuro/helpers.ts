@@ -87,7 +87,7 @@ function waitFor<T> (what: string, $n: Neuron<T>, pick: (v: T) => boolean, opts:
 /**
  * The value at index `skip` of the neuron's stream, counting the synchronous first value as
  * index 0: `next($n, 0)` is the current value, `next($n)` the next change. Unsubscribes when
- * it settles. Pass a `signal` or `timeout` so it cannot wait forever (gaps U8).
+ * it settles. Pass a `signal` or `timeout` so it cannot wait forever.
  *
  * @param $n - the neuron
  * @param skip - index of the value to resolve (default 1)

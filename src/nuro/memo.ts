@@ -5,8 +5,8 @@ import { assertNeuron, assertSynapse, fanOut, report, type Sub } from './interna
 
 /**
  * Shares one upstream subscription among all subscribers. The first subscriber connects
- * upstream; later ones receive the last value at once — only if upstream has fired (gaps U2:
- * never a spurious `undefined`). The last unsubscribe disconnects upstream; the last value is
+ * upstream; later ones receive the last value at once — only if upstream has fired (never
+ * a spurious `undefined`). The last unsubscribe disconnects upstream; the last value is
  * remembered and handed to the first subscriber of the next connection when upstream does not
  * fire synchronously. Errors reach every subscriber's error handler.
  *

@@ -10,7 +10,7 @@ interface Slot<U> { done: boolean, ok: boolean, value?: U, err?: unknown }
  * fires when it resolves, and results are delivered in input order (a result waits for the
  * ones before it, a plain result too while promises are pending). A rejection goes to the
  * error channel as `MutationFailed` and the stream goes on. After unsubscribe nothing pending
- * is delivered (gaps U1). A synchronous throw of `fn` propagates to whoever fired.
+ * is delivered. A synchronous throw of `fn` propagates to whoever fired.
  * Placeholders are not fired: wrap in {@link init} for a synchronous first value.
  *
  * @param $n - the input neuron

@@ -6,7 +6,7 @@ import { assertNeuron, assertSynapse } from './internal.js'
  * Debounce: fires the last value after `debounceMs` of silence. With `risingEdge`, a value
  * that arrives when nothing is pending fires at once (so the first value is synchronous) and
  * opens a window; the last value of a burst then fires when the window has been quiet for
- * `debounceMs` — only if it came after the rising-edge one, so no value fires twice (gaps U3).
+ * `debounceMs` — only if it came after the rising-edge one, so no value fires twice.
  * Unsubscribe cancels the pending timer. It introduces asynchrony: use it for the final output.
  *
  * @param $n - the input neuron

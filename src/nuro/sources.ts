@@ -59,15 +59,22 @@ export const writable: <T>(value: T) => [Neuron<T>, Setter<T>] = write
  * the subscription, in which case only `$n`'s values are seen; afterwards it forwards `$n`.
  *
  * @param value - the constant or placeholder
- * @param $n - the neuron to forward, optional
  * @returns a synchronous neuron
- * @throws TypeError when `$n` is given and is not a function
  * @example
- * ```ts
+ * ```ts no-run
  * const $user = init({ state: 'loading' }, mute($id, fetchUser))
  * ```
  */
 export function init<T> (value: T): Neuron<T>
+/**
+ * A placeholder in front of an asynchronous neuron: fires a shallow copy of `value`, then
+ * forwards `$n` (see the overload above).
+ *
+ * @param value - the placeholder
+ * @param $n - the neuron to forward
+ * @returns a synchronous neuron
+ * @throws TypeError when `$n` is not a function
+ */
 export function init<T, U> (value: T, $n: Neuron<U>): Neuron<T | U>
 export function init<T, U> (value: T, $n?: Neuron<U>): Neuron<T | U> {
   if ($n !== undefined) assertNeuron($n)
@@ -87,7 +94,7 @@ export function init<T, U> (value: T, $n?: Neuron<U>): Neuron<T | U> {
 /**
  * A neuron of a promise's value. Fires the resolved value once (synchronously for subscribers
  * that arrive after it settled); a rejection goes to the error channel as `PromiseRejected`.
- * Unsubscribing before it settles means the callback is never called (gaps U1).
+ * Unsubscribing before it settles means the callback is never called.
  *
  * @param promise - the promise to observe
  * @returns an asynchronous neuron (synchronous once settled)

@@ -22,7 +22,10 @@ export interface Readable<T> {
 }
 
 /** What Svelte (3-5) and RxJS-style stores return from `subscribe`. */
-export type StoreUnsubscriber = (() => void) | { unsubscribe: () => void }
+export type StoreUnsubscriber = (() => void) | {
+  /** Ends the subscription. */
+  unsubscribe: () => void
+}
 
 /**
  * A Svelte readable store of a neuron. Svelte requires a synchronous first value: when the
@@ -31,8 +34,7 @@ export type StoreUnsubscriber = (() => void) | { unsubscribe: () => void }
  * unsubscribe. Neuron errors are not swallowed: they surface as unhandled rejections.
  *
  * @param $n - the neuron
- * @param initial - the value before the neuron first fires (default `undefined`)
- * @returns a readable store
+ * @returns a readable store (`undefined` before the neuron first fires)
  * @throws TypeError when `$n` is not a function
  * @example
  * ```ts
@@ -40,6 +42,15 @@ export type StoreUnsubscriber = (() => void) | { unsubscribe: () => void }
  * ```
  */
 export function toReadable<T> ($n: Neuron<T>): Readable<T | undefined>
+/**
+ * A Svelte readable store of a neuron that delivers `initial` first when the neuron has no
+ * value yet (see the overload above).
+ *
+ * @param $n - the neuron
+ * @param initial - the value before the neuron first fires
+ * @returns a readable store
+ * @throws TypeError when `$n` is not a function
+ */
 export function toReadable<T, I> ($n: Neuron<T>, initial: I): Readable<T | I>
 export function toReadable<T, I> ($n: Neuron<T>, initial?: I): Readable<T | I | undefined> {
   if (typeof $n !== 'function') throw new TypeError('"$n" expected a neuron (function), got ' + typeof $n)
