@@ -61,7 +61,7 @@ export function bytesEqual (a: Uint8Array | undefined, b: Uint8Array | undefined
 }
 
 /**
- * The smallest key greater than every key that starts with `prefix` (gaps.md R9): the prefix
+ * The smallest key greater than every key that starts with `prefix`: the prefix
  * without its trailing 0xFF bytes, its last byte incremented. An empty or all-0xFF prefix has
  * no such key (every longer key of 0xFF bytes still starts with it): `undefined`, meaning "no
  * upper bound".

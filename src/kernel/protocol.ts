@@ -82,6 +82,7 @@ export class Summary implements Iterable<SummaryEntry> {
     return { chainId: this.chainIdAt(i), height: this.heightAt(i), tip: this.tipAt(i) }
   }
 
+  /** The entries in order, as objects. */
   * [Symbol.iterator] (): Iterator<SummaryEntry> {
     for (let i = 0; i < this.length; i++) yield this.at(i)
   }

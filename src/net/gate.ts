@@ -4,7 +4,9 @@ import { DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_PER_ADDRESS } from './constants.js
 export interface GateSocket {
   /** The peer's address; undefined once the socket is gone. */
   readonly remoteAddress?: string | undefined
+  /** Closes the socket at once (a refused connection). */
   destroy (): unknown
+  /** Tells when the socket closed (its slot is freed). */
   once (event: 'close', listener: () => void): unknown
 }
 
@@ -18,11 +20,13 @@ export interface ConnectionGateOptions {
 
 /** A server the gate can guard by its `'connection'` event: node:net, http, https, tls. */
 export interface GatedServer {
+  /** The server's event dispatch, wrapped so a refused `'connection'` never reaches its listeners. */
   emit (event: string | symbol, ...args: unknown[]): boolean
 }
 
 /** A server the gate can guard by its upgrade handler: a `ws` WebSocketServer. */
 export interface UpgradingServer {
+  /** Completes a WebSocket upgrade, wrapped so a refused request's socket is destroyed. */
   handleUpgrade (request: unknown, socket: GateSocket, head: unknown, callback: (...args: never[]) => void): void
 }
 
@@ -67,7 +71,10 @@ export class ConnectionGate {
   #count = 0
   #refused = 0
 
-  /** @param options - caps; see {@link ConnectionGateOptions} */
+  /**
+   * A gate with the given caps.
+   * @param options - caps; see {@link ConnectionGateOptions}
+   */
   constructor (options: ConnectionGateOptions = {}) {
     this.#max = limit('maxConnections', options.maxConnections ?? DEFAULT_MAX_CONNECTIONS)
     this.#perAddress = limit('maxPerAddress', options.maxPerAddress ?? DEFAULT_MAX_PER_ADDRESS)

@@ -36,7 +36,9 @@ export interface DuplexLike {
   /** Optional (net.Socket has it): the transport turns Nagle's algorithm off for request/reply latency. */
   setNoDelay? (noDelay?: boolean): unknown
   /** Optional (Readable streams have them): the transport stops reading while too much is queued for a peer that does not read. */
+  /** Optional (a Node Readable has it): stops reading while our write buffer is full. */
   pause? (): unknown
+  /** Optional: reads again. */
   resume? (): unknown
   /** Optional (Writable streams have them): bytes queued, and the mark above which `write` returns false. */
   readonly writableLength?: number

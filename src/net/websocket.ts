@@ -38,7 +38,9 @@ export interface WebSocketLike {
    * more than `maxWriteBuffer` is queued for a peer that does not read; without them it closes
    * the connection with `SlowPeer` instead.
    */
+  /** Optional (`ws` has it): stops reading while our write buffer is full. */
   pause? (): void
+  /** Optional: reads again. */
   resume? (): void
 }
 

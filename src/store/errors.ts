@@ -91,6 +91,7 @@ export class StoreError extends PicoError<StoreErrorCode> {
   readonly reason: string | undefined
 
   /**
+   * A store error.
    * @param code - the stable code
    * @param message - human-readable detail (defaults to the code)
    * @param options - `cause` when wrapping another error; `reason` of a refused block
