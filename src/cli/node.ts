@@ -11,7 +11,8 @@ import { parseArgs } from 'node:util'
 import { WebSocketServer } from 'ws'
 import type { WebSocket } from 'ws'
 import {
-  ConnectionGate, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_PER_ADDRESS, DEFAULT_TRANSPORT_HANDSHAKE_TIMEOUT, HEADER_SIZE, limitConnections,
+  ConnectionGate, DEFAULT_FRAME_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_PER_ADDRESS,
+  DEFAULT_TRANSPORT_HANDSHAKE_TIMEOUT, HEADER_SIZE, limitConnections,
   streamWire, wsWire
 } from '../net/index.js'
 import type { WebSocketLike } from '../net/index.js'
@@ -54,6 +55,11 @@ Options:
   --max-connections N most connections the TCP and WebSocket listeners hold together
                       (default ${DEFAULT_MAX_CONNECTIONS}; 0 = no limit); more are closed at once
   --max-per-address N most of those from one address (default ${DEFAULT_MAX_PER_ADDRESS}; 0 = no limit)
+  --handshake-timeout MS  a connection must send a frame and finish the sync handshake in time
+                      (default ${DEFAULT_TRANSPORT_HANDSHAKE_TIMEOUT})
+  --idle-timeout MS   a connection silent this long (not even answering pings) is closed
+                      (default ${DEFAULT_IDLE_TIMEOUT}; pings go out at half of it)
+  --frame-timeout MS  a frame that has begun must arrive whole in time (default ${DEFAULT_FRAME_TIMEOUT})
   --help              this text
 
 Output, one event per line: identity, listening, swarm, dial, peers, chains, note, halting,
@@ -73,6 +79,9 @@ interface NodeArgs {
   tick: number
   maxConnections: number
   maxPerAddress: number
+  handshakeTimeout: number
+  idleTimeout: number
+  frameTimeout: number
   help: boolean
 }
 
@@ -114,6 +123,9 @@ export function parseNodeArgs (argv: string[]): NodeArgs {
       tick: { type: 'string' },
       'max-connections': { type: 'string' },
       'max-per-address': { type: 'string' },
+      'handshake-timeout': { type: 'string' },
+      'idle-timeout': { type: 'string' },
+      'frame-timeout': { type: 'string' },
       help: { type: 'boolean', short: 'h' }
     }
   })
@@ -129,6 +141,9 @@ export function parseNodeArgs (argv: string[]): NodeArgs {
     tick: integer(values.tick, '--tick', 0, 0),
     maxConnections: integer(values['max-connections'], '--max-connections', DEFAULT_MAX_CONNECTIONS, 0),
     maxPerAddress: integer(values['max-per-address'], '--max-per-address', DEFAULT_MAX_PER_ADDRESS, 0),
+    handshakeTimeout: integer(values['handshake-timeout'], '--handshake-timeout', DEFAULT_TRANSPORT_HANDSHAKE_TIMEOUT, 1),
+    idleTimeout: integer(values['idle-timeout'], '--idle-timeout', DEFAULT_IDLE_TIMEOUT, 1),
+    frameTimeout: integer(values['frame-timeout'], '--frame-timeout', DEFAULT_FRAME_TIMEOUT, 1),
     help: values.help ?? false
   }
 }
@@ -173,7 +188,7 @@ export async function runNode (argv: string[], io: NodeIO): Promise<number> {
   })
 
   mkdirSync(args.data, { recursive: true })
-  const kernel = new NodeKernel(args.data)
+  const kernel = new NodeKernel(args.data, { limits: { handshakeTimeout: args.handshakeTimeout } })
   try {
     await kernel.boot()
   } catch (err) {
@@ -215,7 +230,12 @@ export async function runNode (argv: string[], io: NodeIO): Promise<number> {
   }))
 
   // listeners: one gate caps the connections of both; frames above the protocol's limit are refused
-  const transport = { maxFrameSize: MAX_FRAME_SIZE }
+  const transport = {
+    maxFrameSize: MAX_FRAME_SIZE,
+    handshakeTimeout: args.handshakeTimeout,
+    idleTimeout: args.idleTimeout,
+    frameTimeout: args.frameTimeout
+  }
   const gate = new ConnectionGate({ maxConnections: args.maxConnections, maxPerAddress: args.maxPerAddress })
   const sockets = new Set<Socket>()
   const tcp = createServer(socket => {
@@ -227,7 +247,7 @@ export async function runNode (argv: string[], io: NodeIO): Promise<number> {
   // the WebSocket listener's own http server: the gate refuses before the HTTP upgrade, and a
   // socket that never completes its upgrade request is closed after the handshake timeout
   const http = createHttpServer({ connectionsCheckingInterval: 1000 })
-  http.headersTimeout = http.requestTimeout = DEFAULT_TRANSPORT_HANDSHAKE_TIMEOUT
+  http.headersTimeout = http.requestTimeout = args.handshakeTimeout
   limitConnections(http, gate)
   let wss: WebSocketServer | null = null
   let tcpPort: number

@@ -79,6 +79,8 @@ export async function scene (t: TestContext, args: string[] = []): Promise<Scene
   const tcpPort = Number(tcp)
   const wsPort = Number(ws)
   const honest = new NodeKernel()
+  let lost = ''
+  honest.ondisconnect = (_peer, error) => { lost = `${error?.name ?? ''} ${String(error?.message ?? 'closed politely')}` }
   await honest.boot()
   const sockets = new Set<net.Socket>()
   t.after(async () => {
@@ -101,7 +103,7 @@ export async function scene (t: TestContext, args: string[] = []): Promise<Scene
   const notes = (): number => (get(honest.store.$('notes')) as NotesState | undefined)?.count ?? 0
   const intact = async (): Promise<void> => {
     round++
-    assert.equal(get(honest.$connections())?.length, 1, 'the honest peer is still connected')
+    assert.equal(get(honest.$connections())?.length, 1, `the honest peer is still connected (lost: ${lost})`)
     const before = notes()
     // honest -> node
     const from = node.lines.length
@@ -117,7 +119,12 @@ export async function scene (t: TestContext, args: string[] = []): Promise<Scene
     const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0)
     return kb * 1024
   }
-  const tcpPeer = async (localAddress?: string): Promise<RawPeer> => RawPeer.open(fromStream(await socket(localAddress)))
+  const tcpPeer = async (localAddress?: string): Promise<RawPeer> => {
+    const sock = await socket(localAddress)
+    const peer = await RawPeer.open(fromStream(sock))
+    peer.socket = sock
+    return peer
+  }
   const wsPeer = async (): Promise<RawPeer> => {
     const w = new WebSocket(`ws://127.0.0.1:${wsPort}`)
     t.after(() => w.terminate())

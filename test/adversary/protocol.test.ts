@@ -127,6 +127,37 @@ test('adversary: protocol attacks over TCP and WebSocket against a node, an hone
     peer.plug.close()
   })
 
+  await t.test('a stranger cannot append to an honest author\'s chain: NotOwner, and the author\'s next block is no fork', async () => {
+    const chain = await s.honest.feed() as Feed
+    const tipSig = chain.last?.sig as Uint8Array
+    const peer = await s.tcpPeer()
+    let withTip = 0
+    let onTip: () => void = () => {}
+    peer.on(m => {
+      if (m[0] !== 0x03) return
+      const last = Feed.from(m.subarray(1), true).last
+      if (last !== undefined && last.sig.every((b, i) => b === tipSig[i])) { withTip++; onTip() }
+    })
+    const tipSeen = (n: number): Promise<void> => new Promise(resolve => {
+      onTip = () => { if (withTip >= n) resolve() }
+      onTip()
+    })
+    await peer.greet()
+    await peer.plug.postMessage(encodeSummary([]))
+    await tipSeen(1) // the honest chain, in the answer to our summary
+    const forged = chain.clone()
+    forged.append(encodeBody('note', { text: 'written by a stranger' }, Date.now()), signPair().sk)
+    const tip = forged.slice(forged.length - 1)
+    await peer.plug.postMessage(blocksMessage(tip))
+    // A want answered on the same connection: the block before it was processed.
+    await peer.plug.postMessage(encodeWant(tipSig))
+    await tipSeen(2)
+    await s.intact()
+    assert.ok(!s.node.lines.some(l => l.includes('written by a stranger')), 'the stranger\'s note was not counted')
+    assert.equal(peer.plug.isClosed, false, 'a block the rules refuse is not a protocol violation')
+    peer.plug.close()
+  })
+
   await t.test('a window overrun is a Flood', async () => {
     const peer = await s.wsPeer()
     await peer.greet()

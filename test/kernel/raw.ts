@@ -12,6 +12,8 @@ export class RawPeer {
   readonly nonce: Uint8Array = crypto.getRandomValues(new Uint8Array(16))
   readonly inbox: Uint8Array[] = []
   readonly plug: Plug
+  /** The socket under the wire, when a test made one (to stop reading it). */
+  socket: { pause: () => unknown } | undefined
   /** While set, the handler never settles: nothing more is delivered (a peer that reads nothing). */
   stalled = false
   /** Resolves with the kernel's hello. */
