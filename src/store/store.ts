@@ -277,9 +277,13 @@ export class Store {
     return res
   }
 
-  /** @internal secondary index read, seeing the pending transaction first */
+  /**
+   * @internal secondary index read, seeing the pending transaction first. From a rule (`txn`
+   * given, under the lock) it works while `close()` waits for that rule; otherwise `Closed`.
+   */
   async _lookup (owner: TxnOwner, key: Uint8Array | string, txn: Txn | undefined): Promise<Uint8Array | undefined> {
-    return await this._c.read(() => this._c.lookup(owner, key, txn))
+    if (txn !== undefined) return await this._c.lookup(owner, key, txn)
+    return await this._c.read(() => this._c.lookup(owner, key, undefined))
   }
 
   /** @internal runs a rule (application code) under the lock: see StoreError `Reentrant` */
