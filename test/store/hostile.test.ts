@@ -104,6 +104,39 @@ for (const be of backends) {
       await s.close()
     })
 
+    it('spec A9.6 with appendPolicy any: two alternating signers on one chain, each block reduced once', async () => {
+      class Seq extends Memory<number> {
+        override initialValue = 0
+        computed: number[] = []
+        override idOf (): number { return 0 }
+        override compute (v: number, { payload, reject }: ComputeContext): number | ReturnType<ComputeContext['reject']> {
+          this.computed.push(payload as number)
+          return payload === v + 1 ? payload : reject('NotNext')
+        }
+      }
+      const A = signPair()
+      const B = signPair()
+      let f = new Feed()
+      for (let i = 1; i <= 5; i++) f = block(i % 2 === 1 ? A.sk : B.sk, 'seq', i, f)
+      const multi = new Store(be.open().db, { appendPolicy: 'any' })
+      const seq = multi.register('seq', Seq)
+      await multi.load()
+      await multi.dispatch(f.slice(0, 3))
+      await multi.dispatch(f)
+      await multi.dispatch(f)
+      assert.deepEqual(seq.computed, [1, 2, 3, 4, 5])
+      assert.equal(seq.readState(0), 5)
+      await multi.close()
+      const owned = new Store(be.open().db)
+      const seq2 = owned.register('seq', Seq)
+      await owned.load()
+      const r = await owned.dispatch(f)
+      assert.equal(r.accepted[0]?.length, 1)
+      assert.equal(r.rejected[0]?.code, 'NotOwner')
+      assert.deepEqual(seq2.computed, [1])
+      await owned.close()
+    })
+
     it('appendPolicy: invalid values and a repo with another policy are refused', () => {
       const db = be.open().db
       assert.throws(() => new Store(db, { appendPolicy: 'x' as 'any' }), TypeError)
