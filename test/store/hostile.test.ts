@@ -308,47 +308,53 @@ for (const be of backends) {
       await s.close()
     })
 
-    it('lifecycle: every Store (and Memory) call after close() is StoreError Closed', async () => {
-      class Profiles extends DiffMemory {}
-      const s = new Store(be.open().db)
-      const sum = s.register('sum', Sum)
-      const prof = s.register('profile', Profiles)
-      await s.load()
-      const { sk, pk } = signPair()
-      const f = await sum.createBlock(null, 1, sk)
-      const $sum = s.$('sum')
-      await s.close()
-      await s.close() // idempotent
-      s.gcStop() // idempotent
-      const calls: Array<[string, () => unknown]> = [
-        ['register', () => s.register('late', Sum)],
-        ['load', () => s.load()],
-        ['dispatch', () => s.dispatch(f)],
-        ['createBlock', () => s.createBlock('sum', 1, sk)],
-        ['readBranch', () => s.readBranch(null, fromHex(pk))],
-        ['reload', () => s.reload()],
-        ['referencesOf', () => s.referencesOf(pk)],
-        ['gc', () => s.gc()],
-        ['gcStart', () => s.gcStart()],
-        ['on', () => s.on('sum', () => {})],
-        ['$', () => s.$('sum')],
-        ['$ subscribed after close', () => $sum(() => {})],
-        ['tap', () => s.tap(() => {})],
-        ['onMerge', () => s.onMerge(() => {})],
-        ['Memory.lookup', () => sum.lookup('k')],
-        ['Memory.createBlock', () => sum.createBlock(null, 1, sk)],
-        ['Memory.sub', () => sum.sub(() => {})],
-        ['DiffMemory.mutate', () => prof.mutate(null, p => ({ ...p, name: 'x' }), sk)]
-      ]
-      for (const [name, call] of calls) {
-        let err: unknown
-        try { await call() } catch (e) { err = e }
-        assert.ok(err instanceof StoreError, `${name}: ${String(err)}`)
-        assert.equal(err.code, 'Closed', name)
-      }
-      // state already read stays readable
-      assert.equal(sum.readState(pk), 1)
-      await assert.rejects(s.repo.hasBlock(f.last!.sig), (e: unknown) => e instanceof RepoError && e.code === 'Closed')
-    })
+    for (const when of ['closed', 'closing'] as const) {
+      it(`lifecycle: every Store (and Memory) call on a ${when} store is StoreError Closed`, async () => {
+        class Profiles extends DiffMemory {}
+        const s = new Store(be.open().db)
+        const sum = s.register('sum', Sum)
+        const prof = s.register('profile', Profiles)
+        await s.load()
+        const { sk, pk } = signPair()
+        const f = await sum.createBlock(null, 1, sk)
+        const $sum = s.$('sum')
+        const closing = s.close()
+        if (when === 'closed') {
+          await closing
+          await s.close() // idempotent
+        }
+        s.gcStop() // idempotent
+        const calls: Array<[string, () => unknown]> = [
+          ['register', () => s.register('late', Sum)],
+          ['load', () => s.load()],
+          ['dispatch', () => s.dispatch(f)],
+          ['createBlock', () => s.createBlock('sum', 1, sk)],
+          ['readBranch', () => s.readBranch(null, fromHex(pk))],
+          ['reload', () => s.reload()],
+          ['referencesOf', () => s.referencesOf(pk)],
+          ['gc', () => s.gc()],
+          ['gcStart', () => s.gcStart()],
+          ['on', () => s.on('sum', () => {})],
+          ['$', () => s.$('sum')],
+          ['$ subscribed after close', () => $sum(() => {})],
+          ['tap', () => s.tap(() => {})],
+          ['onMerge', () => s.onMerge(() => {})],
+          ['Memory.lookup', () => sum.lookup('k')],
+          ['Memory.createBlock', () => sum.createBlock(null, 1, sk)],
+          ['Memory.sub', () => sum.sub(() => {})],
+          ['DiffMemory.mutate', () => prof.mutate(null, p => ({ ...p, name: 'x' }), sk)]
+        ]
+        for (const [name, call] of calls) {
+          let err: unknown
+          try { await call() } catch (e) { err = e }
+          assert.ok(err instanceof StoreError, `${name}: ${String(err)}`)
+          assert.equal(err.code, 'Closed', name)
+        }
+        await closing
+        // state already read stays readable
+        assert.equal(sum.readState(pk), 1)
+        await assert.rejects(s.repo.hasBlock(f.last!.sig), (e: unknown) => e instanceof RepoError && e.code === 'Closed')
+      })
+    }
   })
 }
