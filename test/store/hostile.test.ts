@@ -9,6 +9,8 @@ import {
   type ComputeContext, type DispatchContext, type RejectionCode, type StoreEvent
 } from '../../src/store/index.js'
 import { backends } from './_helpers.js'
+import { decodeEntry, encodeEntry } from '../../src/store/entry.js'
+import { stateKey, timerKey } from '../../src/store/keys.js'
 
 /** Sums its payloads, per chain owner; records who it saw. */
 class Sum extends Memory<number> {
@@ -306,6 +308,37 @@ for (const be of backends) {
       await s.gc(Number.MAX_SAFE_INTEGER)
       assert.deepEqual(Object.keys(t.state), ['never'])
       await s.close()
+    })
+
+    it('expiry: an object a store before the fix wrote (fractional expiry, timer at its floor) is still swept', async () => {
+      class Timed extends Memory<number> {
+        override initialValue = 0
+        override compute (_v: number, { payload }: ComputeContext): number { return payload as number }
+        override expiresAt (v: number): number { return v }
+      }
+      const { db } = be.open()
+      const s = new Store(db)
+      const t = s.register('timed', Timed)
+      await s.load()
+      const { sk, pk } = signPair()
+      await t.createBlock(null, 1000, sk)
+      // Rewrite it as the old code did: exp 1000.5 in the entry, the timer keyed by floor(1000.5).
+      const name = new TextEncoder().encode('timed')
+      const st = db.sublevel<Uint8Array, Uint8Array>('store', { keyEncoding: 'view', valueEncoding: 'view' })
+      const gcs = db.sublevel<Uint8Array, Uint8Array>('store-gc', { keyEncoding: 'view', valueEncoding: 'view' })
+      const entry = decodeEntry((await st.get(stateKey(name, pk)))!)
+      await st.put(stateKey(name, pk), encodeEntry({ ...entry, exp: 1000.5 }))
+      await gcs.del(timerKey(1000, name, pk))
+      await gcs.put(timerKey(1000, name, pk), new Uint8Array(0))
+      const s2 = new Store(s.repo)
+      const t2 = s2.register('timed', Timed)
+      await s2.load()
+      await s2.gc(1000)
+      assert.equal(t2.hasState(pk), true) // due at 1001 (rounded up), timer moved there
+      await s2.gc(1001)
+      assert.equal(t2.hasState(pk), false)
+      assert.deepEqual(await gcs.keys().all(), [])
+      await s2.close()
     })
 
     for (const when of ['closed', 'closing'] as const) {
