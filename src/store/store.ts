@@ -291,6 +291,11 @@ export class Store {
     return this._c.guard(fn)
   }
 
+  /** @internal throws StoreError `Reentrant` when called synchronously from a rule (for calls that lock later) */
+  _checkReentry (what: string): void {
+    this._c.checkReentry(what)
+  }
+
   /** @internal `latch(root, id)` for expiresAt (spec A5.3; depth limit LATCH_DEPTH → Infinity) */
   _latch (txn: Txn | undefined, depth: number): Latch {
     return this._c.latch(txn, depth)

@@ -224,6 +224,7 @@ for (const be of backends) {
           if (payload === 'create') await store.createBlock('plain', 1, signPair().sk).catch((e: unknown) => { errors.push(e) })
           if (payload === 'sync') { store.dispatch(other).catch((e: unknown) => { errors.push(e) }) }
           if (payload === 'gc') await store.gc().catch((e: unknown) => { errors.push(e) })
+          if (payload === 'mutate') await prof.mutate(null, p => ({ ...p, name: 'x' }), signPair().sk).catch((e: unknown) => { errors.push(e) })
           return v + 1
         }
       }
@@ -235,6 +236,7 @@ for (const be of backends) {
       ref.s = s
       const nested = s.register('nested', Nested)
       s.register('plain', Plain)
+      const prof = s.register('profile', class extends DiffMemory {})
       s.register({
         name: 'sliced',
         filter: ({ block: b }) => {
@@ -253,12 +255,12 @@ for (const be of backends) {
       const guarded = async (p: Promise<unknown>): Promise<void> => {
         await Promise.race([p, new Promise((_resolve, reject) => { deadline.addEventListener('abort', () => { reject(new Error('deadlock')) }) })])
       }
-      for (const p of ['dispatch', 'create', 'sync', 'gc']) await guarded(nested.createBlock(null, p, sk))
+      for (const p of ['dispatch', 'create', 'sync', 'gc', 'mutate']) await guarded(nested.createBlock(null, p, sk))
       await guarded(s.createBlock('viaFilter', 1, sk))
       await guarded(s.createBlock('viaReducer', 1, sk))
-      assert.equal(errors.length, 6)
+      assert.equal(errors.length, 7)
       for (const e of errors) assert.ok(e instanceof StoreError && e.code === 'Reentrant', String(e))
-      assert.equal(nested.readState(pk), 4) // the outer blocks were accepted
+      assert.equal(nested.readState(pk), 5) // the outer blocks were accepted
       assert.equal(await s.repo.hasBlock(other.last!.sig), false)
       // outside any rule, the same calls work
       await s.dispatch(other)
