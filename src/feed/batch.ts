@@ -5,6 +5,8 @@
 import { ed25519 } from './ed25519.js'
 import type { Ed25519 } from './ed25519.types.js'
 import { acceptableKey } from './ed25519.noble.js'
+import { fromHex } from './bytes.js'
+import { latin1 } from '../internal/bytes.js'
 
 /** One signature to check: `sig` over `msg` under the public key `pk`. */
 export interface VerifyItem {
@@ -52,12 +54,6 @@ export function backendBatchVerifier (impl?: Ed25519): BatchVerifier {
 
 const CHUNK = 512
 
-function keyId (pk: Uint8Array): string {
-  let s = ''
-  for (let i = 0; i < pk.length; i++) s += String.fromCharCode(pk[i] as number)
-  return s
-}
-
 /**
  * A batch verifier on WebCrypto's Ed25519 (`crypto.subtle`), which runs the checks in
  * parallel off the main thread in browsers. Imported keys are cached.
@@ -73,7 +69,7 @@ export function webCryptoBatchVerifier (subtle: SubtleCrypto | undefined = globa
   const s = subtle
   const keys = new Map<string, Promise<CryptoKey | undefined>>()
   function importKey (pk: Uint8Array): Promise<CryptoKey | undefined> {
-    const id = keyId(pk)
+    const id = latin1(pk)
     let k = keys.get(id)
     if (k === undefined) {
       // an invalid point fails to import, a small-order one is refused (the shared rule of
@@ -113,10 +109,6 @@ const PROBE_PK = '7f27cc492c272e24f1a1428dd528c9f089f36a3d17aa4695958601104d6179
 const PROBE_SIG = '9e852e29b46176a47e492a2e66ae1ec0cd332769ed295f9078102bb01a980cb77becaa223ac48b5ab5ceb74d664b106946ccfdc15c3db9713668719517adcd03'
 const PROBE_MSG = '2700017f27cc492c272e24f1a1428dd528c9f089f36a3d17aa4695958601104d61792e68656c6c6f'
 
-function hex (s: string): Uint8Array {
-  return new Uint8Array(s.match(/../g)?.map(h => parseInt(h, 16)) ?? [])
-}
-
 let detected: Promise<BatchVerifier> | undefined
 
 /**
@@ -131,9 +123,9 @@ export function defaultBatchVerifier (): Promise<BatchVerifier> {
     if (ed25519().name === 'node:crypto') return backendBatchVerifier()
     try {
       const web = webCryptoBatchVerifier()
-      const msg = hex(PROBE_MSG)
+      const msg = fromHex(PROBE_MSG)
       const bad = msg.slice(); bad[bad.length - 1] = 0
-      const [good, forged] = await web.verifyBatch([{ sig: hex(PROBE_SIG), msg, pk: hex(PROBE_PK) }, { sig: hex(PROBE_SIG), msg: bad, pk: hex(PROBE_PK) }])
+      const [good, forged] = await web.verifyBatch([{ sig: fromHex(PROBE_SIG), msg, pk: fromHex(PROBE_PK) }, { sig: fromHex(PROBE_SIG), msg: bad, pk: fromHex(PROBE_PK) }])
       if (good === true && forged === false) return web
     } catch { /* no usable WebCrypto Ed25519 */ }
     return backendBatchVerifier()

@@ -2,6 +2,7 @@
 // importing costs about as much as a signature.
 import type { Ed25519 } from './ed25519.types.js'
 import { acceptableKey } from './ed25519.noble.js'
+import { latin1 } from '../internal/bytes.js'
 import type * as NodeCrypto from 'node:crypto'
 
 // DER prefixes that wrap a raw 32-byte Ed25519 seed (PKCS#8) or public key (SPKI), RFC 8410.
@@ -14,12 +15,6 @@ function wrap (prefix: Uint8Array, raw: Uint8Array): Uint8Array {
   der.set(prefix)
   der.set(raw, prefix.length)
   return der
-}
-
-function cacheKey (bytes: Uint8Array): string {
-  let s = ''
-  for (let i = 0; i < bytes.length; i++) s += String.fromCharCode(bytes[i] as number)
-  return s
 }
 
 function sameKey (a: Uint8Array, b: Uint8Array): boolean {
@@ -38,7 +33,7 @@ function keyCache (importKey: (raw: Uint8Array) => NodeCrypto.KeyObject): (raw: 
   let last: NodeCrypto.KeyObject | undefined
   return (raw) => {
     if (last !== undefined && raw.length === 32 && sameKey(lastRaw, raw)) return last
-    const k = cacheKey(raw)
+    const k = latin1(raw)
     let key = keys.get(k)
     if (key === undefined) {
       key = importKey(raw)

@@ -60,9 +60,11 @@ export class DiffMemory<T extends Diffable = Diffable> extends Memory<T> {
    * @param fn - receives the current value (frozen), returns the next value
    * @param secret - author's secret key
    * @returns the branch with the new block
-   * @throws TypeError when `fn` returns undefined; StoreError `Rejected` when the rules refuse
+   * @throws TypeError when `fn` returns undefined; StoreError `Rejected` when the rules refuse;
+   *   `Reentrant` when called from inside a rule
    */
   async mutate (branch: Branch, fn: (value: T) => T | Promise<T>, secret: Uint8Array | string): Promise<Feed> {
+    this.store._checkReentry('mutate') // it creates a block after its own awaits
     const pk = fromHex(getPublicKey(secret))
     const feed = await this.store.readBranch(branch, pk)
     let owner = pk

@@ -55,7 +55,7 @@ export type RejectionCode =
  * - `InvalidBlock`: `decodeBody` / `decodeBlock` of bytes that are not `[root, payload, date]`.
  * - `UnknownCollection`: `on()` of a collection that is not registered (and the rejection code).
  * - `Closed`: the store was used after (or during) `close()`.
- * - `Reentrant`: `dispatch`, `createBlock`, `load`, `reload` or `gc` was called from inside
+ * - `Reentrant`: `dispatch`, `createBlock`, `DiffMemory.mutate`, `load`, `reload` or `gc` was called from inside
  *   the store's own rules (`idOf`, `compute`, `expiresAt`, `trap`, `filter`, `reducer`) while
  *   they run under the store's lock: it would wait for itself forever. Detected for calls the
  *   rule makes synchronously (an async rule: before its first `await`).

@@ -49,12 +49,16 @@ export function idKey (id: ObjectId): Uint8Array {
 
 /** Inverse of {@link idKey}. */
 export function parseIdKey (b: Uint8Array): ObjectId {
-  if (b[0] === 0x6e) return new DataView(b.buffer, b.byteOffset + 1, 8).getFloat64(0)
+  if (b[0] === 0x6e) return new DataView(b.buffer, b.byteOffset + 1, U64_SIZE).getFloat64(0)
   return b2s(b.subarray(1))
 }
 
+/** Size of a big-endian u64 (timer due times, seqs). */
+export const U64_SIZE = 8
+
+/** Big-endian u64 of `n` (floored, at least 0). */
 export function u64 (n: number): Uint8Array {
-  const out = new Uint8Array(8)
+  const out = new Uint8Array(U64_SIZE)
   const v = Math.max(0, Math.floor(n))
   if (v > Number.MAX_SAFE_INTEGER) {
     new DataView(out.buffer).setBigUint64(0, BigInt(v))
@@ -68,8 +72,9 @@ export function u64 (n: number): Uint8Array {
   return out
 }
 
+/** Reads a big-endian u64 at `offset`. */
 export function readU64 (b: Uint8Array, offset = 0): number {
-  if (offset < 0 || offset + 8 > b.length) throw new RangeError('Offset is outside the bounds of the DataView')
+  if (offset < 0 || offset + U64_SIZE > b.length) throw new RangeError('Offset is outside the bounds of the DataView')
   const hi = ((b[offset] as number) * 0x1000000) + (((b[offset + 1] as number) << 16) | ((b[offset + 2] as number) << 8) | (b[offset + 3] as number))
   const lo = ((b[offset + 4] as number) * 0x1000000) + (((b[offset + 5] as number) << 16) | ((b[offset + 6] as number) << 8) | (b[offset + 7] as number))
   return hi * 0x100000000 + lo
@@ -89,9 +94,20 @@ export function seqKey (blockId: Uint8Array): Uint8Array { return concat(Uint8Ar
 /** Timer key in the scheduler sublevel: due time (8 BE) lp(name) idKey. */
 export function timerKey (due: number, name: Uint8Array, id: ObjectId): Uint8Array { return concat(u64(due), lp(name), idKey(id)) }
 
-/** Parses a timer key. */
+/** Parses a timer key: due (8) ‖ name length (1) ‖ name ‖ idKey. */
 export function parseTimerKey (k: Uint8Array): { due: number, name: string, id: ObjectId } {
   const due = readU64(k)
-  const n = k[8] as number
-  return { due, name: b2s(k.subarray(9, 9 + n)), id: parseIdKey(k.subarray(9 + n)) }
+  const n = k[U64_SIZE] as number
+  const name = U64_SIZE + 1
+  return { due, name: b2s(k.subarray(name, name + n)), id: parseIdKey(k.subarray(name + n)) }
+}
+
+/** The block id of an acceptance-log key (`'Q'` ‖ block id). */
+export function parseSeqKey (k: Uint8Array): Uint8Array {
+  return k.slice(1)
+}
+
+/** The acceptance position an older per-block log key (`'L'` ‖ seq) holds. */
+export function parseLogKey (k: Uint8Array): number {
+  return readU64(k, 1)
 }

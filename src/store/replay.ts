@@ -6,7 +6,7 @@ import { putOp } from '../internal/level.js'
 import { decodeBody } from './body.js'
 import { StoreError } from './errors.js'
 import { decodeEntry, decodeMeta } from './entry.js'
-import { K_LOG, K_SEQ, K_STATE, K_META, K_INDEX, K_REF, K_VERSION, STORE_SCHEMA_VERSION, statePrefix, metaKey, parseIdKey, u64, readU64 } from './keys.js'
+import { K_LOG, K_SEQ, K_STATE, K_META, K_INDEX, K_REF, K_VERSION, STORE_SCHEMA_VERSION, statePrefix, metaKey, parseIdKey, parseLogKey, parseSeqKey, u64, readU64, U64_SIZE } from './keys.js'
 import { processBlock, linkOf } from './ingest.js'
 import { GROUP_MAX, type Link, type Linked, type StoreCore } from './core.js'
 
@@ -25,7 +25,7 @@ export async function checkVersion (c: StoreCore): Promise<void> {
     await c.db.batch([putOp(c.sp, Uint8Array.of(K_VERSION), u64(STORE_SCHEMA_VERSION))])
     return
   }
-  const version = v.length === 8 ? readU64(v) : NaN
+  const version = v.length === U64_SIZE ? readU64(v) : NaN
   if (version !== STORE_SCHEMA_VERSION) {
     throw new StoreError('UnsupportedVersion', `store layout version ${String(version)}, this code reads version ${STORE_SCHEMA_VERSION}`)
   }
@@ -55,7 +55,7 @@ export async function restore (c: StoreCore): Promise<void> {
   let seq = 0
   for await (const v of c.s.values(range(K_META))) seq = Math.max(seq, decodeMeta(v).seq ?? 0)
   for await (const [k, v] of c.s.iterator({ ...range(K_LOG), reverse: true, limit: 1 })) {
-    seq = Math.max(seq, k.length === 1 ? readU64(v) : readU64(k, 1))
+    seq = Math.max(seq, k.length === 1 ? readU64(v) : parseLogKey(k))
   }
   c.seq = seq
 }
@@ -66,7 +66,7 @@ export async function restore (c: StoreCore): Promise<void> {
  */
 export async function replay (c: StoreCore, touched: Set<string>): Promise<void> {
   const log: Array<[number, Uint8Array]> = []
-  for await (const [k, v] of c.s.iterator(range(K_SEQ))) log.push([readU64(v), k.slice(1)])
+  for await (const [k, v] of c.s.iterator(range(K_SEQ))) log.push([readU64(v), parseSeqKey(k)])
   log.sort((a, b) => a[0] - b[0])
   const ids = log.map(e => e[1])
   for (const p of [K_STATE, K_META, K_INDEX, K_REF]) await c.s.clear(range(p))

@@ -277,14 +277,23 @@ export class Store {
     return res
   }
 
-  /** @internal secondary index read, seeing the pending transaction first */
+  /**
+   * @internal secondary index read, seeing the pending transaction first. From a rule (`txn`
+   * given, under the lock) it works while `close()` waits for that rule; otherwise `Closed`.
+   */
   async _lookup (owner: TxnOwner, key: Uint8Array | string, txn: Txn | undefined): Promise<Uint8Array | undefined> {
-    return await this._c.read(() => this._c.lookup(owner, key, txn))
+    if (txn !== undefined) return await this._c.lookup(owner, key, txn)
+    return await this._c.read(() => this._c.lookup(owner, key, undefined))
   }
 
   /** @internal runs a rule (application code) under the lock: see StoreError `Reentrant` */
   _guard<T> (fn: () => T): T {
     return this._c.guard(fn)
+  }
+
+  /** @internal throws StoreError `Reentrant` when called synchronously from a rule (for calls that lock later) */
+  _checkReentry (what: string): void {
+    this._c.checkReentry(what)
   }
 
   /** @internal `latch(root, id)` for expiresAt (spec A5.3; depth limit LATCH_DEPTH → Infinity) */

@@ -9,6 +9,8 @@ import {
   type ComputeContext, type DispatchContext, type RejectionCode, type StoreEvent
 } from '../../src/store/index.js'
 import { backends } from './_helpers.js'
+import { decodeEntry, encodeEntry } from '../../src/store/entry.js'
+import { stateKey, timerKey } from '../../src/store/keys.js'
 
 /** Sums its payloads, per chain owner; records who it saw. */
 class Sum extends Memory<number> {
@@ -104,6 +106,39 @@ for (const be of backends) {
       await s.close()
     })
 
+    it('spec A9.6 with appendPolicy any: two alternating signers on one chain, each block reduced once', async () => {
+      class Seq extends Memory<number> {
+        override initialValue = 0
+        computed: number[] = []
+        override idOf (): number { return 0 }
+        override compute (v: number, { payload, reject }: ComputeContext): number | ReturnType<ComputeContext['reject']> {
+          this.computed.push(payload as number)
+          return payload === v + 1 ? payload : reject('NotNext')
+        }
+      }
+      const A = signPair()
+      const B = signPair()
+      let f = new Feed()
+      for (let i = 1; i <= 5; i++) f = block(i % 2 === 1 ? A.sk : B.sk, 'seq', i, f)
+      const multi = new Store(be.open().db, { appendPolicy: 'any' })
+      const seq = multi.register('seq', Seq)
+      await multi.load()
+      await multi.dispatch(f.slice(0, 3))
+      await multi.dispatch(f)
+      await multi.dispatch(f)
+      assert.deepEqual(seq.computed, [1, 2, 3, 4, 5])
+      assert.equal(seq.readState(0), 5)
+      await multi.close()
+      const owned = new Store(be.open().db)
+      const seq2 = owned.register('seq', Seq)
+      await owned.load()
+      const r = await owned.dispatch(f)
+      assert.equal(r.accepted[0]?.length, 1)
+      assert.equal(r.rejected[0]?.code, 'NotOwner')
+      assert.deepEqual(seq2.computed, [1])
+      await owned.close()
+    })
+
     it('appendPolicy: invalid values and a repo with another policy are refused', () => {
       const db = be.open().db
       assert.throws(() => new Store(db, { appendPolicy: 'x' as 'any' }), TypeError)
@@ -189,6 +224,7 @@ for (const be of backends) {
           if (payload === 'create') await store.createBlock('plain', 1, signPair().sk).catch((e: unknown) => { errors.push(e) })
           if (payload === 'sync') { store.dispatch(other).catch((e: unknown) => { errors.push(e) }) }
           if (payload === 'gc') await store.gc().catch((e: unknown) => { errors.push(e) })
+          if (payload === 'mutate') await prof.mutate(null, p => ({ ...p, name: 'x' }), signPair().sk).catch((e: unknown) => { errors.push(e) })
           return v + 1
         }
       }
@@ -200,6 +236,7 @@ for (const be of backends) {
       ref.s = s
       const nested = s.register('nested', Nested)
       s.register('plain', Plain)
+      const prof = s.register('profile', class extends DiffMemory {})
       s.register({
         name: 'sliced',
         filter: ({ block: b }) => {
@@ -218,12 +255,12 @@ for (const be of backends) {
       const guarded = async (p: Promise<unknown>): Promise<void> => {
         await Promise.race([p, new Promise((_resolve, reject) => { deadline.addEventListener('abort', () => { reject(new Error('deadlock')) }) })])
       }
-      for (const p of ['dispatch', 'create', 'sync', 'gc']) await guarded(nested.createBlock(null, p, sk))
+      for (const p of ['dispatch', 'create', 'sync', 'gc', 'mutate']) await guarded(nested.createBlock(null, p, sk))
       await guarded(s.createBlock('viaFilter', 1, sk))
       await guarded(s.createBlock('viaReducer', 1, sk))
-      assert.equal(errors.length, 6)
+      assert.equal(errors.length, 7)
       for (const e of errors) assert.ok(e instanceof StoreError && e.code === 'Reentrant', String(e))
-      assert.equal(nested.readState(pk), 4) // the outer blocks were accepted
+      assert.equal(nested.readState(pk), 5) // the outer blocks were accepted
       assert.equal(await s.repo.hasBlock(other.last!.sig), false)
       // outside any rule, the same calls work
       await s.dispatch(other)
@@ -275,47 +312,84 @@ for (const be of backends) {
       await s.close()
     })
 
-    it('lifecycle: every Store (and Memory) call after close() is StoreError Closed', async () => {
-      class Profiles extends DiffMemory {}
-      const s = new Store(be.open().db)
-      const sum = s.register('sum', Sum)
-      const prof = s.register('profile', Profiles)
+    it('expiry: an object a store before the fix wrote (fractional expiry, timer at its floor) is still swept', async () => {
+      class Timed extends Memory<number> {
+        override initialValue = 0
+        override compute (_v: number, { payload }: ComputeContext): number { return payload as number }
+        override expiresAt (v: number): number { return v }
+      }
+      const { db } = be.open()
+      const s = new Store(db)
+      const t = s.register('timed', Timed)
       await s.load()
       const { sk, pk } = signPair()
-      const f = await sum.createBlock(null, 1, sk)
-      const $sum = s.$('sum')
-      await s.close()
-      await s.close() // idempotent
-      s.gcStop() // idempotent
-      const calls: Array<[string, () => unknown]> = [
-        ['register', () => s.register('late', Sum)],
-        ['load', () => s.load()],
-        ['dispatch', () => s.dispatch(f)],
-        ['createBlock', () => s.createBlock('sum', 1, sk)],
-        ['readBranch', () => s.readBranch(null, fromHex(pk))],
-        ['reload', () => s.reload()],
-        ['referencesOf', () => s.referencesOf(pk)],
-        ['gc', () => s.gc()],
-        ['gcStart', () => s.gcStart()],
-        ['on', () => s.on('sum', () => {})],
-        ['$', () => s.$('sum')],
-        ['$ subscribed after close', () => $sum(() => {})],
-        ['tap', () => s.tap(() => {})],
-        ['onMerge', () => s.onMerge(() => {})],
-        ['Memory.lookup', () => sum.lookup('k')],
-        ['Memory.createBlock', () => sum.createBlock(null, 1, sk)],
-        ['Memory.sub', () => sum.sub(() => {})],
-        ['DiffMemory.mutate', () => prof.mutate(null, p => ({ ...p, name: 'x' }), sk)]
-      ]
-      for (const [name, call] of calls) {
-        let err: unknown
-        try { await call() } catch (e) { err = e }
-        assert.ok(err instanceof StoreError, `${name}: ${String(err)}`)
-        assert.equal(err.code, 'Closed', name)
-      }
-      // state already read stays readable
-      assert.equal(sum.readState(pk), 1)
-      await assert.rejects(s.repo.hasBlock(f.last!.sig), (e: unknown) => e instanceof RepoError && e.code === 'Closed')
+      await t.createBlock(null, 1000, sk)
+      // Rewrite it as the old code did: exp 1000.5 in the entry, the timer keyed by floor(1000.5).
+      const name = new TextEncoder().encode('timed')
+      const st = db.sublevel<Uint8Array, Uint8Array>('store', { keyEncoding: 'view', valueEncoding: 'view' })
+      const gcs = db.sublevel<Uint8Array, Uint8Array>('store-gc', { keyEncoding: 'view', valueEncoding: 'view' })
+      const entry = decodeEntry((await st.get(stateKey(name, pk)))!)
+      await st.put(stateKey(name, pk), encodeEntry({ ...entry, exp: 1000.5 }))
+      await gcs.del(timerKey(1000, name, pk))
+      await gcs.put(timerKey(1000, name, pk), new Uint8Array(0))
+      const s2 = new Store(s.repo)
+      const t2 = s2.register('timed', Timed)
+      await s2.load()
+      await s2.gc(1000)
+      assert.equal(t2.hasState(pk), true) // due at 1001 (rounded up), timer moved there
+      await s2.gc(1001)
+      assert.equal(t2.hasState(pk), false)
+      assert.deepEqual(await gcs.keys().all(), [])
+      await s2.close()
     })
+
+    for (const when of ['closed', 'closing'] as const) {
+      it(`lifecycle: every Store (and Memory) call on a ${when} store is StoreError Closed`, async () => {
+        class Profiles extends DiffMemory {}
+        const s = new Store(be.open().db)
+        const sum = s.register('sum', Sum)
+        const prof = s.register('profile', Profiles)
+        await s.load()
+        const { sk, pk } = signPair()
+        const f = await sum.createBlock(null, 1, sk)
+        const $sum = s.$('sum')
+        const closing = s.close()
+        if (when === 'closed') {
+          await closing
+          await s.close() // idempotent
+        }
+        s.gcStop() // idempotent
+        const calls: Array<[string, () => unknown]> = [
+          ['register', () => s.register('late', Sum)],
+          ['load', () => s.load()],
+          ['dispatch', () => s.dispatch(f)],
+          ['createBlock', () => s.createBlock('sum', 1, sk)],
+          ['readBranch', () => s.readBranch(null, fromHex(pk))],
+          ['reload', () => s.reload()],
+          ['referencesOf', () => s.referencesOf(pk)],
+          ['gc', () => s.gc()],
+          ['gcStart', () => s.gcStart()],
+          ['on', () => s.on('sum', () => {})],
+          ['$', () => s.$('sum')],
+          ['$ subscribed after close', () => $sum(() => {})],
+          ['tap', () => s.tap(() => {})],
+          ['onMerge', () => s.onMerge(() => {})],
+          ['Memory.lookup', () => sum.lookup('k')],
+          ['Memory.createBlock', () => sum.createBlock(null, 1, sk)],
+          ['Memory.sub', () => sum.sub(() => {})],
+          ['DiffMemory.mutate', () => prof.mutate(null, p => ({ ...p, name: 'x' }), sk)]
+        ]
+        for (const [name, call] of calls) {
+          let err: unknown
+          try { await call() } catch (e) { err = e }
+          assert.ok(err instanceof StoreError, `${name}: ${String(err)}`)
+          assert.equal(err.code, 'Closed', name)
+        }
+        await closing
+        // state already read stays readable
+        assert.equal(sum.readState(pk), 1)
+        await assert.rejects(s.repo.hasBlock(f.last!.sig), (e: unknown) => e instanceof RepoError && e.code === 'Closed')
+      })
+    }
   })
 }
