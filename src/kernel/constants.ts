@@ -59,6 +59,11 @@ export const MAX_WANTS_RECEIVED = 4096
 export const HANDSHAKE_TIMEOUT = 10_000
 /** Blocks verified between two yields to the event loop while ingesting. */
 export const VERIFY_SLICE = 64
+/**
+ * Most blocks of a peer's message dispatched under one hold of the store's lock: a large
+ * message is dispatched in slices, so other peers' blocks interleave with it.
+ */
+export const INGEST_SLICE = 128
 /** `bye` codes (PROTOCOL.md). */
 export const BYE_CLOSED = 0
 /** The peer speaks another protocol version. */

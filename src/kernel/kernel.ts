@@ -17,7 +17,7 @@ import type { Summary } from './protocol.js'
 import { collectDelta } from './sync.js'
 import type { LocalChain } from './sync.js'
 import type { BlockSource, IngestResult, PeerInfo, SyncAnswer, SyncLimits } from './types.js'
-import { VERIFY_SLICE } from './constants.js'
+import { INGEST_SLICE, VERIFY_SLICE } from './constants.js'
 import { yieldTurn } from './yield.js'
 
 /** The abstract-level database a kernel runs on (binary keys and values). */
@@ -436,14 +436,28 @@ export class SimpleKernel {
     }
   }
 
+  /**
+   * Verifies and dispatches a peer's message, `INGEST_SLICE` blocks at a time so that one
+   * large message never holds the store's lock for long (other peers' blocks interleave).
+   */
   async #ingest (feed: Feed, peer: PeerInfo): Promise<IngestResult> {
-    await this.#verify(feed)
-    const res = await this.onblocks(feed, peer)
-    const forged = res.rejected.find(r => r.code === 'SignatureVerificationFailed')
-    if (forged !== undefined) throw new KernelError('InvalidBlocks', `peer sent a block that does not verify: ${forged.reason}`)
+    const accepted: Feed[] = []
+    let stashed = 0
+    for (let i = 0; i < feed.length; i += INGEST_SLICE) {
+      const part = feed.length <= INGEST_SLICE ? feed : feed.slice(i, i + INGEST_SLICE)
+      await this.#verify(part)
+      const res = await this.onblocks(part, peer)
+      const forged = res.rejected.find(r => r.code === 'SignatureVerificationFailed')
+      if (forged !== undefined) throw new KernelError('InvalidBlocks', `peer sent a block that does not verify: ${forged.reason}`)
+      accepted.push(...res.accepted)
+      stashed += res.stashed
+      // A refused or postponed block ends the message, as one dispatch would: its children
+      // must not wait in the mempool for a parent that will not come.
+      if (res.rejected.length > 0 || res.postponed > 0) break
+    }
     let missing: Uint8Array | undefined
     const first = feed.first
-    if (res.stashed > 0 && first?.psig !== undefined && !(await this.repo.hasBlock(first.psig))) missing = first.psig
-    return { accepted: res.accepted, missing }
+    if (stashed > 0 && first?.psig !== undefined && !(await this.repo.hasBlock(first.psig))) missing = first.psig
+    return { accepted, missing }
   }
 }
