@@ -3,24 +3,13 @@
 import assert from 'node:assert/strict'
 import { once } from 'node:events'
 import { mkdtempSync, rmSync } from 'node:fs'
-import net from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { WebSocket } from 'ws'
 import { parseNodeArgs, runNode } from '../../src/cli/node.js'
 import { MAX_MESSAGE_SIZE } from '../../src/kernel/constants.js'
-
-/** Connects from `localAddress`; 'admitted' once the node speaks (its hello), 'refused' when closed first. */
-async function knock (port: number, localAddress: string): Promise<{ result: 'admitted' | 'refused', socket: net.Socket }> {
-  const socket = net.connect({ port, host: '127.0.0.1', localAddress })
-  socket.on('error', () => {})
-  const result = await new Promise<'admitted' | 'refused'>(resolve => {
-    socket.once('data', () => resolve('admitted'))
-    socket.once('close', () => resolve('refused'))
-  })
-  return { result, socket }
-}
+import { knock } from '../net/helpers.js'
 
 test('cli node: --max-connections and --max-per-address parse, default and refuse bad values', () => {
   const d = parseNodeArgs([])
