@@ -144,8 +144,12 @@ export function decodePacket (packet: Uint8Array): Packet {
   return { dst, src, flags, payload: packet.subarray(HEADER_SIZE) }
 }
 
-/** Smallest reassembly buffer a partial frame gets (bytes): tiny drips do not reallocate per byte. */
-export const MIN_BODY = 4096
+/**
+ * Smallest reassembly buffer a partial frame gets (bytes): a frame up to this size is allocated
+ * once, as it always was (a socket reads 64 KiB at a time); only larger frames grow with the
+ * bytes received, so a header alone never reserves more than this.
+ */
+export const MIN_BODY = 64 * 1024
 
 /** Options of a {@link FrameDecoder}. */
 export interface FrameDecoderOptions {
@@ -198,7 +202,7 @@ export class FrameDecoder {
 
   /**
    * Bytes of memory this decoder holds for the unfinished frame: at most twice the bytes
-   * received of it (at least {@link MIN_BODY}), never its declared length up front. Zero while
+   * received of it or {@link MIN_BODY}, whichever is more, never its declared length up front. Zero while
    * the frame is reassembled inside a chunk the decoder was allowed to reuse.
    */
   get reserved (): number {
