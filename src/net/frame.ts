@@ -144,8 +144,17 @@ export function decodePacket (packet: Uint8Array): Packet {
   return { dst, src, flags, payload: packet.subarray(HEADER_SIZE) }
 }
 
-/** Smallest reassembly buffer a partial frame gets (bytes): tiny drips do not reallocate per byte. */
-export const MIN_BODY = 4096
+/**
+ * Frames up to this size (bytes) are reassembled in one buffer of their size, allocated with
+ * their first payload bytes (a socket reads 64 KiB at a time). Larger ones are gathered piece by
+ * piece as they arrive and joined once complete, so a partial frame never holds much more than
+ * what the peer sent: a header alone reserves nothing.
+ */
+export const MIN_BODY = 64 * 1024
+/** Pieces of a large frame at least this long (and at least half their chunk's buffer) are kept as they are: views of their chunks. */
+const KEEP_MIN = 4 * 1024
+/** Smaller pieces are copied into accumulators of at most this size, and at most the size of what came before them. */
+const ACC_MAX = 64 * 1024
 
 /** Options of a {@link FrameDecoder}. */
 export interface FrameDecoderOptions {
@@ -175,11 +184,18 @@ export class FrameDecoder {
   #flags = 0
   /** Payload size of the frame being reassembled; -1 while reading a head. */
   #size = -1
-  /** Memory the payload is reassembled in: grows with the bytes received, up to `#size`. */
+  /** The buffer a frame up to {@link MIN_BODY} (or one reassembled in place) is completed in. */
   #body: Uint8Array = EMPTY
   #bodyFilled = 0
   /** The chunk buffer `#body` lies in when reassembling in place (reuseChunks). */
   #reused: ArrayBufferLike | null = null
+  /** A larger frame's payload so far, in order: views of chunks, filled accumulators. */
+  #parts: Uint8Array[] = []
+  /** The accumulator small pieces are copied into (not in `#parts` yet). */
+  #acc: Uint8Array = EMPTY
+  #accFilled = 0
+  /** Bytes of memory `#parts` and `#acc` hold. */
+  #held = 0
   #failed = false
 
   /**
@@ -199,12 +215,13 @@ export class FrameDecoder {
   }
 
   /**
-   * Bytes of memory this decoder holds for the unfinished frame: at most twice the bytes
-   * received of it (at least {@link MIN_BODY}), never its declared length up front. Zero while
-   * the frame is reassembled inside a chunk the decoder was allowed to reuse.
+   * Bytes of memory this decoder holds for the unfinished frame: never its declared length up
+   * front; for a frame above {@link MIN_BODY}, at most about twice the bytes received of it
+   * (chunks kept as views count whole). Zero while a frame is reassembled inside a chunk the
+   * decoder was allowed to reuse.
    */
   get reserved (): number {
-    return this.#body.buffer === this.#reused ? 0 : this.#body.byteLength
+    return (this.#body.buffer === this.#reused ? 0 : this.#body.byteLength) + this.#held
   }
 
   /**
@@ -260,32 +277,76 @@ export class FrameDecoder {
       const size = this.#size
       const filled = this.#bodyFilled
       const take = Math.min(size - filled, n - i)
-      if (filled + take > this.#body.byteLength) this.#grow(filled + take)
-      const body = this.#body
-      body.set(chunk.subarray(i, i + take), filled)
-      this.#bodyFilled = filled + take
+      const piece = chunk.subarray(i, i + take)
       i += take
+      if (this.#body !== EMPTY || size <= MIN_BODY) {
+        if (this.#body === EMPTY) this.#body = new Uint8Array(size)
+        this.#body.set(piece, filled)
+      } else {
+        this.#gather(piece)
+      }
+      this.#bodyFilled = filled + take
       if (this.#bodyFilled === size) {
+        const payload = this.#body !== EMPTY ? this.#body : this.#join()
+        if (payload.buffer === chunk.buffer) viewed = true
         this.#size = -1
         this.#body = EMPTY
         this.#reused = null
         this.#bodyFilled = 0
-        onpacket({ dst: this.#dst, src: this.#src, flags: this.#flags, payload: body })
+        onpacket({ dst: this.#dst, src: this.#src, flags: this.#flags, payload })
       }
     }
   }
 
-  /**
-   * Makes room for `need` payload bytes: doubles the reassembly memory (at least to `need` and
-   * {@link MIN_BODY}, at most to the declared size), so what a partial frame holds stays
-   * proportional to what the peer sent while a frame in few chunks costs few copies.
-   */
-  #grow (need: number): void {
-    const capacity = Math.min(this.#size, Math.max(need, this.#body.byteLength * 2, MIN_BODY))
-    const next = new Uint8Array(capacity)
-    if (this.#bodyFilled > 0) next.set(this.#body.subarray(0, this.#bodyFilled))
-    this.#body = next
-    this.#reused = null
+  /** Adds the next piece of a large frame: kept as it is when large, else copied (drips fill small accumulators). */
+  #gather (piece: Uint8Array): void {
+    const n = piece.byteLength
+    if (n >= KEEP_MIN && n * 2 >= piece.buffer.byteLength) { // held, never written: no copy until the join
+      this.#close()
+      this.#parts.push(piece)
+      this.#held += piece.buffer.byteLength
+      return
+    }
+    let at = 0
+    while (at < n) {
+      if (this.#accFilled === this.#acc.byteLength) {
+        this.#close()
+        // no larger than what came before (drips get small ones), nor than what is still due
+        const before = this.#bodyFilled + at
+        const due = this.#size - before
+        this.#acc = new Uint8Array(Math.min(due, Math.max(n - at, Math.min(ACC_MAX, Math.max(256, before)))))
+        this.#held += this.#acc.byteLength
+      }
+      const k = Math.min(this.#acc.byteLength - this.#accFilled, n - at)
+      this.#acc.set(piece.subarray(at, at + k), this.#accFilled)
+      this.#accFilled += k
+      at += k
+    }
+  }
+
+  /** Moves the accumulator's bytes to the parts (copied out when it is mostly empty, to free it). */
+  #close (): void {
+    const filled = this.#accFilled
+    if (filled === 0) return
+    const acc = this.#acc
+    const kept = filled * 2 >= acc.byteLength ? acc.subarray(0, filled) : acc.slice(0, filled)
+    this.#held += kept.buffer.byteLength - acc.byteLength
+    this.#parts.push(kept)
+    this.#acc = EMPTY
+    this.#accFilled = 0
+  }
+
+  /** The complete payload of a large frame: its parts joined (one copy), or its single part. */
+  #join (): Uint8Array {
+    this.#close()
+    const parts = this.#parts
+    this.#parts = []
+    this.#held = 0
+    if (parts.length === 1) return parts[0] as Uint8Array
+    const out = new Uint8Array(this.#size)
+    let at = 0
+    for (const p of parts) { out.set(p, at); at += p.byteLength }
+    return out
   }
 
   /** Reads and validates a length prefix + header at `offset`; returns the payload size. */

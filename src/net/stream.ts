@@ -73,14 +73,17 @@ const COPY_LIMIT = 16 * 1024
  * stream (`end()` when closed without error, `destroy()` with one); the stream ending or failing
  * closes the plug. A frame above `maxFrameSize`, a malformed packet or a reply to an unknown
  * port closes the connection with `FrameTooLarge`, `ProtocolError` or `UnknownPort`; a stream
- * that ends inside a frame with `TruncatedFrame`; a socket error with `ConnectionError`.
- * `await plug.postMessage(...)` waits while the stream's buffer is full (backpressure).
+ * that ends inside a frame with `TruncatedFrame`; a socket error with `ConnectionError`; a peer
+ * that stays silent, sends no first frame, drips a frame or does not read what we send with
+ * `PeerTimeout`, `HandshakeTimeout`, `FrameTimeout` or `SlowPeer` (see {@link TransportOptions}).
+ * `await plug.postMessage(...)` waits while the stream's buffer is full (backpressure); above
+ * `maxWriteBuffer` queued the transport stops reading the peer until it drains.
  * With `reuseChunks` (the default on a node:net Socket) the transport owns the chunks the stream
  * emits and may reassemble a frame inside a chunk's memory: nothing else should read its `'data'`.
  *
  * @param plug - an unopened plug, e.g. from {@link Hub.createWire} or {@link picoWire}
  * @param stream - any Node Duplex (TCP or Unix socket, hyperswarm connection)
- * @param options - `maxFrameSize`, `timeout`, `idleTimeout`, `reuseChunks`
+ * @param options - {@link TransportOptions} and `reuseChunks`
  * @throws TypeError when `plug` is not a plug or already has a handler
  * @example
  * ```ts

@@ -68,13 +68,16 @@ function bytesOf (data: unknown): Uint8Array | null {
  * §4.1 without the length prefix). The plug is opened when the socket is. Closing the plug
  * closes the socket (code 1000, or 4000 with the error's code as reason); the socket closing
  * closes the plug (`ConnectionError` unless clean). A text message, an oversized message, a
- * malformed packet or a reply to an unknown port closes the connection with a typed error.
+ * malformed packet or a reply to an unknown port closes the connection with a typed error, and
+ * so does a peer that crosses a liveness bound (`PeerTimeout`, `HandshakeTimeout`, `SlowPeer`;
+ * see {@link TransportOptions}). Give a `ws` server `maxPayload: maxFrameSize` so it refuses an
+ * oversized message before buffering it.
  * Sets `binaryType` to `'nodebuffer'` where supported (the `ws` package: received bytes are not
  * copied), else to `'arraybuffer'`.
  *
  * @param plug - an unopened plug
  * @param socket - a WebSocket (native in browsers, `ws` in Node), connecting or open
- * @param options - `maxFrameSize`, `timeout`, `idleTimeout`, `highWaterMark`
+ * @param options - {@link TransportOptions} and `highWaterMark`
  * @throws TypeError when `plug` is not a plug or already has a handler
  * @example
  * ```ts

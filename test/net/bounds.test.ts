@@ -15,6 +15,27 @@ const PING = encodeFrame(0, 0, 4, new Uint8Array(0))
 const codeOf = (err: Error | null): string | undefined => (err as { code?: string } | null)?.code
 const tick = (): Promise<void> => new Promise(resolve => setImmediate(resolve))
 
+/**
+ * Writes `bursts` × 5000 copies of `ping` (as fast as the socket takes them), then one every
+ * 10 ms, so the peer is never silent: only the stalled write buffer can end the connection.
+ * Resolves with the close error.
+ */
+async function flood (s: net.Socket, ping: Uint8Array, bursts: number, closing: Promise<Error | null>): Promise<Error | null> {
+  let open = true
+  void closing.then(() => { open = false })
+  const burst = new Uint8Array(ping.byteLength * 5000)
+  for (let i = 0; i < 5000; i++) burst.set(ping, i * ping.byteLength)
+  for (let i = 0; i < bursts && open; i++) {
+    if (!s.write(burst)) await Promise.race([once(s, 'drain'), closing])
+  }
+  const keep = setInterval(() => { if (!s.destroyed) s.write(ping) }, 10)
+  try {
+    return await closing
+  } finally {
+    clearInterval(keep)
+  }
+}
+
 interface Server {
   port: number
   /** Server-side sockets, in accept order. */
@@ -153,22 +174,8 @@ describe('bounds over TCP', () => {
     const srv = t.sockets[0] as net.Socket
     let most = 0
     srv.on('data', () => { most = Math.max(most, srv.writableLength) })
-    const burst = new Uint8Array(PING.byteLength * 5000)
-    for (let i = 0; i < 5000; i++) burst.set(PING, i * PING.byteLength)
-    const closing = t.nextClose()
-    let open = true
-    void closing.then(() => { open = false })
-    // 13 MiB of pings (far more pongs than the socket buffers hold), then a ping every 10 ms so
-    // only the stalled write buffer can end the connection
-    for (let i = 0; i < 200 && open; i++) {
-      if (!s.write(burst)) await Promise.race([once(s, 'drain'), closing])
-    }
-    const keep = setInterval(() => { if (!s.destroyed) s.write(PING) }, 10)
-    try {
-      assert.equal(codeOf(await closing), 'SlowPeer')
-    } finally {
-      clearInterval(keep)
-    }
+    // 13 MiB of pings: far more pongs than the socket buffers hold
+    assert.equal(codeOf(await flood(s, PING, 200, t.nextClose())), 'SlowPeer')
     assert.ok(srv.writableLength <= srv.writableHighWaterMark + PING.byteLength, `${srv.writableLength} bytes queued`)
     assert.ok(most <= srv.writableHighWaterMark + PING.byteLength, `${most} bytes queued at most`)
     await t.close()
@@ -337,24 +344,10 @@ describe('bounds over WebSocket', () => {
       while (questions < 8) await tick()
       for (let i = 0; i < 5; i++) await tick() // the hub's echoes are sent
       assert.ok(srv.bufferedAmount > highWaterMark)
-      const closing = t.nextClose()
-      let open = true
-      void closing.then(() => { open = false })
       const level = srv.bufferedAmount
       let most = 0
       srv.on('message', () => { most = Math.max(most, srv.bufferedAmount) })
-      const ping = wsFrame(encodePacket(0, 0, 4, new Uint8Array(0)))
-      const burst = new Uint8Array(ping.byteLength * 5000)
-      for (let i = 0; i < 5000; i++) burst.set(ping, i * ping.byteLength)
-      for (let i = 0; i < 20 && open; i++) {
-        if (!s.write(burst)) await Promise.race([once(s, 'drain'), closing])
-      }
-      const keep = setInterval(() => { if (!s.destroyed) s.write(ping) }, 10)
-      try {
-        assert.equal(codeOf(await closing), 'SlowPeer')
-      } finally {
-        clearInterval(keep)
-      }
+      assert.equal(codeOf(await flood(s, wsFrame(encodePacket(0, 0, 4, new Uint8Array(0))), 20, t.nextClose())), 'SlowPeer')
       assert.ok(most <= level, `${most} bytes queued at most after the pings began, ${level} before`)
     } finally {
       s.destroy()

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import fc from 'fast-check'
-import { FrameDecoder, NetError, decodePacket, encodeFrame, encodePacket } from '../../src/net/index.js'
+import { FrameDecoder, MIN_BODY, NetError, decodePacket, encodeFrame, encodePacket } from '../../src/net/index.js'
 import type { Packet } from '../../src/net/index.js'
 
 const u32 = fc.integer({ min: 1, max: 0xffffffff })
@@ -60,6 +60,28 @@ describe('frame codec', () => {
       assert.equal(d.buffered, 0)
       assert.deepEqual(got, packets) // payloads held since earlier pushes are still intact
     }), { numRuns: 500 })
+  })
+
+  it('reassembles large frames from pieces of any size, holding about what arrived, with or without reuseChunks', () => {
+    /** A packet of 60..200 kB whose bytes follow from its seed. */
+    const large = fc.record({ src: u32, size: fc.integer({ min: 60_000, max: 200_000 }), seed: fc.nat(255) })
+      .map(({ src, size, seed }) => ({ dst: 0, src, flags: 1, payload: new Uint8Array(size).map((_, i) => (i * 31 + seed) & 0xff) }))
+    const cuts = fc.oneof(
+      fc.array(fc.nat(), { maxLength: 12 }), // a few large pieces
+      fc.array(fc.nat(), { minLength: 100, maxLength: 400 }) // many small ones (a drip)
+    )
+    fc.assert(fc.property(fc.array(fc.oneof(packet, large), { minLength: 1, maxLength: 4 }), cuts, fc.boolean(), (packets, points, reuse) => {
+      const stream = concat(packets.map(p => encodeFrame(p.dst, p.src, p.flags, p.payload)))
+      const d = new FrameDecoder(1 << 20, { reuseChunks: reuse })
+      const got: Packet[] = []
+      for (const c of cut(stream, points)) {
+        d.push(reuse ? c.slice() : c, p => got.push(p))
+        assert.ok(d.reserved <= 2 * d.buffered + MIN_BODY, `${d.reserved} bytes reserved for ${d.buffered} received`)
+      }
+      assert.equal(d.buffered, 0)
+      assert.equal(d.reserved, 0)
+      assert.deepEqual(got, packets) // payloads held since earlier pushes are still intact
+    }), { numRuns: 150 })
   })
 
   it('a frame starting a chunk that owns its buffer is completed in that buffer', () => {

@@ -9,17 +9,7 @@ import { describe, it } from 'node:test'
 import { WebSocket, WebSocketServer } from 'ws'
 import { ConnectionGate, limitConnections } from '../../src/net/index.js'
 import { addressKey } from '../../src/net/gate.js'
-
-/** Connects from `localAddress`; resolves 'admitted' when the server greets, 'refused' when closed first. */
-async function knock (port: number, localAddress: string): Promise<{ result: 'admitted' | 'refused', socket: net.Socket }> {
-  const socket = net.connect({ port, host: '127.0.0.1', localAddress })
-  socket.on('error', () => {})
-  const result = await new Promise<'admitted' | 'refused'>(resolve => {
-    socket.once('data', () => resolve('admitted'))
-    socket.once('close', () => resolve('refused'))
-  })
-  return { result, socket }
-}
+import { knock } from './helpers.js'
 
 describe('connection caps', () => {
   it('keys addresses: IPv4 as is (also IPv4-mapped), IPv6 by its /64', () => {

@@ -99,3 +99,17 @@ export function scrambledStreams (maxPiece: number, random: () => number = seede
 }
 
 export const plugsOf = (pair: WirePair): [Plug, Plug] => [pair.a, pair.b]
+
+/**
+ * Connects to a loopback listener from `localAddress`: 'admitted' once the server sends
+ * something, 'refused' when the connection closes first.
+ */
+export async function knock (port: number, localAddress: string): Promise<{ result: 'admitted' | 'refused', socket: net.Socket }> {
+  const socket = net.connect({ port, host: '127.0.0.1', localAddress })
+  socket.on('error', () => {})
+  const result = await new Promise<'admitted' | 'refused'>(resolve => {
+    socket.once('data', () => resolve('admitted'))
+    socket.once('close', () => resolve('refused'))
+  })
+  return { result, socket }
+}
