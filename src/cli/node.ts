@@ -317,7 +317,12 @@ export async function runNode (argv: string[], io: NodeIO): Promise<number> {
           onerror: err => io.out(`error swarm ${JSON.stringify(err.message)}`)
         }) as Modem56
         if (halted) { await modem.destroy(); return }
-        const signals = [AbortSignal.timeout(15_000)]
+        // Stop waiting for the first DHT answers when a node halts, after 15 s, or as soon as the
+        // DHT has bootstrapped without finding a single node (an unreachable bootstrap).
+        const noNodes = new AbortController()
+        const dht = (modem.swarm as { dht?: { fullyBootstrapped?: () => Promise<void>, toArray?: () => unknown[] } }).dht
+        dht?.fullyBootstrapped?.().then(() => { if (dht.toArray?.().length === 0) noNodes.abort() }, () => {})
+        const signals = [AbortSignal.timeout(15_000), noNodes.signal]
         if (io.signal !== undefined) signals.push(io.signal)
         try {
           await modem.join(args.topic, () => kernel.spawnWire(), { signal: AbortSignal.any(signals) })

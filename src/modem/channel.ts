@@ -9,7 +9,12 @@ export const CLOSE = 4
 export const DATA = 5
 
 /** One announced topic: the sender's channel index and its blinded token. */
-export interface Announcement { index: number, token: Uint8Array }
+export interface Announcement {
+  /** The sender's own number for the topic. */
+  index: number
+  /** SHA-256(sender nonce ‖ topic key). */
+  token: Uint8Array
+}
 
 /**
  * A message of the channel protocol that multiplexes topic channels over one swarm connection.
@@ -25,11 +30,44 @@ export interface Announcement { index: number, token: Uint8Array }
  * SHA-256(sender nonce ‖ topic key). Replies travel on the conversation, not in this framing.
  */
 export type ChannelMessage =
-  | { type: 'hello', version: number, nonce: Uint8Array, topics: Announcement[] }
-  | { type: 'add', index: number, token: Uint8Array }
-  | { type: 'remove', index: number }
-  | { type: 'close', index: number }
-  | { type: 'data', index: number, payload: Uint8Array }
+  | {
+    /** First message on a connection: the sender's topics. */
+    type: 'hello'
+    /** Channel protocol version. */
+    version: number
+    /** The sender's per-connection nonce (16 bytes). */
+    nonce: Uint8Array
+    /** The topics the sender joined. */
+    topics: Announcement[]
+  }
+  | {
+    /** The sender joined a topic. */
+    type: 'add'
+    /** The sender's number for the topic. */
+    index: number
+    /** SHA-256(sender nonce ‖ topic key). */
+    token: Uint8Array
+  }
+  | {
+    /** The sender left a topic. */
+    type: 'remove'
+    /** The sender's number for the topic. */
+    index: number
+  }
+  | {
+    /** The sender's application closed the topic's channel. */
+    type: 'close'
+    /** The sender's number for the topic. */
+    index: number
+  }
+  | {
+    /** A message on the topic's channel (the first of a conversation). */
+    type: 'data'
+    /** The sender's number for the topic. */
+    index: number
+    /** The channel's message. */
+    payload: Uint8Array
+  }
 
 function checkIndex (index: number): void {
   if (!Number.isInteger(index) || index < 0 || index > 0xffffffff) throw new RangeError(`"index" expected a u32, got ${index}`)

@@ -18,13 +18,17 @@ export type SpawnWire = (info: ChannelInfo) => Plug
 
 /** A connection as a swarm hands it out: a Duplex stream, already encrypted (hyperswarm 4). */
 export interface SwarmSocket extends DuplexLike {
+  /** The peer's public key (hyperswarm's Noise stream), when known. */
   readonly remotePublicKey?: Uint8Array
 }
 
 /** The details a swarm passes with each connection (hyperswarm's PeerInfo). */
 export interface SwarmPeerInfo {
+  /** The peer's public key. */
   readonly publicKey?: Uint8Array
+  /** Topics that brought the peer (often empty on the accepting side). */
   readonly topics?: readonly Uint8Array[]
+  /** True when we dialled the peer. */
   readonly client?: boolean
 }
 

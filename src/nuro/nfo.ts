@@ -5,10 +5,46 @@ import { assertNeuron, assertSynapse, report } from './internal.js'
 
 /** One observation made by {@link nfo}. `id` numbers the subscriptions, `n` the values of one. */
 export type NfoEvent =
-  | { name: string, event: 'connect', id: number }
-  | { name: string, event: 'value', id: number, n: number, value: unknown }
-  | { name: string, event: 'error', id: number, error: NuroError }
-  | { name: string, event: 'disconnect', id: number, n: number }
+  | {
+    /** The name given to `nfo`. */
+    name: string
+    /** A subscription connected. */
+    event: 'connect'
+    /** The subscription's number. */
+    id: number
+  }
+  | {
+    /** The name given to `nfo`. */
+    name: string
+    /** The neuron fired. */
+    event: 'value'
+    /** The subscription's number. */
+    id: number
+    /** The value's number within the subscription (1 for the first). */
+    n: number
+    /** The value fired. */
+    value: unknown
+  }
+  | {
+    /** The name given to `nfo`. */
+    name: string
+    /** The neuron reported an error. */
+    event: 'error'
+    /** The subscription's number. */
+    id: number
+    /** The error. */
+    error: NuroError
+  }
+  | {
+    /** The name given to `nfo`. */
+    name: string
+    /** The subscription ended. */
+    event: 'disconnect'
+    /** The subscription's number. */
+    id: number
+    /** Values it saw. */
+    n: number
+  }
 
 /** Receives {@link NfoEvent}s. */
 export type NfoLogger = (event: NfoEvent) => void

@@ -27,6 +27,16 @@ async function exitWithin (exited: Promise<number | null>, ms: number): Promise<
   }
 }
 
+/** A loopback UDP port nobody answers on: a DHT bootstrapping from it finds no node. */
+async function silentUdpPort (): Promise<number> {
+  const udp = createSocket('udp4')
+  udp.bind(0, '127.0.0.1')
+  await once(udp, 'listening')
+  const port = udp.address().port
+  udp.close()
+  return port
+}
+
 test('bin: one exit-code convention, documented in every --help', () => {
   for (const args of [['--help'], ['feed', '--help'], ['node', '--help'], ['dht', '--help']]) {
     const r = picostack(args)
@@ -50,12 +60,7 @@ test('bin: one exit-code convention, documented in every --help', () => {
 })
 
 test('bin: Ctrl-C while the DHT is joining prints halting and halts', async t => {
-  // a loopback UDP port nobody answers on: the join never completes
-  const udp = createSocket('udp4')
-  udp.bind(0, '127.0.0.1')
-  await once(udp, 'listening')
-  const silent = udp.address().port
-  udp.close()
+  const silent = await silentUdpPort()
   const { start, dir } = nodes(t, 'bin')
   const a = start(['--data', dir(), '--port', '0', '--ws-port=-1', '--bootstrap', `127.0.0.1:${silent}`])
   await a.line(/^swarm topic=picostack status=joining$/)
@@ -64,6 +69,14 @@ test('bin: Ctrl-C while the DHT is joining prints halting and halts', async t =>
   // the command's own deadline is 0.7 s; the bound here only keeps a regression from hanging
   assert.equal(await exitWithin(a.exited, 5000), 0)
   assert.equal(a.lines.at(-1), 'halt')
+})
+
+test('bin: an unreachable DHT is reported once it has bootstrapped without a node', async t => {
+  const silent = await silentUdpPort()
+  const { start, dir } = nodes(t, 'bin')
+  const a = start(['--data', dir(), '--port', '0', '--ws-port=-1', '--bootstrap', `127.0.0.1:${silent}`])
+  await a.line(/^swarm topic=picostack status=offline reason=no-dht-reply$/)
+  assert.equal(await a.stop(), 0)
 })
 
 test('bin: Ctrl-C on an offline node halts too', async t => {

@@ -33,6 +33,7 @@ export function extract (doc: string, text: string): Snippet[] {
       if (l.trim() === fence) break
       body.push(l.startsWith(indent) ? l.slice(indent.length) : l)
     }
+    if (j === lines.length) throw new Error(`${doc}:${i + 1}: a code block that never closes`)
     if (lang === 'ts' || lang === 'typescript') {
       const name = `${doc.replace(/[^A-Za-z0-9]+/g, '_')}_${i + 2}.ts`
       out.push({ doc, line: i + 2, file: name, code: body.join('\n'), run: !info.split(/\s+/).includes('no-run') })
@@ -72,6 +73,20 @@ describe('documentation snippets', () => {
     writeFileSync(join(OUT, 'tsconfig.json'), JSON.stringify(TSCONFIG, null, 2))
     writeFileSync(join(OUT, 'stubs.d.ts'), STUBS)
     for (const s of snippets) writeFileSync(join(OUT, s.file), s.code + '\nexport {}\n')
+  })
+
+  it('every code block closes, and every README block opens with its language', () => {
+    for (const doc of DOCS) assert.doesNotThrow(() => extract(doc, readFileSync(join(root, doc), 'utf8')))
+    // A missing opening fence turns the text after it into code and the code into text; in the
+    // README every opening fence names its language, so a bare fence can only close a block.
+    let open = false
+    readFileSync(join(root, 'README.md'), 'utf8').split('\n').forEach((l, i) => {
+      const fence = /^\s*`{3,}(\S*)/.exec(l)
+      if (fence === null) return
+      if (!open) assert.notEqual(fence[1], '', `README.md:${i + 1}: a code block opens without a language`)
+      open = !open
+    })
+    assert.equal(open, false)
   })
 
   it('finds the ts blocks of the README', () => {

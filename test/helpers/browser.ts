@@ -39,6 +39,19 @@ export interface BrowserOptions {
   timeoutMs?: number
   /** Called with each console line of the page (default: ignored). */
   onConsole?: (line: string) => void
+  /**
+   * Bundle browser stand-ins of node:test, node:assert and node:crypto (test/helpers/browser-shims)
+   * so that a suite written for Node's runner can run in the page (default false).
+   */
+  shims?: boolean
+}
+
+const shimDir = fileURLToPath(new URL('./browser-shims/', import.meta.url))
+/** esbuild aliases of the Node built-ins that shared suites import. */
+const SHIMS: Record<string, string> = {
+  'node:test': shimDir + 'node-test.ts',
+  'node:assert/strict': shimDir + 'node-assert.ts',
+  'node:crypto': shimDir + 'node-crypto.ts'
 }
 
 /**
@@ -47,7 +60,7 @@ export interface BrowserOptions {
  *
  * @returns the JavaScript of the bundle
  */
-export async function bundleEntry (entry: string | URL, input: unknown): Promise<string> {
+export async function bundleEntry (entry: string | URL, input: unknown, shims = false): Promise<string> {
   const file = typeof entry === 'string' ? entry : fileURLToPath(entry)
   const stub = `import { run } from ${JSON.stringify(file)}
 globalThis.__picostackResult = (async () => {
@@ -61,6 +74,7 @@ globalThis.__picostackResult = (async () => {
     format: 'esm',
     platform: 'browser',
     target: 'es2022',
+    ...(shims ? { alias: SHIMS } : {}),
     write: false,
     logLevel: 'silent'
   })
@@ -78,7 +92,7 @@ globalThis.__picostackResult = (async () => {
 export async function runInBrowser<T = unknown> (entry: string | URL, input?: unknown, options: BrowserOptions = {}): Promise<T> {
   if (!browserAvailable()) throw new Error(`Chromium not found at ${CHROMIUM_PATH} (apt-get install chromium, or set CHROMIUM_PATH)`)
   const timeout = options.timeoutMs ?? 60_000
-  const js = await bundleEntry(entry, input)
+  const js = await bundleEntry(entry, input, options.shims === true)
   const html = '<!doctype html><meta charset="utf-8"><title>picostack test</title><script type="module" src="/entry.js"></script>'
   const server = createServer((req, res) => {
     if (req.url === '/entry.js') {

@@ -1,20 +1,5 @@
-// The wire contract over Hub wires: the two ends are the loose ends of one repeater hub, a
-// shared bus of two nodes (every message of one reaches the other through the hub; a reply
-// comes back through it and the conversation goes on with the answering node).
-import { Hub } from '../../src/net/index.js'
+// The wire contract over Hub wires (a repeater hub of two nodes, see hub-wires.ts).
+import { repeaterHubPair, REPEATER_DIFFERS } from './hub-wires.js'
 import { wireConformance } from './wire-conformance.js'
 
-wireConformance('repeater Hub, two loose ends', async () => {
-  const hub = new Hub()
-  const a = hub.createWire()
-  const b = hub.createWire()
-  // A loose end that closes leaves the bus; for the contract, the bus of two is one wire.
-  void a.closed.then(err => b.close(err ?? undefined))
-  void b.closed.then(err => a.close(err ?? undefined))
-  return { a, b, teardown: async () => {} }
-}, {
-  differs: {
-    'rejects the asker when the handler throws, and stays open':
-      'a repeater surveys the other nodes and drops a failed answer: the asker gets NoAnswer (see Hub)'
-  }
-})
+wireConformance('repeater Hub, two loose ends', repeaterHubPair, REPEATER_DIFFERS)
