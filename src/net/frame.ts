@@ -150,7 +150,7 @@ export function decodePacket (packet: Uint8Array): Packet {
  * piece as they arrive and joined once complete, so a partial frame never holds much more than
  * what the peer sent: a header alone reserves nothing.
  */
-export const MIN_BODY = 64 * 1024
+export const MIN_BODY: number = 64 * 1024
 /** Pieces of a large frame at least this long (and at least half their chunk's buffer) are kept as they are: views of their chunks. */
 const KEEP_MIN = 4 * 1024
 /** Smaller pieces are copied into accumulators of at most this size, and at most the size of what came before them. */
