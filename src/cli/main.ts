@@ -7,13 +7,15 @@ import { isPicoError } from '../errors.js'
 import { CliError } from './errors.js'
 import { feedCommand } from './feed.js'
 import { nodeCommand } from './node.js'
+import { simCommand } from './sim.js'
 import { processIo } from './io.js'
 import type { Command, Io } from './io.js'
 
 /** Every subcommand, by name. */
 export const commands: Record<string, Command> = {
   feed: feedCommand,
-  node: nodeCommand
+  node: nodeCommand,
+  sim: simCommand
 }
 
 function usage (): string {
