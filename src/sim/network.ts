@@ -308,6 +308,8 @@ export class SwarmCore {
   readonly #dialing: Set<number> = new Set()
   readonly #recent: Map<number, { until: number, strikes: number }> = new Map()
   #pending = 0
+  #out = 0
+  readonly #mine: Set<number> = new Set()
   #waiters: Array<() => void> = []
   #retry = false
   destroyed = false
@@ -321,6 +323,15 @@ export class SwarmCore {
   }
 
   get load (): number { return this.conns.size + this.#dialing.size }
+  /** Connections this side dialled (and dials in progress). */
+  get outgoing (): number { return this.#out + this.#dialing.size }
+  /**
+   * Most connections this side dials: half of maxPeers, the rest is left for peers that dial
+   * us. Without the split, early peers fill up among themselves and form closed cliques.
+   */
+  get dialQuota (): number { return Math.max(1, Math.ceil(this.maxPeers / 2)) }
+  /** Wants to dial more. */
+  get wants (): boolean { return this.load < this.maxPeers && this.outgoing < this.dialQuota }
   get alive (): boolean { return !this.destroyed && this.endpoint.incarnation.alive }
 
   join (key: Uint8Array, server: boolean, client: boolean): Promise<void> {
@@ -353,20 +364,23 @@ export class SwarmCore {
         if (client) {
           const candidates = this.endpoint.random.shuffle([...entry.servers].filter(s => s !== this))
           for (const c of candidates) {
-            if (this.load >= this.maxPeers) break
+            if (!this.wants) break
             this.dial(c, entry.key)
           }
-          if (this.load < this.maxPeers) entry.hungry.add(this)
+          // Only a peer that found nobody waits for announcements (as a periodic re-lookup
+          // would find them); others leave their free slots to peers that come later, so the
+          // graph keeps growing forward in time instead of closing into full cliques.
+          if (this.load === 0) entry.hungry.add(this)
           else entry.hungry.delete(this)
         }
       }, this.endpoint.incarnation)
     })
   }
 
-  /** A peer announced a topic we look up while below maxPeers. */
+  /** A peer announced a topic we look up while we have no connection at all. */
   offer (server: SwarmCore, key: Uint8Array): void {
     if (!this.alive) return
-    if (this.load >= this.maxPeers) { this.#host.dht.entry(key).hungry.delete(this); return }
+    if (this.load > 0 || !this.wants) { this.#host.dht.entry(key).hungry.delete(this); return }
     this.dial(server, key)
   }
 
@@ -388,10 +402,12 @@ export class SwarmCore {
     this.#host.schedule(Math.ceil(rtt), () => {
       this.#dialing.delete(rid)
       this.#settle()
-      if (!this.alive || !remote.alive || remote.load >= remote.maxPeers || this.conns.size >= this.maxPeers) return
+      if (!this.alive || !remote.alive || remote.load >= remote.maxPeers || this.conns.size >= this.maxPeers || this.#out >= this.dialQuota) return
       if (remote.endpoint.group !== this.endpoint.group || this.#connectedTo(remote)) return
       const conn = new Connection(this.#host, this.endpoint, remote.endpoint, this.publicKey, remote.publicKey, topic, this.#host.nextConnectionId())
       this.conns.set(conn.id, conn)
+      this.#mine.add(conn.id)
+      this.#out++
       remote.conns.set(conn.id, conn)
       this.#host.connectionOpened(conn)
       this.#emit(conn.sa, { publicKey: remote.publicKey, topics: [topic], client: true })
@@ -402,6 +418,7 @@ export class SwarmCore {
   /** A connection of ours closed: forget it, back off from that peer, look for another. */
   closed (conn: Connection): void {
     this.conns.delete(conn.id)
+    if (this.#mine.delete(conn.id)) this.#out--
     if (!this.alive) return
     const other = conn.other(this.endpoint).id
     const prev = this.#recent.get(other)
@@ -411,14 +428,14 @@ export class SwarmCore {
     this.#retry = true
     this.#host.schedule(this.#host.retryDelay(this.endpoint.random), () => {
       this.#retry = false
-      if (!this.alive || this.load >= this.maxPeers) return
+      if (!this.alive || !this.wants) return
       for (const t of this.#joined.values()) if (t.client) void this.#lookup(t.key, false, true)
     }, this.endpoint.incarnation)
   }
 
   /** After a partition healed: look up every joined topic again. */
   rejoin (): void {
-    if (!this.alive || this.load >= this.maxPeers) return
+    if (!this.alive || !this.wants) return
     for (const t of this.#joined.values()) void this.#lookup(t.key, t.server, t.client)
   }
 

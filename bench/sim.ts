@@ -1,0 +1,83 @@
+// Simulator benchmark (issue 10): full kernels over Modem56 in the simulator, 20 authors x 50
+// blocks, peers joining at random times, until every peer holds every block. Prints wall time
+// per virtual minute and memory per peer, for each size in its own process.
+// Run: node --conditions=source --import tsx bench/sim.ts [peers ...]   (default: 100 300 1000)
+import { spawnSync } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { Modem56 } from '../src/modem/index.js'
+import { Simulator } from '../src/sim/index.js'
+import { ClockKernel } from '../scenarios/clock-kernel.js'
+
+const AUTHORS = 20
+const BLOCKS = 50
+
+interface Outcome {
+  peers: number
+  converged: boolean
+  virtualS: number
+  wallS: number
+  wallPerVirtualMinuteS: number
+  events: number
+  heapMBPerPeer: number
+  rssMB: number
+  rssMBPerPeer: number
+  bytesMoved: number
+}
+
+async function one (peers: number): Promise<Outcome> {
+  const gc = (globalThis as { gc?: () => void }).gc
+  gc?.()
+  const base = process.memoryUsage()
+  const sim = new Simulator({ seed: 1 })
+  for (let i = 0; i < peers; i++) {
+    const author = i < AUTHORS
+    sim.launch(author ? 'author' : 'peer', { latency: [20, 120], linkRate: 1 << 20, at: Math.floor(sim.random() * 30_000) }, async peer => {
+      const kernel = new ClockKernel(peer.db(), { secret: peer.secret })
+      await kernel.boot()
+      peer.watch(kernel)
+      await new Modem56(peer.Swarm, peer.swarmOptions).join('bench', () => kernel.spawnWire())
+      if (!author) return
+      let n = 0
+      const next = (): void => {
+        if (n++ >= BLOCKS) return
+        kernel.createTick().then(() => peer.setTimeout(next, 500 + peer.random() * 1000), () => {})
+      }
+      peer.setTimeout(next, 1000)
+    })
+  }
+  const t0 = performance.now()
+  const r = await sim.run({ until: '30m' })
+  const wallS = (performance.now() - t0) / 1000
+  gc?.()
+  const mem = process.memoryUsage()
+  const heap = (mem.heapUsed + mem.external + mem.arrayBuffers - base.heapUsed - base.external - base.arrayBuffers) / (1 << 20)
+  return {
+    peers,
+    converged: r.converged,
+    virtualS: r.time / 1000,
+    wallS: round(wallS),
+    wallPerVirtualMinuteS: round(wallS / (r.time / 60_000)),
+    events: r.events,
+    heapMBPerPeer: round(heap / peers, 3),
+    rssMB: round(mem.rss / (1 << 20)),
+    rssMBPerPeer: round((mem.rss - base.rss) / (1 << 20) / peers, 3),
+    bytesMoved: sim.metrics?.bytesTotal ?? 0
+  }
+}
+
+function round (x: number, d = 2): number { const f = 10 ** d; return Math.round(x * f) / f }
+
+const args = process.argv.slice(2)
+if (args[0] === '--one') {
+  console.log(JSON.stringify(await one(Number(args[1]))))
+} else {
+  const sizes = args.length > 0 ? args.map(Number) : [100, 300, 1000]
+  console.log(`simulator: ${AUTHORS} authors x ${BLOCKS} blocks, random joins in 30 s, full kernels over Modem56`)
+  for (const n of sizes) {
+    const child = spawnSync(process.execPath, ['--expose-gc', '--conditions=source', '--import', 'tsx', fileURLToPath(import.meta.url), '--one', String(n)], { encoding: 'utf8', maxBuffer: 1 << 26 })
+    const line = child.stdout.trim().split('\n').at(-1) ?? ''
+    if (child.status !== 0 || !line.startsWith('{')) { console.log(`${n} peers: failed (${child.status})\n${child.stderr.slice(-2000)}`); continue }
+    const o = JSON.parse(line) as Outcome
+    console.log(`${String(o.peers).padStart(5)} peers: ${o.converged ? 'converged' : 'NOT converged'} at ${o.virtualS} s virtual, ${o.wallS} s wall (${o.wallPerVirtualMinuteS} s wall per virtual minute), ${o.events} events, heap ${o.heapMBPerPeer} MB/peer, RSS ${o.rssMB} MB (${o.rssMBPerPeer} MB/peer), ${(o.bytesMoved / (1 << 20)).toFixed(1)} MiB moved`)
+  }
+}
