@@ -31,7 +31,7 @@ async function one (peers: number): Promise<Outcome> {
   const sim = new Simulator({ seed: 1 })
   for (let i = 0; i < peers; i++) {
     const author = i < AUTHORS
-    sim.launch(author ? 'author' : 'peer', { latency: [20, 120], linkRate: 1 << 20, at: Math.floor(sim.random() * 30_000) }, async peer => {
+    sim.launch(author ? 'author' : 'peer', { latency: [20, 120], linkRate: 1 << 20, maxConnections: Number(process.env.MAXCONN ?? 8), at: Math.floor(sim.random() * 30_000) }, async peer => {
       const kernel = new ClockKernel(peer.db(), { secret: peer.secret })
       await kernel.boot()
       peer.watch(kernel)
