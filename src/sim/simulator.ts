@@ -98,6 +98,8 @@ interface Incarnation extends Owner {
 
 const DEFAULT_LINK: Profile = { up: 1 << 20, down: 1 << 20, latency: 20, jitter: 0, loss: 0 }
 const DEFAULT_EPOCH = 1_700_000_000_000
+/** Events run per batch of immediates. */
+const BATCH = 256
 
 /**
  * The context handed to a peer's init function: its swarm class, storage, identity, clock,
@@ -502,31 +504,55 @@ export class Simulator implements RuntimeHost, SwarmHost {
         this.log({ t: this.#time, type: 'sim', event: 'start', seed: this.seed, until, interval: this.#interval })
         this.#scheduleMetrics(stopWhenConverged)
       }
-      let reason: RunResult['reason'] = 'idle'
-      for (;;) {
-        const ev = this.queue.peek()
-        if (ev === undefined) { this.#time = until; reason = 'idle'; break } // nothing can happen any more
-        if (ev.time > until) { this.#time = until; reason = 'until'; break }
-        this.queue.pop()
-        if (ev.cancelled || (ev.owner !== null && !ev.owner.alive)) continue
-        if (speed !== undefined) {
-          const ahead = ev.time / speed - (real.now() - wall0)
-          if (ahead > 1) await new Promise(resolve => real.setTimeout(resolve, ahead))
+      let reason: RunResult['reason'] | null = null
+      // Runs the next event; false once the run must end (reason set) or fail.
+      const step = (): boolean => {
+        if (this.#failure !== null) return false
+        if (this.#stop !== null) { reason = this.#stop; return false }
+        for (;;) {
+          const ev = this.queue.peek()
+          if (ev === undefined) { this.#time = until; reason = 'idle'; return false } // nothing can happen any more
+          if (ev.time > until) { this.#time = until; reason = 'until'; return false }
+          this.queue.pop()
+          if (ev.cancelled || (ev.owner !== null && !ev.owner.alive)) continue
+          this.#time = ev.time
+          this.current = ev.owner as Incarnation | null
+          this.#events++
+          try {
+            ev.fn()
+          } catch (err) {
+            this.#errors++
+            this.peerError(this.current === null ? null : this.#peerOf(this.current), err)
+          }
+          return true
         }
-        this.#time = ev.time
-        this.current = ev.owner as Incarnation | null
-        this.#events++
-        try {
-          ev.fn()
-        } catch (err) {
-          this.#errors++
-          this.peerError(this.current === null ? null : this.#peerOf(this.current), err)
-        }
-        await drain()
-        this.current = null
-        if (this.#failure !== null) throw this.#failure
-        if (this.#stop !== null) { reason = this.#stop; break }
       }
+      while (reason === null && this.#failure === null) {
+        if (speed !== undefined) {
+          const next = this.queue.peek()
+          const ahead = next === undefined ? 0 : next.time / speed - (real.now() - wall0)
+          if (ahead > 1) await new Promise(resolve => real.setTimeout(resolve, ahead))
+          step()
+          await drain()
+          continue
+        }
+        // A batch of immediates, one event each: Node runs every nextTick and microtask between
+        // two immediate callbacks, so each event's consequences settle before the next event,
+        // without a trip through the event loop's poll phase per event.
+        await new Promise<void>(resolve => {
+          let left = BATCH
+          let going = true
+          const one = (): void => {
+            if (going) going = step()
+            if (--left === 0) resolve()
+          }
+          for (let i = 0; i < BATCH; i++) real.setImmediate(one)
+        })
+        this.current = null
+      }
+      this.current = null
+      if (this.#failure !== null) throw this.#failure
+      reason ??= 'idle'
       const m = this.#measure()
       const result: RunResult = { time: this.#time, reason, converged: m.convergence === 1 && m.created > 0, convergence: m.convergence, events: this.#events, errors: this.#errors }
       this.log({ t: this.#time, type: 'sim', event: 'end', reason, converged: result.converged, convergence: m.convergence })

@@ -179,3 +179,33 @@ test('partition holds bytes back and blocks new links; heal delivers', async () 
   assert.ok(received >= 10_000, `received at ${received}`)
   assert.ok(events.some(e => e.type === 'fault' && e.event === 'partition'))
 })
+
+test('clock skew: a peer an hour ahead stamps ticks from the future; the clock kernel refuses them, no convergence', async () => {
+  const sim = new Simulator({ seed: 8 })
+  sim.launch('ahead', { skew: 3_600_000 }, async peer => { await honestPeer(peer, 1, 1000) })
+  for (let i = 0; i < 2; i++) sim.launch('on-time', async peer => { await honestPeer(peer, 1, 1000) })
+  const r = await sim.run({ until: '1m' })
+  assert.equal(r.converged, false)
+  assert.ok(sim.metrics !== null && sim.metrics.created === 3 && sim.metrics.heads < 1)
+})
+
+test('a flaky link (loss) delays chunks by retransmission timeouts but keeps them in order', async () => {
+  const times: number[] = []
+  const order: number[] = []
+  const sim = new Simulator({ seed: 2, lookupDelay: 10 })
+  const topic = topicKey('flaky')
+  sim.launch('sender', { latency: 10 }, async peer => {
+    const swarm = new peer.Swarm()
+    swarm.on('connection', (s: SimSocket) => { for (let i = 0; i < 50; i++) s.write(new Uint8Array([i])) })
+    await swarm.join(topic).flushed()
+  })
+  const receiver = sim.launch('receiver', { latency: 10, at: 100 }, async peer => {
+    const swarm = new peer.Swarm()
+    swarm.on('connection', (s: SimSocket) => { s.on('data', (c: Uint8Array) => { for (const b of c) { order.push(b); times.push(peer.now()) } }) })
+    await swarm.join(topic).flushed()
+  })
+  sim.at(50, () => { receiver.setLink({ loss: 0.5 }) })
+  await sim.run({ until: '1m' })
+  assert.deepEqual(order, Array.from({ length: 50 }, (_, i) => i))
+  assert.ok((times.at(-1) as number) - (times[0] as number) >= 200, 'at least one retransmission timeout')
+})
