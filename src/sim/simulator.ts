@@ -736,14 +736,18 @@ export class Simulator implements RuntimeHost, SwarmHost {
 
   /** Logs `peer drop` when `kernel` closes a peer's wire with an error (an attacker dropped). */
   #observeDrops (peer: Peer, kernel: Watchable): void {
-    let id: string | undefined
-    try { id = kernel.nodeId } catch { id = undefined }
-    if (typeof id === 'string') this.#nodes.set(id, peer)
+    for (const k of ['nodeId', 'pk'] as const) {
+      let id: string | undefined
+      try { id = kernel[k] } catch { id = undefined } // pk throws before boot
+      if (typeof id === 'string') this.#nodes.set(id, peer)
+    }
+    kernel.boot().then(() => { if (typeof kernel.pk === 'string') this.#nodes.set(kernel.pk, peer) }).catch(() => {})
     const original = kernel.ondisconnect.bind(kernel)
     kernel.ondisconnect = (info, error) => {
       original(info, error)
       if (error === null || !peer.alive) return
-      const remote = this.#nodes.get(info.nodeId)
+      const ids = info as { nodeId?: string, pk?: string }
+      const remote = this.#nodes.get(ids.nodeId ?? '') ?? this.#nodes.get(ids.pk ?? '')
       const e = errorInfo(error)
       this.log({ t: this.#time, type: 'peer', event: 'drop', peer: peer.id, remote: remote?.id ?? null, code: e.code ?? 'Error', message: e.message })
     }

@@ -12,8 +12,10 @@ export interface Watchable {
   }
   boot (): Promise<void>
   chains (): Promise<ChainStatus[]>
-  /** The sync node id, to name the peer a kernel dropped. */
-  readonly nodeId: string
+  /** The sync node id, to name the peer a kernel dropped (matched against `PeerInfo.nodeId`). */
+  readonly nodeId?: string
+  /** The user key (hex), matched against a `PeerInfo.pk` when the protocol gives one. */
+  readonly pk?: string
   /** Wrapped (not replaced) to log the peers this kernel drops with an error. */
   ondisconnect (peer: PeerInfo, error: Error | null): void
 }
