@@ -42,6 +42,9 @@ test('sim: an unknown flag is named, exit 1', async () => {
   const io3 = memIo()
   assert.equal(await main(['sim'], io3), 1)
   assert.match(io3.err, /missing scenario FILE/)
+  const io4 = memIo()
+  assert.equal(await main(['sim', fixture('tiny.ts'), '--speed', '0'], io4), 1)
+  assert.match(io4.err, /--speed expected a positive number/)
 })
 
 test('sim: an unreadable file or a module without a default function: a clear error, exit 1', async () => {
@@ -107,6 +110,12 @@ test('sim: a peer init that rejects names the peer, exit 1, logged', async t => 
   const events = lines(out)
   assert.ok(events.some(e => e.type === 'sim' && e.event === 'error' && e.peer === 2 && e.code === 'PeerInitFailed'))
   assert.ok(events.some(e => e.type === 'sim' && e.event === 'end' && e.reason === 'error'))
+})
+
+test('sim: --speed paces virtual time (here 1000 virtual ms per real ms) and still converges', async () => {
+  const io = memIo()
+  assert.equal(await main(['sim', fixture('tiny.ts'), '--speed', '1000', '--quiet'], io), 0, io.err)
+  assert.match(io.out, /converged/)
 })
 
 test('sim: a run past --until that never converged says so, exit 1', async () => {

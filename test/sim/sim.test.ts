@@ -209,3 +209,32 @@ test('a flaky link (loss) delays chunks by retransmission timeouts but keeps the
   assert.deepEqual(order, Array.from({ length: 50 }, (_, i) => i))
   assert.ok((times.at(-1) as number) - (times[0] as number) >= 200, 'at least one retransmission timeout')
 })
+
+test('a scripted action that throws fails the run with ScenarioFailed', async () => {
+  const sim = new Simulator()
+  sim.launch('p', () => {})
+  sim.at('2s', () => { throw new Error('bad script') })
+  await assert.rejects(sim.run({ until: '10s' }), (e: unknown) => e instanceof SimError && e.code === 'ScenarioFailed' && /bad script/.test(e.message))
+})
+
+test('LiveView: progress, metrics and custom counts; in place on a TTY, plain lines otherwise', async () => {
+  const { LiveView } = await import('../../src/sim/index.js')
+  const events: LogEvent[] = [
+    { t: 0, type: 'sim', event: 'start', seed: 1, until: 60_000, interval: 1000 },
+    { t: 500, type: 'custom', name: 'hello', peer: 1 },
+    { t: 1000, type: 'metrics', peers: 3, honest: 3, connections: 2, bytes: 2048, bytesTotal: 2048, created: 1, held: 2, heads: 0.5, convergence: 0.5 }
+  ]
+  let tty = ''
+  const a = new LiveView({ write: t => { tty += t }, tty: true, until: 60_000 })
+  for (const e of events) a.onevent(e)
+  a.finish()
+  assert.match(tty, /\x1b\[2K\[#*\.+\] 0m01s \/ 1m00s/)
+  assert.match(tty, /peers 3 {2}connections 2 {2}2\.0 KiB\/s {2}blocks 1 {2}convergence 50\.0%/)
+  assert.match(tty, /hello +1/)
+  let plain = ''
+  const b = new LiveView({ write: t => { plain += t }, tty: false, until: 60_000 })
+  for (const e of events) b.onevent(e)
+  b.finish()
+  assert.doesNotMatch(plain, /\x1b/)
+  assert.equal(plain.trim().split('\n').length, 1)
+})
