@@ -32,9 +32,14 @@ async function one (peers: number): Promise<Outcome> {
   gc?.()
   const base = process.memoryUsage()
   const sim = new Simulator({ seed: 1 })
+  // BURST=1: the authors start first and write their blocks 10-30 ms apart; the others join
+  // over the next 30 s and mostly receive them in batches (delta sync) rather than one by one.
+  const burst = process.env.BURST === '1'
+  const gap = burst ? [10, 20] : [500, 1000]
   for (let i = 0; i < peers; i++) {
     const author = i < AUTHORS
-    sim.launch(author ? 'author' : 'peer', { latency: [20, 120], linkRate: 1 << 20, maxConnections: Number(process.env.MAXCONN ?? 8), at: Math.floor(sim.random() * 30_000) }, async peer => {
+    const at = burst ? (author ? i * 10 : 5000 + Math.floor(sim.random() * 30_000)) : Math.floor(sim.random() * 30_000)
+    sim.launch(author ? 'author' : 'peer', { latency: [20, 120], linkRate: 1 << 20, maxConnections: Number(process.env.MAXCONN ?? 8), at }, async peer => {
       const kernel = new ClockKernel(peer.db(), { secret: peer.secret })
       await kernel.boot()
       peer.watch(kernel)
@@ -43,9 +48,9 @@ async function one (peers: number): Promise<Outcome> {
       let n = 0
       const next = (): void => {
         if (n++ >= BLOCKS) return
-        kernel.createTick().then(() => peer.setTimeout(next, 500 + peer.random() * 1000), () => {})
+        kernel.createTick().then(() => peer.setTimeout(next, (gap[0] as number) + peer.random() * (gap[1] as number)), () => {})
       }
-      peer.setTimeout(next, 1000)
+      peer.setTimeout(next, burst ? 100 : 1000)
     })
   }
   const t0 = performance.now()
