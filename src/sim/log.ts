@@ -23,10 +23,15 @@ export type PeerLogEvent =
   | { t: number, type: 'peer', event: 'drop', peer: number, remote: number | null, code: string, message: string }
   | { t: number, type: 'peer', event: 'tick', peer: number, name: string, rx: number, tx: number, connections: number, [field: string]: unknown }
 
-/** `conn` events: a connection opened or closed (`by` names the side that closed first). */
+/**
+ * `conn` events: a connection opened or closed (`by` names the side that closed first; `bytes`
+ * and `writes` count both directions, a write being about one message frame), and at the end
+ * of a run one `stats` per connection still open.
+ */
 export type ConnLogEvent =
   | { t: number, type: 'conn', event: 'open', id: number, a: number, b: number, latency: number }
-  | { t: number, type: 'conn', event: 'close', id: number, a: number, b: number, bytes: number, by: number | null, reason: string | null }
+  | { t: number, type: 'conn', event: 'close', id: number, a: number, b: number, bytes: number, writes: number, by: number | null, reason: string | null }
+  | { t: number, type: 'conn', event: 'stats', id: number, a: number, b: number, bytes: number, writes: number }
 
 /** `fault` events: what a scenario did to the network or a peer. */
 export type FaultLogEvent =

@@ -88,6 +88,8 @@ export class Connection {
   readonly #dir: [Direction, Direction]
   readonly opened: number
   bytes = 0
+  /** Chunks written (both directions): one per socket write, i.e. about one per message frame. */
+  writes = 0
   closed = false
   closeReason: string | null = null
   closedBy: 'a' | 'b' | null = null
@@ -134,6 +136,7 @@ export class Connection {
     dir.last = at
     src.tx += n
     this.bytes += n
+    if (chunk !== null) this.writes++
     if (dir.pending !== null && dir.pending.time === at) {
       dir.pending.chunks.push(chunk)
     } else {

@@ -25,7 +25,7 @@ export class Report {
   readonly #metrics: MetricsLogEvent[] = []
   readonly #peers: Map<number, PeerRow> = new Map()
   readonly #counts: Map<string, number> = new Map()
-  readonly #bytesByKind: Map<string, { conns: number, bytes: number }> = new Map()
+  readonly #bytesByKind: Map<string, { conns: number, writes: number, bytes: number }> = new Map()
   #seed = 0
   #end: LogEvent | null = null
   readonly #errors: string[] = []
@@ -65,8 +65,9 @@ export class Report {
         if (a !== undefined) a.bytes += ev.bytes
         if (b !== undefined) b.bytes += ev.bytes
         const kind = [a?.name ?? '?', b?.name ?? '?'].sort().join(' ↔ ')
-        const k = this.#bytesByKind.get(kind) ?? { conns: 0, bytes: 0 }
+        const k = this.#bytesByKind.get(kind) ?? { conns: 0, writes: 0, bytes: 0 }
         k.conns++
+        k.writes += ev.writes
         k.bytes += ev.bytes
         this.#bytesByKind.set(kind, k)
         break
@@ -114,11 +115,11 @@ ${chart(m, [{ label: 'bytes per interval', color: '#8250df', value: e => e.bytes
 ${chart(m, [{ label: 'connections', color: '#bc4c00', value: e => e.connections }, { label: 'live peers', color: '#57606a', value: e => e.peers }], Math.max(1, ...m.map(e => Math.max(e.connections, e.peers))), v => String(Math.round(v)))}
 <h2>Events per type</h2>
 <table><tr><th>type</th><th>count</th></tr>${counts.map(([k, n]) => `<tr><td>${esc(k)}</td><td>${n}</td></tr>`).join('')}</table>
-<h2>Bytes per kind of link (closed connections)</h2>
-<table><tr><th>link</th><th>connections</th><th>bytes</th></tr>${kinds.map(([k, v]) => `<tr><td>${esc(k)}</td><td>${v.conns}</td><td>${fmtBytes(v.bytes)}</td></tr>`).join('')}</table>
+<h2>Messages and bytes per kind of link</h2>
+<table><tr><th>link (launch names)</th><th>connections</th><th>messages (writes)</th><th>bytes</th></tr>${kinds.map(([k, v]) => `<tr><td>${esc(k)}</td><td>${v.conns}</td><td>${v.writes}</td><td>${fmtBytes(v.bytes)}</td></tr>`).join('')}</table>
 ${this.#errors.length === 0 ? '' : `<h2 class="bad">Errors</h2><ul>${this.#errors.slice(0, 50).map(e => `<li>${esc(e)}</li>`).join('')}</ul>`}
 <h2>Peers</h2>
-<table><tr><th>peer</th><th>name</th><th>honest</th><th>state</th><th>starts</th><th>connections</th><th>bytes (closed links)</th><th>dropped by others</th><th>drops</th><th>errors</th>${extra.map(k => `<th>${esc(k)}</th>`).join('')}</tr>
+<table><tr><th>peer</th><th>name</th><th>honest</th><th>state</th><th>starts</th><th>connections</th><th>bytes</th><th>dropped by others</th><th>drops</th><th>errors</th>${extra.map(k => `<th>${esc(k)}</th>`).join('')}</tr>
 ${peers.map(p => `<tr><td>${p.id}</td><td>${esc(p.name)}</td><td>${p.honest ? 'yes' : '<b class="bad">no</b>'}</td><td>${esc(p.state)}</td><td>${p.starts}</td><td>${p.connections}</td><td>${fmtBytes(p.bytes)}</td><td>${p.dropped}</td><td>${p.droppedBy}</td><td>${p.errors}</td>${extra.map(k => `<td>${esc(JSON.stringify(p.last[k]) ?? '')}</td>`).join('')}</tr>`).join('\n')}
 </table>
 </body></html>

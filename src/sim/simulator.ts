@@ -553,6 +553,9 @@ export class Simulator implements RuntimeHost, SwarmHost {
       this.current = null
       if (this.#failure !== null) throw this.#failure
       reason ??= 'idle'
+      for (const c of this.#conns.values()) {
+        this.log({ t: this.#time, type: 'conn', event: 'stats', id: c.id, a: c.a.id, b: c.b.id, bytes: c.bytes, writes: c.writes })
+      }
       const m = this.#measure()
       const result: RunResult = { time: this.#time, reason, converged: m.convergence === 1 && m.created > 0, convergence: m.convergence, events: this.#events, errors: this.#errors }
       this.log({ t: this.#time, type: 'sim', event: 'end', reason, converged: result.converged, convergence: m.convergence })
@@ -605,7 +608,7 @@ export class Simulator implements RuntimeHost, SwarmHost {
   connectionClosed (conn: Connection): void {
     if (!this.#conns.delete(conn.id)) return
     const by = conn.closedBy === 'a' ? conn.a.id : conn.closedBy === 'b' ? conn.b.id : null
-    this.log({ t: this.#time, type: 'conn', event: 'close', id: conn.id, a: conn.a.id, b: conn.b.id, bytes: conn.bytes, by, reason: conn.closeReason })
+    this.log({ t: this.#time, type: 'conn', event: 'close', id: conn.id, a: conn.a.id, b: conn.b.id, bytes: conn.bytes, writes: conn.writes, by, reason: conn.closeReason })
     for (const e of [conn.a, conn.b]) {
       for (const s of (e as Peer).incarnation.swarms) if (s.conns.has(conn.id)) s.closed(conn)
     }
