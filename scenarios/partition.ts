@@ -18,7 +18,7 @@ export async function partition (sim: Simulator, { peers = 30, ticks = 2, seedRe
   const half = Math.floor(peers / 2)
   sim.at('5s', () => { sim.partition([all.slice(0, half), all.slice(half)]) })
   sim.at('65s', () => { sim.heal() })
-  await sim.run({ until: '10m' })
+  await sim.run({ until: seedReducer ? '3m' : '10m' })
 }
 
 export default partition

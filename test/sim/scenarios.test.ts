@@ -20,12 +20,12 @@ async function play (seed: number, scenario: (sim: Simulator) => Promise<void>):
   return { sim, events, result }
 }
 
-test('scenario clock: the seed\'s clock kernel on 50 peers (its default size) converges', async () => {
-  const { result, events } = await play(1, sim => clock(sim))
+test('scenario clock: the seed\'s clock kernel converges (20 peers here; 50 by default)', async () => {
+  const { result, events } = await play(1, sim => clock(sim, { peers: 20, ticks: 2 }))
   assert.equal(result.reason, 'converged', `ended by ${result.reason} at ${result.time}`)
   assert.equal(result.converged, true)
   const last = events.filter(e => e.type === 'metrics').at(-1)
-  assert.ok(last !== undefined && last.type === 'metrics' && last.peers === 50 && last.created === 150 && last.held === 50 * 150)
+  assert.ok(last !== undefined && last.type === 'metrics' && last.peers === 20 && last.created === 40 && last.held === 20 * 40)
 })
 
 test('scenario partition: halves split, then converge after the heal', async () => {
@@ -60,4 +60,11 @@ test('scenario adversary: honest peers converge and drop the forgers and the gar
   // no honest peer accepted a block of an adversary's forged chains: heads match the honest union
   const last = events.filter(e => e.type === 'metrics').at(-1)
   assert.ok(last !== undefined && last.type === 'metrics' && last.heads === 1)
+})
+
+test('scenario partition with the seed\'s own clock reducer: heads converge, states do not (the simulator finds it)', async () => {
+  const { result, events } = await play(2, sim => partition(sim, { peers: 12, ticks: 2, seedReducer: true }))
+  assert.equal(result.converged, false)
+  const last = events.filter(e => e.type === 'metrics').at(-1)
+  assert.ok(last !== undefined && last.type === 'metrics' && last.heads === 1 && last.convergence < 1)
 })
