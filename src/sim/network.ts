@@ -93,6 +93,8 @@ export class Connection {
   closed = false
   closeReason: string | null = null
   closedBy: 'a' | 'b' | null = null
+  /** Set when one end crashed: the other end sees a reset. */
+  reset = false
   #open = 2
 
   constructor (host: NetHost, a: Endpoint, b: Endpoint, aKey: Uint8Array, bKey: Uint8Array, topic: Uint8Array | undefined, id: number) {
@@ -179,7 +181,8 @@ export class Connection {
   }
 
   /** Side `s` was destroyed: the other side learns it after the bytes in flight. */
-  destroyedSide (s: 0 | 1, reason: string | null): void {
+  destroyedSide (s: 0 | 1, why: string | null): void {
+    const reason = this.reset ? 'ECONNRESET' : why
     if (this.closedBy === null) { this.closedBy = s === 0 ? 'a' : 'b'; this.closeReason = reason }
     const other = s === 0 ? this.sb : this.sa
     const dst = s === 0 ? this.b : this.a
@@ -187,9 +190,9 @@ export class Connection {
     const at = Math.max(this.#host.time + Math.ceil(this.latency), dir.last)
     this.#host.schedule(at - this.#host.time, () => {
       if (other.destroyed) return
-      if (reason === null || !dst.incarnation.alive) other.destroy()
+      if (reason === null) other.destroy()
       else other.destroy(Object.assign(new Error('connection reset by peer'), { code: 'ECONNRESET' }))
-    }, null)
+    }, dst.incarnation)
   }
 
   /** A socket emitted `close`. */
@@ -457,10 +460,10 @@ export class SwarmCore {
     if (this.destroyed) return
     this.destroyed = true
     this.#host.dht.remove(this)
-    const err = abrupt ? Object.assign(new Error('peer crashed'), { code: 'ECONNRESET' }) : undefined
     for (const c of [...this.conns.values()]) {
       const mine = c.a === this.endpoint ? c.sa : c.sb
-      if (!mine.destroyed) mine.destroy(err)
+      if (abrupt) c.reset = true // our end just vanishes; the other end sees a reset
+      if (!mine.destroyed) mine.destroy()
     }
     for (const w of this.#waiters.splice(0)) w()
   }
