@@ -10,6 +10,10 @@ export interface Io {
   stderr (text: string): void
   /** Environment variables. */
   env: Record<string, string | undefined>
+  /** stderr is a terminal (live views redraw in place). Optional; false when absent. */
+  stderrIsTTY?: boolean
+  /** Terminal width, when known. */
+  columns?: number
 }
 
 /** The real process streams. */
@@ -22,7 +26,9 @@ export function processIo (): Io {
     },
     stdout: data => { process.stdout.write(data) },
     stderr: text => { process.stderr.write(text) },
-    env: process.env
+    env: process.env,
+    stderrIsTTY: process.stderr.isTTY === true,
+    ...(process.stderr.columns === undefined ? {} : { columns: process.stderr.columns })
   }
 }
 

@@ -8,6 +8,7 @@ import { CliError, EXIT, EXIT_CODES_HELP } from './errors.js'
 import { dhtCommand } from './dht.js'
 import { feedCommand } from './feed.js'
 import { nodeCommand } from './node.js'
+import { simCommand } from './sim.js'
 import { processIo } from './io.js'
 import type { Command, Io } from './io.js'
 
@@ -15,7 +16,8 @@ import type { Command, Io } from './io.js'
 export const commands: Record<string, Command> = {
   feed: feedCommand,
   node: nodeCommand,
-  dht: dhtCommand
+  dht: dhtCommand,
+  sim: simCommand
 }
 
 function usage (): string {

@@ -1,0 +1,94 @@
+// Simulator benchmark (issue 10): full kernels over Modem56 in the simulator, 20 authors x 50
+// blocks, peers joining at random times, until every peer holds every block. Prints wall time
+// per virtual minute and memory per peer, for each size in its own process.
+// Run: node --conditions=source --import tsx bench/sim.ts [peers ...]   (default: 100 300 1000)
+// Each size runs in a child with a 64 MB young generation (fewer scavenges) and a 16 GB heap
+// limit; MAXCONN=n sets the peers' maxConnections (8).
+import { spawnSync } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { Modem56 } from '../src/modem/index.js'
+import { Simulator } from '../src/sim/index.js'
+import { ClockKernel } from '../scenarios/clock-kernel.js'
+
+const AUTHORS = 20
+const BLOCKS = 50
+
+interface Outcome {
+  peers: number
+  converged: boolean
+  virtualS: number
+  wallS: number
+  wallPerVirtualMinuteS: number
+  cpuS: number
+  events: number
+  heapMBPerPeer: number
+  rssMB: number
+  rssMBPerPeer: number
+  bytesMoved: number
+}
+
+async function one (peers: number): Promise<Outcome> {
+  const gc = (globalThis as { gc?: () => void }).gc
+  gc?.()
+  const base = process.memoryUsage()
+  const sim = new Simulator({ seed: 1 })
+  // BURST=1: the authors start first and write their blocks 10-30 ms apart; the others join
+  // over the next 30 s and mostly receive them in batches (delta sync) rather than one by one.
+  const burst = process.env.BURST === '1'
+  const gap = burst ? [10, 20] : [500, 1000]
+  for (let i = 0; i < peers; i++) {
+    const author = i < AUTHORS
+    const at = burst ? (author ? i * 10 : 5000 + Math.floor(sim.random() * 30_000)) : Math.floor(sim.random() * 30_000)
+    sim.launch(author ? 'author' : 'peer', { latency: [20, 120], linkRate: 1 << 20, maxConnections: Number(process.env.MAXCONN ?? 8), at }, async peer => {
+      const kernel = new ClockKernel(peer.db(), { secret: peer.secret })
+      await kernel.boot()
+      peer.watch(kernel)
+      await new Modem56(peer.Swarm, peer.swarmOptions).join('bench', () => kernel.spawnWire())
+      if (!author) return
+      let n = 0
+      const next = (): void => {
+        if (n++ >= BLOCKS) return
+        kernel.createTick().then(() => peer.setTimeout(next, (gap[0] as number) + peer.random() * (gap[1] as number)), () => {})
+      }
+      peer.setTimeout(next, burst ? 100 : 1000)
+    })
+  }
+  const t0 = performance.now()
+  const cpu0 = process.cpuUsage()
+  const r = await sim.run({ until: '30m' })
+  const wallS = (performance.now() - t0) / 1000
+  const cpu = process.cpuUsage(cpu0)
+  gc?.()
+  const mem = process.memoryUsage()
+  const heap = (mem.heapUsed + mem.external + mem.arrayBuffers - base.heapUsed - base.external - base.arrayBuffers) / (1 << 20)
+  return {
+    peers,
+    converged: r.converged,
+    virtualS: r.time / 1000,
+    wallS: round(wallS),
+    wallPerVirtualMinuteS: round(wallS / (r.time / 60_000)),
+    cpuS: round((cpu.user + cpu.system) / 1e6),
+    events: r.events,
+    heapMBPerPeer: round(heap / peers, 3),
+    rssMB: round(mem.rss / (1 << 20)),
+    rssMBPerPeer: round((mem.rss - base.rss) / (1 << 20) / peers, 3),
+    bytesMoved: sim.metrics?.bytesTotal ?? 0
+  }
+}
+
+function round (x: number, d = 2): number { const f = 10 ** d; return Math.round(x * f) / f }
+
+const args = process.argv.slice(2)
+if (args[0] === '--one') {
+  console.log(JSON.stringify(await one(Number(args[1]))))
+} else {
+  const sizes = args.length > 0 ? args.map(Number) : [100, 300, 1000]
+  console.log(`simulator: ${AUTHORS} authors x ${BLOCKS} blocks, random joins in 30 s, full kernels over Modem56`)
+  for (const n of sizes) {
+    const child = spawnSync(process.execPath, ['--expose-gc', '--max-semi-space-size=64', '--max-old-space-size=16384', '--conditions=source', '--import', 'tsx', fileURLToPath(import.meta.url), '--one', String(n)], { encoding: 'utf8', maxBuffer: 1 << 26 })
+    const line = child.stdout.trim().split('\n').at(-1) ?? ''
+    if (child.status !== 0 || !line.startsWith('{')) { console.log(`${n} peers: failed (${child.status})\n${child.stderr.slice(-2000)}`); continue }
+    const o = JSON.parse(line) as Outcome
+    console.log(`${String(o.peers).padStart(5)} peers: ${o.converged ? 'converged' : 'NOT converged'} at ${o.virtualS} s virtual, ${o.wallS} s wall (${o.wallPerVirtualMinuteS} s wall per virtual minute, ${o.cpuS} s CPU), ${o.events} events, heap ${o.heapMBPerPeer} MB/peer, RSS ${o.rssMB} MB (${o.rssMBPerPeer} MB/peer), ${(o.bytesMoved / (1 << 20)).toFixed(1)} MiB moved`)
+  }
+}

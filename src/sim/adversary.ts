@@ -1,0 +1,130 @@
+// Built-in adversarial peers: each is a PeerInit to pass to `sim.launch(name, { honest: false }, ...)`.
+// Block-level attacks run a SimpleKernel whose `onquery` (what it sends a peer that sent its
+// summary) is replaced by the attack; wire-level attacks write to the raw swarm sockets.
+// Writing one's own: any init function is a peer; subclass SimpleKernel and override `onquery`,
+// `onblocks` or `spawnWire`, or take `peer.Swarm` and write whatever bytes you like.
+import { Feed } from '../feed/index.js'
+import { SimpleKernel } from '../kernel/index.js'
+import type { PeerInfo, SummaryEntry } from '../kernel/index.js'
+import { Modem56, topicKey } from '../modem/index.js'
+import { encodeBody } from '../store/index.js'
+import type { PeerContext, PeerInit } from './simulator.js'
+
+/** Options shared by the built-in adversaries. */
+export interface AdversaryOptions {
+  /** The topic the honest peers join (a name or a 32-byte key). */
+  topic: string | Uint8Array
+  /** Collection name the fake blocks claim to be for ('tick'). */
+  root?: string
+  /** How many blocks an attack sends per peer (forger: 20, orphan flood: 500). */
+  count?: number
+}
+
+function body (root: string, n: number): Uint8Array {
+  return encodeBody(root, { time: Date.now(), n })
+}
+
+/** A kernel that answers every summary with `attack(peer)`. */
+class AttackKernel extends SimpleKernel {
+  readonly #attack: (summary: SummaryEntry[], peer: PeerInfo) => Feed[]
+  constructor (peer: PeerContext, attack: (summary: SummaryEntry[], peer: PeerInfo) => Feed[]) {
+    super(peer.db(), { secret: peer.secret })
+    this.#attack = attack
+  }
+
+  override async onquery (summary: SummaryEntry[], peer: PeerInfo): Promise<Feed[]> {
+    return this.#attack(summary, peer)
+  }
+}
+
+async function attackWith (peer: PeerContext, topic: string | Uint8Array, attack: (summary: SummaryEntry[], p: PeerInfo) => Feed[]): Promise<void> {
+  const kernel = new AttackKernel(peer, attack)
+  await kernel.boot()
+  peer.watch(kernel)
+  const modem = new Modem56(peer.Swarm, peer.swarmOptions)
+  peer.onstop(async () => { await modem.destroy(); await kernel.halt() })
+  await modem.join(topic, () => kernel.spawnWire())
+}
+
+/** A feed of `count` blocks signed by `secret`, then with every body altered (signatures no longer match). */
+function forged (secret: Uint8Array, root: string, count: number): Feed {
+  const f = new Feed()
+  for (let i = 0; i < count; i++) f.append(body(root, i), secret)
+  const bytes = f.buffer.slice()
+  const base = f.buffer.byteOffset
+  for (const b of f.blocks) bytes[b.buffer.byteOffset - base + b.buffer.length - 1] ^= 0x01
+  return Feed.from(bytes, true)
+}
+
+/**
+ * Built-in adversaries (pass to `sim.launch(name, { honest: false }, adversaries.forger({ topic }))`).
+ */
+export const adversaries = {
+  /** Sends chains whose signatures do not verify (a peer must drop it: `InvalidBlocks`). */
+  forger (opts: AdversaryOptions): PeerInit {
+    return async peer => {
+      const root = opts.root ?? 'tick'
+      const count = opts.count ?? 20
+      await attackWith(peer, opts.topic, () => {
+        peer.signal('attack', { kind: 'forged', blocks: count })
+        return [forged(peer.secret, root, count)]
+      })
+    }
+  },
+
+  /** Sends many blocks whose parents nobody has (orphans for the mempool). */
+  orphanFlood (opts: AdversaryOptions): PeerInit {
+    return async peer => {
+      const root = opts.root ?? 'tick'
+      const count = opts.count ?? 500
+      await attackWith(peer, opts.topic, () => {
+        const out: Feed[] = []
+        for (let i = 0; i < count; i++) {
+          const f = new Feed()
+          f.append(body(root, -1), peer.secret)
+          f.append(body(root, i), peer.secret)
+          out.push(f.slice(1))
+        }
+        peer.signal('attack', { kind: 'orphans', blocks: count })
+        return out
+      })
+    }
+  },
+
+  /** Equivocates: the same chain position with two different blocks, one to each half of its peers. */
+  equivocator (opts: AdversaryOptions): PeerInit {
+    return async peer => {
+      const root = opts.root ?? 'tick'
+      const genesis = new Feed()
+      genesis.append(body(root, 0), peer.secret)
+      const a = genesis.clone(); a.append(body(root, 1), peer.secret)
+      const b = genesis.clone(); b.append(body(root, 2), peer.secret)
+      let n = 0
+      await attackWith(peer, opts.topic, () => {
+        peer.signal('attack', { kind: 'fork' })
+        return [n++ % 2 === 0 ? a : b]
+      })
+    }
+  },
+
+  /** Takes part in the protocol but never sends a block (withholding). */
+  withholder (opts: AdversaryOptions): PeerInit {
+    return async peer => { await attackWith(peer, opts.topic, () => []) }
+  },
+
+  /** Writes random bytes on every connection instead of the protocol (garbage frames). */
+  garbage (opts: AdversaryOptions & { bytes?: number }): PeerInit {
+    return async peer => {
+      const swarm = new peer.Swarm(peer.swarmOptions)
+      peer.onstop(() => swarm.destroy())
+      swarm.on('connection', socket => {
+        socket.on('error', () => {})
+        const junk = new Uint8Array(opts.bytes ?? 4096)
+        for (let i = 0; i < junk.length; i++) junk[i] = Math.floor(peer.random() * 256)
+        socket.write(junk)
+        peer.signal('attack', { kind: 'garbage', bytes: junk.length })
+      })
+      await swarm.join(topicKey(opts.topic)).flushed()
+    }
+  }
+}

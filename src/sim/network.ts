@@ -1,0 +1,535 @@
+// The simulated network: a DHT with lookup delay, swarms with hyperswarm 4's surface, and
+// connections whose bytes go through a link model (per-peer up/down bandwidth, per-link
+// latency, jitter, loss as retransmission delay), in order per direction, as TCP would.
+import { EventEmitter } from 'node:events'
+import { Duplex } from 'node:stream'
+import { toHex } from '../feed/index.js'
+import type { Owner } from './queue.js'
+import type { Random } from './random.js'
+
+/** A latency: fixed ms, a uniform range `[min, max]`, or a function drawing one from a stream. */
+export type Latency = number | readonly [number, number] | ((random: () => number) => number)
+
+/** A peer's link: bandwidth, latency, jitter, loss. Every field optional. */
+export interface LinkOptions {
+  /** Bandwidth up and down, bytes per virtual second (1 MiB/s). `Infinity` = unlimited. */
+  linkRate?: number
+  /** Upload bandwidth, bytes/s (default `linkRate`). */
+  up?: number
+  /** Download bandwidth, bytes/s (default `linkRate`). */
+  down?: number
+  /** One-way latency of this peer's links, ms (20). A link takes the larger of its two ends'. */
+  latency?: Latency
+  /** Extra delay per chunk, uniform in [0, jitter] ms (0); delivery stays in order. */
+  jitter?: number
+  /** Chance (0..1) a chunk needs a retransmission, each costing one retransmission timeout (0). */
+  loss?: number
+}
+
+/** The resolved link of a peer. @internal */
+export interface Profile {
+  up: number
+  down: number
+  latency: Latency
+  jitter: number
+  loss: number
+}
+
+/** A network endpoint: what the network needs of a simulated peer. @internal */
+export interface Endpoint {
+  readonly id: number
+  readonly label: string
+  readonly profile: Profile
+  readonly incarnation: Owner & { readonly alive: boolean }
+  readonly random: Random
+  upFree: number
+  downFree: number
+  rx: number
+  tx: number
+  group: number
+}
+
+/** The network's view of the simulator. @internal */
+export interface NetHost {
+  readonly time: number
+  schedule (delay: number, fn: () => void, owner: Owner | null): void
+  connectionOpened (conn: Connection): void
+  connectionClosed (conn: Connection): void
+  nextConnectionId (): number
+}
+
+const RTO_MIN = 200
+
+function drawLatency (l: Latency, random: () => number): number {
+  if (typeof l === 'number') return l
+  if (typeof l === 'function') return Math.max(0, Number(l(random)) || 0)
+  return l[0] + random() * (l[1] - l[0])
+}
+
+/** One direction of a connection. */
+interface Direction {
+  last: number
+  ended: boolean
+  /** Chunks held while the link is partitioned. */
+  held: Uint8Array[]
+  pending: { time: number, chunks: Array<Uint8Array | null> } | null
+}
+
+/** A simulated connection between two peers (two {@link SimSocket} ends). @internal */
+export class Connection {
+  readonly id: number
+  readonly a: Endpoint
+  readonly b: Endpoint
+  readonly topic: Uint8Array | undefined
+  readonly latency: number
+  readonly sa: SimSocket
+  readonly sb: SimSocket
+  readonly #host: NetHost
+  readonly #dir: [Direction, Direction]
+  readonly opened: number
+  bytes = 0
+  /** Chunks written (both directions): one per socket write, i.e. about one per message frame. */
+  writes = 0
+  closed = false
+  closeReason: string | null = null
+  closedBy: 'a' | 'b' | null = null
+  /** Set when one end crashed: the other end sees a reset. */
+  reset = false
+  #open = 2
+
+  constructor (host: NetHost, a: Endpoint, b: Endpoint, aKey: Uint8Array, bKey: Uint8Array, topic: Uint8Array | undefined, id: number) {
+    this.id = id
+    this.#host = host
+    this.a = a
+    this.b = b
+    this.topic = topic
+    this.opened = host.time
+    this.latency = Math.max(drawLatency(a.profile.latency, () => a.random.next()), drawLatency(b.profile.latency, () => b.random.next()))
+    this.#dir = [{ last: 0, ended: false, held: [], pending: null }, { last: 0, ended: false, held: [], pending: null }]
+    this.sa = new SimSocket(this, 0, bKey)
+    this.sb = new SimSocket(this, 1, aKey)
+  }
+
+  /** True while a partition separates the two ends. */
+  get blocked (): boolean { return this.a.group !== this.b.group }
+
+  /** Sends `chunk` from side `s`; calls `done` when the sender's uplink may take more. */
+  send (s: 0 | 1, chunk: Uint8Array | null, done: () => void): void {
+    const src = s === 0 ? this.a : this.b
+    const dst = s === 0 ? this.b : this.a
+    const now = this.#host.time
+    const n = chunk === null ? 0 : chunk.byteLength
+    // Pipelined like a TCP stream: the chunk leaves at the sender's upload rate and arrives at
+    // the receiver's download rate; the slower end sets the pace; both links are FIFO.
+    const start = Math.max(now, src.upFree)
+    const up = start + (n * 1000) / src.profile.up
+    src.upFree = up
+    let delay = this.latency
+    if (src.profile.jitter > 0 || dst.profile.jitter > 0) delay += src.random.next() * Math.max(src.profile.jitter, dst.profile.jitter)
+    const loss = Math.max(src.profile.loss, dst.profile.loss)
+    if (loss > 0) {
+      const rto = Math.max(RTO_MIN, 2 * this.latency)
+      while (src.random.next() < loss) delay += rto
+    }
+    const down = Math.max(Math.max(start + delay, dst.downFree) + (n * 1000) / dst.profile.down, up + delay)
+    if (chunk !== null) dst.downFree = down
+    const dir = this.#dir[s]
+    const at = Math.max(Math.ceil(down), dir.last)
+    dir.last = at
+    src.tx += n
+    this.bytes += n
+    if (chunk !== null) this.writes++
+    if (dir.pending !== null && dir.pending.time === at) {
+      dir.pending.chunks.push(chunk)
+    } else {
+      const batch = { time: at, chunks: [chunk] }
+      dir.pending = batch
+      this.#host.schedule(at - now, () => {
+        if (dir.pending === batch) dir.pending = null
+        this.#deliver(s, batch.chunks)
+      }, dst.incarnation)
+    }
+    // Backpressure: the writer waits while more than 250 ms of data waits on its uplink.
+    const backlog = up - now - 250
+    if (backlog <= 0) done()
+    else this.#host.schedule(Math.ceil(backlog), done, src.incarnation)
+  }
+
+  #deliver (s: 0 | 1, chunks: Array<Uint8Array | null>): void {
+    const dst = s === 0 ? this.sb : this.sa
+    const dir = this.#dir[s]
+    if (this.blocked) { for (const c of chunks) dir.held.push(c as Uint8Array); return }
+    for (const c of chunks) {
+      if (dst.destroyed) return
+      if (c === null) { dir.ended = true; dst.push(null); continue }
+      ;(s === 0 ? this.b : this.a).rx += c.byteLength
+      dst.push(c)
+    }
+  }
+
+  /** Re-delivers what a partition held back, once the partition healed. */
+  heal (): void {
+    for (const s of [0, 1] as const) {
+      const dir = this.#dir[s]
+      if (dir.held.length === 0) continue
+      const held = dir.held.splice(0)
+      const dst = s === 0 ? this.b : this.a
+      const at = Math.max(this.#host.time + Math.ceil(this.latency), dir.last)
+      dir.last = at
+      this.#host.schedule(at - this.#host.time, () => this.#deliver(s, held), dst.incarnation)
+    }
+  }
+
+  /** Side `s` was destroyed: the other side learns it after the bytes in flight. */
+  destroyedSide (s: 0 | 1, why: string | null): void {
+    const reason = this.reset ? 'ECONNRESET' : why
+    if (this.closedBy === null) { this.closedBy = s === 0 ? 'a' : 'b'; this.closeReason = reason }
+    const other = s === 0 ? this.sb : this.sa
+    const dst = s === 0 ? this.b : this.a
+    const dir = this.#dir[s]
+    const at = Math.max(this.#host.time + Math.ceil(this.latency), dir.last)
+    this.#host.schedule(at - this.#host.time, () => {
+      if (other.destroyed) return
+      if (reason === null) other.destroy()
+      else other.destroy(Object.assign(new Error('connection reset by peer'), { code: 'ECONNRESET' }))
+    }, dst.incarnation)
+  }
+
+  /** A socket emitted `close`. */
+  socketClosed (): void {
+    if (--this.#open > 0 || this.closed) return
+    this.closed = true
+    this.#host.connectionClosed(this)
+  }
+
+  /** The other side's endpoint. */
+  other (e: Endpoint): Endpoint { return e === this.a ? this.b : this.a }
+}
+
+/**
+ * One end of a simulated connection: a Node `Duplex` (like hyperswarm's encrypted stream).
+ * Writes leave through the peer's uplink and arrive after the link's delay, in order.
+ */
+export class SimSocket extends Duplex {
+  /** The remote peer's swarm public key. */
+  readonly remotePublicKey: Uint8Array
+  readonly #conn: Connection
+  readonly #side: 0 | 1
+
+  /** @internal */
+  constructor (conn: Connection, side: 0 | 1, remotePublicKey: Uint8Array) {
+    super({ allowHalfOpen: true })
+    this.#conn = conn
+    this.#side = side
+    this.remotePublicKey = remotePublicKey
+    this.once('close', () => conn.socketClosed())
+  }
+
+  /** The connection id (as in the log). */
+  get connectionId (): number { return this.#conn.id }
+
+  override _write (chunk: Uint8Array, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
+    if (this.#conn.closed) { cb(); return }
+    this.#conn.send(this.#side, new Uint8Array(chunk), () => cb())
+  }
+
+  override _final (cb: (err?: Error | null) => void): void {
+    this.#conn.send(this.#side, null, () => {})
+    cb()
+  }
+
+  override _read (): void {}
+
+  override _destroy (err: Error | null, cb: (err: Error | null) => void): void {
+    this.#conn.destroyedSide(this.#side, err === null ? null : (err as { code?: string }).code ?? err.message)
+    cb(err)
+  }
+}
+
+/** Options of a simulated swarm (hyperswarm's constructor options; others are ignored). */
+export interface SimSwarmOptions {
+  /** Most connections (default: the launch option `maxConnections`, else 8). */
+  maxPeers?: number
+}
+
+/** hyperswarm's PeerInfo, as the simulated swarm hands it out. */
+export interface SimPeerInfo {
+  readonly publicKey: Uint8Array
+  readonly topics: Uint8Array[]
+  readonly client: boolean
+}
+
+/** What a swarm needs from the simulator. @internal */
+export interface SwarmHost extends NetHost {
+  readonly dht: SimDht
+  /** Delay of one DHT lookup or announce, ms. */
+  lookupDelay (random: Random): number
+  /** Delay before re-looking up after losing a connection, ms. */
+  retryDelay (random: Random): number
+}
+
+interface TopicEntry {
+  readonly key: Uint8Array
+  readonly servers: Set<SwarmCore>
+  readonly hungry: Set<SwarmCore>
+}
+
+/** The simulated DHT: who announces which topic. @internal */
+export class SimDht {
+  readonly topics: Map<string, TopicEntry> = new Map()
+
+  entry (key: Uint8Array): TopicEntry {
+    const hex = toHex(key)
+    let e = this.topics.get(hex)
+    if (e === undefined) this.topics.set(hex, e = { key, servers: new Set(), hungry: new Set() })
+    return e
+  }
+
+  remove (s: SwarmCore): void {
+    for (const [hex, e] of this.topics) {
+      e.servers.delete(s)
+      e.hungry.delete(s)
+      if (e.servers.size === 0 && e.hungry.size === 0) this.topics.delete(hex)
+    }
+  }
+}
+
+/** A discovery session, as `join()` returns it (hyperswarm's PeerDiscovery). */
+export interface SimDiscovery {
+  /** Resolves once the topic was announced and looked up (after the DHT's lookup delay). */
+  flushed (): Promise<void>
+  /** Leaves the topic. */
+  destroy (): Promise<void>
+}
+
+/** The engine behind one {@link SimSwarm}. @internal */
+export class SwarmCore {
+  readonly endpoint: Endpoint
+  readonly publicKey: Uint8Array
+  readonly maxPeers: number
+  readonly conns: Map<number, Connection> = new Map()
+  readonly #joined: Map<string, { key: Uint8Array, server: boolean, client: boolean }> = new Map()
+  readonly #host: SwarmHost
+  readonly #emit: (socket: SimSocket, info: SimPeerInfo) => void
+  readonly #dialing: Set<number> = new Set()
+  readonly #recent: Map<number, { until: number, strikes: number }> = new Map()
+  #pending = 0
+  #out = 0
+  readonly #mine: Set<number> = new Set()
+  #waiters: Array<() => void> = []
+  #retry = false
+  destroyed = false
+
+  constructor (host: SwarmHost, endpoint: Endpoint, publicKey: Uint8Array, maxPeers: number, emit: (socket: SimSocket, info: SimPeerInfo) => void) {
+    this.#host = host
+    this.endpoint = endpoint
+    this.publicKey = publicKey
+    this.maxPeers = maxPeers
+    this.#emit = emit
+  }
+
+  get load (): number { return this.conns.size + this.#dialing.size }
+  /** Connections this side dialled (and dials in progress). */
+  get outgoing (): number { return this.#out + this.#dialing.size }
+  /**
+   * Most connections this side dials: half of maxPeers, the rest is left for peers that dial
+   * us. Without the split, early peers fill up among themselves and form closed cliques.
+   */
+  get dialQuota (): number { return Math.max(1, Math.ceil(this.maxPeers / 2)) }
+  /** Wants to dial more. */
+  get wants (): boolean { return this.load < this.maxPeers && this.outgoing < this.dialQuota }
+  get alive (): boolean { return !this.destroyed && this.endpoint.incarnation.alive }
+
+  join (key: Uint8Array, server: boolean, client: boolean): Promise<void> {
+    const hex = toHex(key)
+    this.#joined.set(hex, { key, server, client })
+    return this.#lookup(key, server, client)
+  }
+
+  leave (key: Uint8Array): Promise<void> {
+    const hex = toHex(key)
+    this.#joined.delete(hex)
+    const e = this.#host.dht.topics.get(hex)
+    e?.servers.delete(this)
+    e?.hungry.delete(this)
+    return Promise.resolve()
+  }
+
+  #lookup (key: Uint8Array, server: boolean, client: boolean): Promise<void> {
+    this.#pending++
+    return new Promise(resolve => {
+      this.#host.schedule(this.#host.lookupDelay(this.endpoint.random), () => {
+        this.#settle()
+        resolve()
+        if (!this.alive || !this.#joined.has(toHex(key))) return
+        const entry = this.#host.dht.entry(key)
+        if (server && !entry.servers.has(this)) {
+          entry.servers.add(this)
+          for (const h of [...entry.hungry]) if (h !== this) h.offer(this, entry.key)
+        }
+        if (client) {
+          const candidates = this.endpoint.random.shuffle([...entry.servers].filter(s => s !== this))
+          for (const c of candidates) {
+            if (!this.wants) break
+            this.dial(c, entry.key)
+          }
+          // Only a peer that found nobody waits for announcements (as a periodic re-lookup
+          // would find them); others leave their free slots to peers that come later, so the
+          // graph keeps growing forward in time instead of closing into full cliques.
+          if (this.load === 0) entry.hungry.add(this)
+          else entry.hungry.delete(this)
+        }
+      }, this.endpoint.incarnation)
+    })
+  }
+
+  /** A peer announced a topic we look up while we have no connection at all. */
+  offer (server: SwarmCore, key: Uint8Array): void {
+    if (!this.alive) return
+    if (this.load > 0 || !this.wants) { this.#host.dht.entry(key).hungry.delete(this); return }
+    this.dial(server, key)
+  }
+
+  #connectedTo (other: SwarmCore): boolean {
+    if (this.#dialing.has(other.endpoint.id) || other.#dialing.has(this.endpoint.id)) return true
+    for (const c of this.conns.values()) if (c.other(this.endpoint) === other.endpoint) return true
+    return false
+  }
+
+  dial (remote: SwarmCore, topic: Uint8Array): void {
+    const rid = remote.endpoint.id
+    const recent = this.#recent.get(rid)
+    if (recent !== undefined && recent.until > this.#host.time) return
+    if (!remote.alive || remote === this || this.#connectedTo(remote) || remote.load >= remote.maxPeers) return
+    if (remote.endpoint.group !== this.endpoint.group) return
+    this.#dialing.add(rid)
+    this.#pending++
+    const rtt = 2 * Math.max(drawLatency(this.endpoint.profile.latency, () => this.endpoint.random.next()), 1)
+    this.#host.schedule(Math.ceil(rtt), () => {
+      this.#dialing.delete(rid)
+      this.#settle()
+      if (!this.alive || !remote.alive || remote.load >= remote.maxPeers || this.conns.size >= this.maxPeers || this.#out >= this.dialQuota) return
+      if (remote.endpoint.group !== this.endpoint.group || this.#connectedTo(remote)) return
+      const conn = new Connection(this.#host, this.endpoint, remote.endpoint, this.publicKey, remote.publicKey, topic, this.#host.nextConnectionId())
+      this.conns.set(conn.id, conn)
+      this.#mine.add(conn.id)
+      this.#out++
+      remote.conns.set(conn.id, conn)
+      this.#host.connectionOpened(conn)
+      this.#emit(conn.sa, { publicKey: remote.publicKey, topics: [topic], client: true })
+      this.#host.schedule(0, () => { if (remote.alive) remote.#emit(conn.sb, { publicKey: this.publicKey, topics: [], client: false }); else conn.sb.destroy() }, remote.endpoint.incarnation)
+    }, this.endpoint.incarnation)
+  }
+
+  /** A connection of ours closed: forget it, back off from that peer, look for another. */
+  closed (conn: Connection): void {
+    this.conns.delete(conn.id)
+    if (this.#mine.delete(conn.id)) this.#out--
+    if (!this.alive) return
+    const other = conn.other(this.endpoint).id
+    const prev = this.#recent.get(other)
+    const strikes = (prev?.strikes ?? 0) + (this.#host.time - conn.opened < 60_000 ? 1 : 0)
+    this.#recent.set(other, { until: this.#host.time + 5_000 * 2 ** Math.min(strikes, 8), strikes })
+    if (this.#retry) return
+    this.#retry = true
+    this.#host.schedule(this.#host.retryDelay(this.endpoint.random), () => {
+      this.#retry = false
+      if (!this.alive || !this.wants) return
+      for (const t of this.#joined.values()) if (t.client) void this.#lookup(t.key, false, true)
+    }, this.endpoint.incarnation)
+  }
+
+  /** After a partition healed: look up every joined topic again. */
+  rejoin (): void {
+    if (!this.alive || !this.wants) return
+    for (const t of this.#joined.values()) void this.#lookup(t.key, t.server, t.client)
+  }
+
+  flush (): Promise<void> {
+    if (this.#pending === 0) return Promise.resolve()
+    return new Promise(resolve => this.#waiters.push(resolve))
+  }
+
+  #settle (): void {
+    if (--this.#pending > 0) return
+    for (const w of this.#waiters.splice(0)) w()
+  }
+
+  /** Destroys every connection (`abrupt`: resets, as a crash would). */
+  destroy (abrupt: boolean): void {
+    if (this.destroyed) return
+    this.destroyed = true
+    this.#host.dht.remove(this)
+    for (const c of [...this.conns.values()]) {
+      const mine = c.a === this.endpoint ? c.sa : c.sb
+      if (abrupt) c.reset = true // our end just vanishes; the other end sees a reset
+      if (!mine.destroyed) mine.destroy()
+    }
+    for (const w of this.#waiters.splice(0)) w()
+  }
+}
+
+/**
+ * A swarm with hyperswarm 4's API over the simulated network: `join(topic, { server, client })`
+ * returns a discovery with `flushed()`, `leave`, `flush`, `destroy`, and `connection` events
+ * `(socket, peerInfo)`. Get the class bound to a peer from its context (`peer.Swarm`).
+ */
+export class SimSwarm extends EventEmitter {
+  /** This swarm's key pair (the public key only: connections are not really encrypted). */
+  readonly keyPair: { publicKey: Uint8Array }
+  /** Open connections. */
+  readonly connections: Set<SimSocket> = new Set()
+  readonly #core: SwarmCore
+  readonly #discoveries: Map<string, SimDiscovery> = new Map()
+
+  /** @internal */
+  constructor (factory: (emit: (socket: SimSocket, info: SimPeerInfo) => void) => SwarmCore) {
+    super()
+    this.#core = factory((socket, info) => {
+      this.connections.add(socket)
+      socket.once('close', () => this.connections.delete(socket))
+      this.emit('connection', socket, info)
+    })
+    this.keyPair = { publicKey: this.#core.publicKey }
+  }
+
+  /** The most connections this swarm keeps. */
+  get maxPeers (): number { return this.#core.maxPeers }
+
+  /** True once destroyed. */
+  get destroyed (): boolean { return this.#core.destroyed }
+
+  /**
+   * Joins a topic: announce it (`server`, true) and/or look peers up on it (`client`, true).
+   *
+   * @param topic - 32-byte key
+   * @param options - `server`, `client`
+   * @returns the discovery session
+   */
+  join (topic: Uint8Array, options: { server?: boolean, client?: boolean } = {}): SimDiscovery {
+    if (!(topic instanceof Uint8Array) || topic.length !== 32) throw new TypeError('"topic" expected a 32-byte key')
+    const server = options.server !== false
+    const client = options.client !== false
+    if (!server && !client) throw new TypeError('join() needs server or client')
+    const hex = toHex(topic)
+    const key = topic.slice()
+    const done = this.#core.destroyed ? Promise.resolve() : this.#core.join(key, server, client)
+    const discovery: SimDiscovery = { flushed: () => done, destroy: () => this.leave(key) }
+    this.#discoveries.set(hex, discovery)
+    return discovery
+  }
+
+  /** Stops announcing and looking up `topic` (connections stay). */
+  leave (topic: Uint8Array): Promise<void> {
+    this.#discoveries.delete(toHex(topic))
+    return this.#core.leave(topic)
+  }
+
+  /** Resolves once pending lookups and connection attempts have settled. */
+  flush (): Promise<void> { return this.#core.flush() }
+
+  /** Closes every connection and leaves every topic. */
+  async destroy (): Promise<void> {
+    this.#core.destroy(false)
+  }
+}

@@ -1,0 +1,857 @@
+// The simulator: one event queue in virtual time, peers launched with an init function, a
+// simulated DHT and network, scripted faults, convergence metrics and an ndjson log.
+import { MemoryLevel } from 'memory-level'
+import { ed25519, setEd25519, toHex } from '../feed/index.js'
+import type { Ed25519 } from '../feed/index.js'
+import type { KernelDb } from '../kernel/index.js'
+import { parseDuration } from './duration.js'
+import { SimError, simError } from './errors.js'
+import { formatEvent } from './log.js'
+import type { LogEvent, MetricsLogEvent } from './log.js'
+import { SimDht, SimSwarm, SwarmCore } from './network.js'
+import type { Connection, Endpoint, Latency, LinkOptions, Profile, SimSwarmOptions, SwarmHost } from './network.js'
+import { EventQueue } from './queue.js'
+import type { Owner } from './queue.js'
+import { Random } from './random.js'
+import { drain, install, real, uninstall } from './runtime.js'
+import type { RuntimeHost } from './runtime.js'
+import { Truth, Watch, canonical } from './track.js'
+import type { Watchable, WatchOptions } from './track.js'
+
+/** Options of {@link Simulator}. */
+export interface SimulatorOptions {
+  /** Seed of every random stream (0). The same scenario and seed give the same log. */
+  seed?: number
+  /** When set, overrides the `until` given to `run()` (the CLI's `--until`). */
+  until?: number | string
+  /** Virtual time between two `metrics` events and `ontick` calls (1s). */
+  interval?: number | string
+  /** Delay of a DHT lookup or announce, ms (fixed, `[min, max]` or a function; default [100, 500]). */
+  lookupDelay?: Latency
+  /** Receives each log line (ndjson, without the newline). */
+  out?: (line: string) => void
+  /** Receives each log event as an object (live view, report). */
+  onevent?: (event: LogEvent) => void
+  /** Wall-clock time (ms since the epoch) of virtual time 0, as `Date.now()` sees it (2023-11-14T22:13:20Z). */
+  epoch?: number
+  /** Cap on how fast virtual time runs: virtual ms per real ms (default: as fast as possible). */
+  speed?: number
+}
+
+/** Options of {@link Simulator.launch}: the peer's link, connection limit, clock and role. */
+export interface LaunchOptions extends LinkOptions {
+  /** Most connections of the peer's swarms (8; `swarmOptions.maxPeers` overrides it). */
+  maxConnections?: number
+  /** Clock skew, ms: the peer's `Date.now()` and `performance.now()` run this far ahead (or behind). */
+  skew?: number
+  /** Virtual time at which the peer starts (now). */
+  at?: number | string
+  /** False for an adversary: its blocks do not count in the union, nor does it in convergence (true). */
+  honest?: boolean
+}
+
+/** A peer's init function: sets the peer up (kernel, modem, timers). `end()` marks it finished. */
+export type PeerInit = (peer: PeerContext, end: (error?: Error | null) => void) => void | Promise<void>
+
+/** Options of {@link Simulator.run}. */
+export interface RunOptions {
+  /** Virtual time at which the run stops (10m), unless the simulator's `until` overrides it. */
+  until?: number | string
+  /**
+   * Stop as soon as every live honest peer converged, at least one block was created, and no
+   * `peer.setTimeout` timer, scripted action or launch is pending (true).
+   */
+  stopWhenConverged?: boolean
+}
+
+/** What {@link Simulator.run} resolves to. */
+export interface RunResult {
+  /** Virtual time at the end, ms. */
+  time: number
+  /** Why the run ended: converged, reached `until`, or nothing left to do. */
+  reason: 'converged' | 'until' | 'idle'
+  /** Every live honest peer converged at the end. */
+  converged: boolean
+  /** Last convergence (0..1). */
+  convergence: number
+  /** Events processed. */
+  events: number
+  /** Errors logged by peers (uncaught exceptions, unhandled rejections, failing timers). */
+  errors: number
+}
+
+/** A peer's state. */
+export type PeerState = 'pending' | 'up' | 'stopped' | 'crashed' | 'ended'
+
+interface Incarnation extends Owner {
+  alive: boolean
+  readonly skew: number
+  readonly rng: Random
+  readonly n: number
+  timers: number
+  /** The init function has not settled yet. */
+  booting: boolean
+  readonly swarms: SwarmCore[]
+  readonly stops: Array<() => unknown>
+  readonly abort: AbortController
+}
+
+const DEFAULT_LINK: Profile = { up: 1 << 20, down: 1 << 20, latency: 20, jitter: 0, loss: 0 }
+const DEFAULT_EPOCH = 1_700_000_000_000
+/** Events run per batch of immediates. */
+const BATCH = 256
+
+/**
+ * The context handed to a peer's init function: its swarm class, storage, identity, clock,
+ * randomness and reporting. Everything lives in virtual time.
+ */
+export interface PeerContext {
+  /** Peer number (1, 2, ... in launch order). */
+  readonly id: number
+  /** Launch name. */
+  readonly name: string
+  /** Launch options. */
+  readonly opts: Readonly<LaunchOptions>
+  /** 0 at first start, +1 at each restart. */
+  readonly incarnation: number
+  /** The simulator. */
+  readonly sim: Simulator
+  /** A swarm class with hyperswarm 4's API, bound to this peer: `new Modem56(peer.Swarm, peer.swarmOptions)`. */
+  readonly Swarm: new (options?: SimSwarmOptions) => SimSwarm
+  /** Options for `Swarm` (empty: the launch options already apply). */
+  readonly swarmOptions: SimSwarmOptions
+  /** A 32-byte identity secret derived from the seed and the peer id (same across restarts). */
+  readonly secret: Uint8Array
+  /** Aborted when the peer stops or crashes. */
+  readonly abortSignal: AbortSignal
+  /** The peer's database `name` (memory-level, binary keys and values); kept across restarts. */
+  db (name?: string): KernelDb
+  /** The peer's random stream: a float in [0, 1). */
+  random (): number
+  /** Runs `fn` after `ms` of virtual time; returns a function that cancels it. */
+  setTimeout (fn: () => void, ms: number): () => void
+  /** `handler()` runs at each metrics interval; fields of the object it returns go into a `peer tick` event. */
+  ontick (handler: () => Record<string, unknown> | void): void
+  /** Logs a `custom` event `name` with `payload`. */
+  signal (name: string, payload?: Record<string, unknown>): void
+  /** Tracks a kernel for convergence (its blocks and state). Call it once per kernel. */
+  watch (kernel: Watchable, options?: WatchOptions): void
+  /** `fn` runs (and is awaited) when the peer is stopped gracefully (`peer.stop()`). */
+  onstop (fn: () => unknown): void
+  /** Marks the peer finished (with an error, logged). It stays in the network until stopped. */
+  end (error?: Error | null): void
+  /** Virtual time, ms. */
+  now (): number
+}
+
+/** A launched peer, as the scenario sees it: state, counters, faults. */
+export class Peer implements Endpoint {
+  /** Peer number. */
+  readonly id: number
+  /** Launch name. */
+  readonly name: string
+  /** Launch options. */
+  readonly opts: Readonly<LaunchOptions>
+  /** False for an adversary. */
+  readonly honest: boolean
+  /** Bytes received, in total. */
+  rx = 0
+  /** Bytes sent, in total. */
+  tx = 0
+  /** @internal */ upFree = 0
+  /** @internal */ downFree = 0
+  /** @internal */ group = 0
+  /** @internal */ profile: Profile
+  /** @internal */ readonly random: Random
+  /** @internal */ incarnation: Incarnation
+  /** @internal */ readonly dbs: Map<string, KernelDb> = new Map()
+  /** @internal */ readonly watches: Watch[] = []
+  /** @internal */ readonly ticks: Array<() => Record<string, unknown> | void> = []
+  /** @internal */ lastRx = 0
+  /** @internal */ lastTx = 0
+  /** @internal */ readonly init: PeerInit
+  /** Current state. */
+  state: PeerState = 'pending'
+  #skew: number
+  readonly #sim: Simulator
+
+  /** @internal */
+  constructor (sim: Simulator, id: number, name: string, opts: LaunchOptions, init: PeerInit, random: Random) {
+    this.#sim = sim
+    this.id = id
+    this.name = name
+    this.opts = opts
+    this.init = init
+    this.random = random
+    this.honest = opts.honest !== false
+    this.#skew = opts.skew ?? 0
+    this.profile = profileOf(DEFAULT_LINK, opts, `peer ${id}`)
+    this.incarnation = this.#incarnation(-2)
+    this.incarnation.alive = false
+  }
+
+  /** A label for messages: `peer 3 (name)`. */
+  get label (): string { return `peer ${this.id} (${this.name})` }
+
+  /** True while running. */
+  get alive (): boolean { return this.incarnation.alive }
+
+  /** Open connections. */
+  get connections (): number {
+    let n = 0
+    for (const s of this.incarnation.swarms) n += s.conns.size
+    return n
+  }
+
+  /** Clock skew, ms (settable at any time; logged as a fault). */
+  get skew (): number { return this.#skew }
+  set skew (ms: number) {
+    if (!Number.isFinite(ms)) throw simError('BadOption', `"skew" expected a number of ms, got ${String(ms)}`)
+    this.#skew = ms
+    this.#sim.log({ t: this.#sim.time, type: 'fault', event: 'skew', peer: this.id, skew: ms })
+  }
+
+  /** Changes the peer's link (bandwidth, latency, jitter, loss) from now on: a slow or flaky link. */
+  setLink (link: LinkOptions): void {
+    this.profile = profileOf(this.profile, link, this.label)
+    this.#sim.log({ t: this.#sim.time, type: 'fault', event: 'link', peer: this.id, link: { ...link, latency: typeof link.latency === 'function' ? 'function' : link.latency } })
+  }
+
+  /** Crashes the peer now: timers die, connections reset, what was not committed to its db is lost. */
+  crash (): void {
+    if (!this.alive) return
+    this.#sim.log({ t: this.#sim.time, type: 'peer', event: 'crash', peer: this.id, name: this.name })
+    this.#down('crashed', true)
+  }
+
+  /**
+   * Stops the peer gracefully: aborts `abortSignal`, awaits its `onstop` handlers (in virtual
+   * time), then closes what is left.
+   */
+  async stop (): Promise<void> {
+    if (!this.alive) return
+    const inc = this.incarnation
+    this.#sim.log({ t: this.#sim.time, type: 'peer', event: 'stop', peer: this.id, name: this.name })
+    inc.abort.abort()
+    for (const fn of inc.stops.splice(0)) {
+      try { await fn() } catch (err) { this.#sim.peerError(this, err) }
+    }
+    if (this.incarnation === inc) this.#down('stopped', false)
+  }
+
+  /** Starts a stopped or crashed peer again: a new incarnation runs init with the same disk and identity. */
+  restart (): void {
+    if (this.alive) return
+    this.#sim.log({ t: this.#sim.time, type: 'peer', event: 'restart', peer: this.id, name: this.name })
+    this.#sim.start(this)
+  }
+
+  /** @internal */
+  next (): Incarnation {
+    this.incarnation = this.#incarnation(this.incarnation.n)
+    this.state = 'up'
+    return this.incarnation
+  }
+
+  #incarnation (prev: number): Incarnation {
+    const n = prev + 1
+    const peer = this // eslint-disable-line @typescript-eslint/no-this-alias
+    return {
+      alive: true,
+      get skew () { return peer.#skew },
+      rng: this.random.fork(`runtime:${n}`),
+      n,
+      timers: 0,
+      booting: true,
+      swarms: [],
+      stops: [],
+      abort: new AbortController()
+    }
+  }
+
+  #down (state: PeerState, abrupt: boolean): void {
+    const inc = this.incarnation
+    inc.alive = false
+    if (!inc.abort.signal.aborted) inc.abort.abort()
+    this.#sim.dropTimers(inc)
+    for (const s of inc.swarms) s.destroy(abrupt)
+    for (const w of this.watches.splice(0)) w.off?.()
+    this.state = state
+  }
+}
+
+function positive (v: unknown, what: string, label: string): number {
+  if (typeof v !== 'number' || !(v > 0)) throw simError('BadOption', `${label}: "${what}" expected a positive number, got ${String(v)}`)
+  return v
+}
+
+function profileOf (base: Profile, o: LinkOptions, label: string): Profile {
+  const p = { ...base }
+  if (o.linkRate !== undefined) p.up = p.down = positive(o.linkRate, 'linkRate', label)
+  if (o.up !== undefined) p.up = positive(o.up, 'up', label)
+  if (o.down !== undefined) p.down = positive(o.down, 'down', label)
+  if (o.latency !== undefined) {
+    const l = o.latency
+    const ok = (typeof l === 'number' && l >= 0) || typeof l === 'function' || (Array.isArray(l) && l.length === 2 && l[0] >= 0 && l[1] >= l[0])
+    if (!ok) throw simError('BadOption', `${label}: "latency" expected ms, [min, max] or a function, got ${String(l)}`)
+    p.latency = l
+  }
+  if (o.jitter !== undefined) { if (!(o.jitter >= 0)) throw simError('BadOption', `${label}: "jitter" expected ms >= 0`); p.jitter = o.jitter }
+  if (o.loss !== undefined) { if (!(o.loss >= 0 && o.loss < 1)) throw simError('BadOption', `${label}: "loss" expected a number in [0, 1)`); p.loss = o.loss }
+  return p
+}
+
+function errorInfo (err: unknown): { message: string, code?: string } {
+  if (err instanceof Error) {
+    const code = (err as { code?: unknown }).code
+    return typeof code === 'string' ? { message: err.message, code } : { message: err.message }
+  }
+  return { message: String(err) }
+}
+
+/**
+ * A discrete-event swarm simulator in virtual time (spec/sim.md, without gaps.md H1-H15).
+ *
+ * @example
+ * ```ts
+ * const sim = new Simulator({ seed: 7 })
+ * for (let i = 0; i < 50; i++) {
+ *   sim.launch('peer', { latency: [20, 120] }, async peer => {
+ *     const kernel = new MyKernel(peer.db(), { secret: peer.secret })
+ *     await kernel.boot()
+ *     peer.watch(kernel)
+ *     const modem = new Modem56(peer.Swarm, peer.swarmOptions)
+ *     await modem.join('my-app', () => kernel.spawnWire())
+ *     peer.setTimeout(() => { void kernel.createBlock('tick', { n: 1 }) }, peer.random() * 10_000)
+ *   })
+ * }
+ * const result = await sim.run({ until: '10m' })
+ * ```
+ */
+export class Simulator implements RuntimeHost, SwarmHost {
+  /** The seed. */
+  readonly seed: number
+  /** Wall-clock ms of virtual time 0. */
+  readonly epoch: number
+  /** Every launched peer, by launch order. */
+  readonly peers: Peer[] = []
+  /** @internal */ readonly queue: EventQueue = new EventQueue()
+  /** @internal */ readonly dht: SimDht = new SimDht()
+  /** @internal */ readonly rng: Random
+  /** @internal */ current: Incarnation | null = null
+  /** Last metrics logged. */
+  metrics: MetricsLogEvent | null = null
+  readonly #opts: SimulatorOptions
+  readonly #interval: number
+  readonly #lookup: Latency
+  readonly #scriptRng: Random
+  readonly #listeners: Array<(ev: LogEvent) => void> = []
+  readonly #truth: Truth = new Truth()
+  readonly #nodes: Map<string, Peer> = new Map()
+  readonly #conns: Map<number, Connection> = new Map()
+  #time = 0
+  #connIds = 1
+  #bytesTotal = 0
+  #bytesMark = 0
+  #pendingScript = 0
+  #pendingLaunch = 0
+  #running = false
+  #started = false
+  #done = false
+  #stop: RunResult['reason'] | null = null
+  #failure: Error | null = null
+  #errors = 0
+  #events = 0
+
+  /** @param opts - seed, until override, interval, lookup delay, outputs, epoch, speed */
+  constructor (opts: SimulatorOptions = {}) {
+    const seed = opts.seed ?? 0
+    if (!Number.isSafeInteger(seed)) throw simError('BadOption', `"seed" expected an integer, got ${String(seed)}`)
+    if (opts.until !== undefined) parseDuration(opts.until, 'until')
+    if (opts.speed !== undefined && !(opts.speed > 0)) throw simError('BadOption', `"speed" expected a positive number, got ${String(opts.speed)}`)
+    this.seed = seed
+    this.#opts = opts
+    this.epoch = opts.epoch ?? DEFAULT_EPOCH
+    this.#interval = Math.max(1, parseDuration(opts.interval ?? 1000, 'interval'))
+    this.#lookup = opts.lookupDelay ?? [100, 500]
+    profileOf(DEFAULT_LINK, { latency: this.#lookup }, 'lookupDelay')
+    this.rng = new Random(seed).fork('sim')
+    this.#scriptRng = new Random(seed).fork('script')
+    if (opts.onevent !== undefined) this.#listeners.push(opts.onevent)
+  }
+
+  /** Virtual time, ms. */
+  get time (): number { return this.#time }
+
+  /** The scenario's own random stream: a float in [0, 1) (seeded; independent of the peers'). */
+  random (): number { return this.#scriptRng.next() }
+
+  /** Adds a listener for every log event (live view, report, tests). */
+  onevent (listener: (event: LogEvent) => void): void {
+    this.#listeners.push(listener)
+  }
+
+  /** Logs an event (the simulator's own, or a scenario's `custom` one). */
+  log (ev: LogEvent): void {
+    if (this.#done) return
+    if (this.#opts.out !== undefined) this.#opts.out(formatEvent(ev))
+    for (const l of this.#listeners) l(ev)
+  }
+
+  /**
+   * Launches a peer: `init(peer, end)` runs at the launch time (now, or `opts.at`) in the
+   * peer's context. Shortened forms: `launch(init)`, `launch(name, init)`, `launch(opts, init)`.
+   *
+   * @returns the peer's handle (faults, counters)
+   * @throws SimError `BadOption`; `Running` after the run ended
+   */
+  launch (name: string, opts: LaunchOptions, init: PeerInit): Peer
+  launch (name: string, init: PeerInit): Peer
+  launch (opts: LaunchOptions, init: PeerInit): Peer
+  launch (init: PeerInit): Peer
+  launch (a: string | LaunchOptions | PeerInit, b?: LaunchOptions | PeerInit, c?: PeerInit): Peer {
+    const name = typeof a === 'string' ? a : 'peer'
+    const opts = (typeof a === 'object' ? a : typeof b === 'object' ? b : {}) as LaunchOptions
+    const init = (typeof a === 'function' ? a : typeof b === 'function' ? b : c) as PeerInit | undefined
+    if (typeof init !== 'function') throw simError('BadOption', 'launch() expected an init function')
+    if (this.#done) throw simError('Running', 'launch() after the run ended')
+    const id = this.peers.length + 1
+    const peer = new Peer(this, id, name, opts, init, new Random(this.seed).fork(`peer:${id}`))
+    if (opts.maxConnections !== undefined && !(Number.isInteger(opts.maxConnections) && opts.maxConnections > 0)) {
+      throw simError('BadOption', `${peer.label}: "maxConnections" expected a positive integer`)
+    }
+    const at = opts.at === undefined ? this.#time : parseDuration(opts.at, 'at')
+    this.peers.push(peer)
+    this.log({ t: this.#time, type: 'peer', event: 'launch', peer: id, name, honest: peer.honest })
+    this.#pendingLaunch++
+    this.queue.push(Math.max(at, this.#time), () => { this.#pendingLaunch--; this.start(peer) }, null)
+    return peer
+  }
+
+  /** Runs `fn` at virtual time `time` (a scripted fault or action). */
+  at (time: number | string, fn: () => unknown): void {
+    const t = parseDuration(time, 'at')
+    this.#pendingScript++
+    this.queue.push(Math.max(t, this.#time), () => {
+      this.#pendingScript--
+      Promise.resolve().then(fn).catch((err: unknown) => this.#fail(simError('ScenarioFailed', `action at ${t} ms: ${errorInfo(err).message}`, err)))
+    }, null)
+  }
+
+  /** Runs `fn` after `ms` of virtual time from now. */
+  after (ms: number | string, fn: () => unknown): void {
+    this.at(this.#time + parseDuration(ms, 'after'), fn)
+  }
+
+  /**
+   * Splits the network: peers in different groups can no longer reach each other (bytes in
+   * flight wait, new connections and lookups across groups fail). Peers not listed form one
+   * more group together.
+   */
+  partition (groups: ReadonlyArray<ReadonlyArray<Peer | number>>): void {
+    for (const p of this.peers) p.group = 0
+    const out: number[][] = []
+    groups.forEach((g, i) => {
+      out.push([])
+      for (const x of g) {
+        const p = typeof x === 'number' ? this.peers[x - 1] : x
+        if (p === undefined) throw simError('BadOption', `partition(): no peer ${String(x)}`)
+        p.group = i + 1
+        out[i]?.push(p.id)
+      }
+    })
+    this.log({ t: this.#time, type: 'fault', event: 'partition', groups: out })
+  }
+
+  /** Ends a partition: held bytes are delivered and peers can find each other again. */
+  heal (): void {
+    for (const p of this.peers) p.group = 0
+    this.log({ t: this.#time, type: 'fault', event: 'heal' })
+    for (const c of this.#conns.values()) c.heal()
+    for (const p of this.peers) {
+      if (!p.alive) continue
+      for (const s of p.incarnation.swarms) s.rejoin()
+    }
+  }
+
+  /** Open connections. */
+  get connections (): number { return this.#conns.size }
+
+  /**
+   * Runs the simulation until `until`, until every honest peer converged (see
+   * {@link RunOptions.stopWhenConverged}), or until nothing is left to do.
+   *
+   * @returns the outcome; check `converged`
+   * @throws SimError `PeerInitFailed` (naming the peer), `ScenarioFailed`, `Running`, `BadOption`
+   */
+  async run (opts: RunOptions = {}): Promise<RunResult> {
+    if (this.#running) throw simError('Running', 'run() while running')
+    if (this.#done) throw simError('Running', 'run() after the run ended')
+    const until = parseDuration(this.#opts.until ?? opts.until ?? '10m', 'until')
+    const stopWhenConverged = opts.stopWhenConverged !== false
+    if (!install(this)) throw simError('Running', 'another simulation runs in this process')
+    this.#running = true
+    const base = ed25519()
+    setEd25519(memoized(base))
+    const onerror = (err: unknown): void => { this.#errors++; this.peerError(null, err) }
+    process.on('unhandledRejection', onerror)
+    process.on('uncaughtException', onerror)
+    const wall0 = real.now()
+    const speed = this.#opts.speed
+    try {
+      if (!this.#started) {
+        this.#started = true
+        this.log({ t: this.#time, type: 'sim', event: 'start', seed: this.seed, until, interval: this.#interval })
+        this.#scheduleMetrics(stopWhenConverged)
+      }
+      let reason: RunResult['reason'] | null = null
+      // Runs the next event; false once the run must end (reason set) or fail.
+      const step = (): boolean => {
+        if (this.#failure !== null) return false
+        if (this.#stop !== null) { reason = this.#stop; return false }
+        for (;;) {
+          const ev = this.queue.peek()
+          if (ev === undefined) { this.#time = until; reason = 'idle'; return false } // nothing can happen any more
+          if (ev.time > until) { this.#time = until; reason = 'until'; return false }
+          this.queue.pop()
+          if (ev.cancelled || (ev.owner !== null && !ev.owner.alive)) continue
+          this.#time = ev.time
+          this.current = ev.owner as Incarnation | null
+          this.#events++
+          try {
+            ev.fn()
+          } catch (err) {
+            this.#errors++
+            this.peerError(this.current === null ? null : this.#peerOf(this.current), err)
+          }
+          return true
+        }
+      }
+      while (reason === null && this.#failure === null) {
+        if (speed !== undefined) {
+          const next = this.queue.peek()
+          const ahead = next === undefined ? 0 : next.time / speed - (real.now() - wall0)
+          if (ahead > 1) await new Promise(resolve => real.setTimeout(resolve, ahead))
+          step()
+          await drain()
+          continue
+        }
+        // A batch of immediates, one event each: Node runs every nextTick and microtask between
+        // two immediate callbacks, so each event's consequences settle before the next event,
+        // without a trip through the event loop's poll phase per event.
+        await new Promise<void>(resolve => {
+          let left = BATCH
+          let going = true
+          const one = (): void => {
+            if (going) going = step()
+            if (--left === 0) resolve()
+          }
+          for (let i = 0; i < BATCH; i++) real.setImmediate(one)
+        })
+        this.current = null
+      }
+      this.current = null
+      if (this.#failure !== null) throw this.#failure
+      reason ??= 'idle'
+      for (const c of this.#conns.values()) {
+        this.log({ t: this.#time, type: 'conn', event: 'stats', id: c.id, a: c.a.id, b: c.b.id, bytes: c.bytes, writes: c.writes })
+      }
+      const m = this.#measure()
+      const result: RunResult = { time: this.#time, reason, converged: m.convergence === 1 && m.created > 0, convergence: m.convergence, events: this.#events, errors: this.#errors }
+      this.log({ t: this.#time, type: 'sim', event: 'end', reason, converged: result.converged, convergence: m.convergence })
+      return result
+    } catch (err) {
+      const e = err instanceof SimError ? err : simError('ScenarioFailed', errorInfo(err).message, err)
+      this.log({ t: this.#time, type: 'sim', event: 'end', reason: 'error', converged: false, convergence: this.metrics?.convergence ?? 0 })
+      throw e
+    } finally {
+      this.current = null
+      this.#done = true
+      this.#running = false
+      process.removeListener('unhandledRejection', onerror)
+      process.removeListener('uncaughtException', onerror)
+      setEd25519(base)
+      uninstall(this)
+    }
+  }
+
+  // ── internals (network and runtime hosts) ───────────────────────────────────────────────
+
+  /** @internal */
+  schedule (delay: number, fn: () => void, owner: Owner | null): void {
+    this.queue.push(this.#time + Math.max(0, Math.ceil(delay)), fn, owner)
+  }
+
+  /** @internal */
+  nextConnectionId (): number { return this.#connIds++ }
+
+  /** @internal */
+  lookupDelay (random: Random): number {
+    const l = this.#lookup
+    if (typeof l === 'number') return l
+    if (typeof l === 'function') return Math.max(0, l(() => random.next()))
+    return l[0] + random.next() * (l[1] - l[0])
+  }
+
+  /** @internal */
+  retryDelay (random: Random): number {
+    return 1000 + random.next() * 2000
+  }
+
+  /** @internal */
+  connectionOpened (conn: Connection): void {
+    this.#conns.set(conn.id, conn)
+    this.log({ t: this.#time, type: 'conn', event: 'open', id: conn.id, a: conn.a.id, b: conn.b.id, latency: Math.round(conn.latency) })
+  }
+
+  /** @internal */
+  connectionClosed (conn: Connection): void {
+    if (!this.#conns.delete(conn.id)) return
+    const by = conn.closedBy === 'a' ? conn.a.id : conn.closedBy === 'b' ? conn.b.id : null
+    this.log({ t: this.#time, type: 'conn', event: 'close', id: conn.id, a: conn.a.id, b: conn.b.id, bytes: conn.bytes, writes: conn.writes, by, reason: conn.closeReason })
+    for (const e of [conn.a, conn.b]) {
+      for (const s of (e as Peer).incarnation.swarms) if (s.conns.has(conn.id)) s.closed(conn)
+    }
+  }
+
+  /** @internal Drops an incarnation's pending user timers from the count. */
+  dropTimers (inc: Incarnation): void {
+    inc.timers = 0
+  }
+
+  /** @internal Logs a peer's error (attributed to the running peer when known). */
+  peerError (peer: Peer | null, err: unknown): void {
+    const info = errorInfo(err)
+    const who = peer ?? (this.current === null ? null : this.#peerOf(this.current))
+    this.log({ t: this.#time, type: 'sim', event: 'error', code: info.code ?? 'Error', message: info.message, ...(who === null ? {} : { peer: who.id, name: who.name }) })
+  }
+
+  #peerOf (inc: Incarnation): Peer | null {
+    for (const p of this.peers) if (p.incarnation === inc) return p
+    return null
+  }
+
+  #fail (err: Error): void {
+    this.#failure ??= err
+  }
+
+  /** @internal Starts (or restarts) a peer: a new incarnation runs init in its context. */
+  start (peer: Peer): void {
+    const inc = peer.next()
+    const prev = this.current
+    this.current = inc
+    this.log({ t: this.#time, type: 'peer', event: 'up', peer: peer.id, name: peer.name, incarnation: inc.n })
+    let ended = false
+    const end = (error?: Error | null): void => {
+      if (ended) return
+      ended = true
+      peer.state = 'ended'
+      this.log({ t: this.#time, type: 'peer', event: 'end', peer: peer.id, name: peer.name, error: error === undefined || error === null ? null : errorInfo(error) })
+    }
+    const ctx = this.#context(peer, inc, end)
+    try {
+      const r = peer.init(ctx, end)
+      if (r !== undefined && typeof (r as Promise<void>).then === 'function') {
+        (r as Promise<void>).then(() => { inc.booting = false }, (err: unknown) => { inc.booting = false; this.#initFailed(peer, err) })
+      } else {
+        inc.booting = false
+      }
+    } catch (err) {
+      inc.booting = false
+      this.#initFailed(peer, err)
+    } finally {
+      this.current = prev
+    }
+  }
+
+  #initFailed (peer: Peer, err: unknown): void {
+    const info = errorInfo(err)
+    this.log({ t: this.#time, type: 'sim', event: 'error', code: 'PeerInitFailed', message: info.message, peer: peer.id, name: peer.name })
+    this.#fail(simError('PeerInitFailed', `${peer.label} init failed: ${info.message}`, err))
+  }
+
+  #context (peer: Peer, inc: Incarnation, end: (error?: Error | null) => void): PeerContext {
+    const sim = this // eslint-disable-line @typescript-eslint/no-this-alias
+    const keys = peer.random.fork(`swarm-keys:${inc.n}`)
+    const secret = new Random(this.seed).fork(`secret:${peer.id}`).bytes(32)
+    const random = peer.random.fork(`user:${inc.n}`)
+    const maxDefault = peer.opts.maxConnections ?? 8
+    const Swarm = class extends SimSwarm {
+      constructor (options: SimSwarmOptions = {}) {
+        super(emit => {
+          const core = new SwarmCore(sim, peer, keys.bytes(32), options.maxPeers ?? maxDefault, (socket, info) => {
+            if (!inc.alive) { socket.destroy(); return }
+            emit(socket, info)
+          })
+          inc.swarms.push(core)
+          if (!inc.alive) core.destroy(true)
+          return core
+        })
+      }
+    }
+    return {
+      id: peer.id,
+      name: peer.name,
+      opts: peer.opts,
+      incarnation: inc.n,
+      sim,
+      Swarm,
+      swarmOptions: {},
+      secret,
+      abortSignal: inc.abort.signal,
+      db (name = 'default') {
+        let db = peer.dbs.get(name)
+        if (db === undefined) {
+          db = new MemoryLevel<Uint8Array, Uint8Array>({ keyEncoding: 'view', valueEncoding: 'view' }) as unknown as KernelDb
+          peer.dbs.set(name, db)
+        } else if (db.status === 'closed') {
+          void db.open().catch(() => {})
+        }
+        return db
+      },
+      random: () => random.next(),
+      setTimeout (fn, ms) {
+        if (typeof fn !== 'function') throw new TypeError('"fn" expected a function')
+        inc.timers++
+        let pending = true
+        const ev = sim.queue.push(sim.time + Math.max(0, Math.ceil(Number(ms) || 0)), () => {
+          pending = false
+          inc.timers--
+          fn()
+        }, inc)
+        return () => { if (pending && inc.alive) { pending = false; inc.timers--; ev.cancelled = true } }
+      },
+      ontick (handler) { peer.ticks.push(handler) },
+      signal (name, payload = {}) {
+        sim.log({ ...payload, t: sim.time, type: 'custom', name: String(name), peer: peer.id })
+      },
+      watch (kernel, options = {}) {
+        const w = new Watch(options.state ?? (() => kernel.store.state))
+        peer.watches.push(w)
+        sim.#truth.attach(w, kernel, peer.honest)
+        sim.#observeDrops(peer, kernel)
+      },
+      onstop (fn) { inc.stops.push(fn) },
+      end,
+      now: () => sim.time
+    }
+  }
+
+  /** Logs `peer drop` when `kernel` closes a peer's wire with an error (an attacker dropped). */
+  #observeDrops (peer: Peer, kernel: Watchable): void {
+    for (const k of ['nodeId', 'pk'] as const) {
+      let id: string | undefined
+      try { id = kernel[k] } catch { id = undefined } // pk throws before boot
+      if (typeof id === 'string') this.#nodes.set(id, peer)
+    }
+    kernel.boot().then(() => { if (typeof kernel.pk === 'string') this.#nodes.set(kernel.pk, peer) }).catch(() => {})
+    const original = kernel.ondisconnect.bind(kernel)
+    kernel.ondisconnect = (info, error) => {
+      original(info, error)
+      if (error === null || !peer.alive) return
+      const ids = info as { nodeId?: string, pk?: string }
+      const remote = this.#nodes.get(ids.nodeId ?? '') ?? this.#nodes.get(ids.pk ?? '')
+      const e = errorInfo(error)
+      this.log({ t: this.#time, type: 'peer', event: 'drop', peer: peer.id, remote: remote?.id ?? null, code: e.code ?? 'Error', message: e.message })
+    }
+  }
+
+  #scheduleMetrics (stopWhenConverged: boolean): void {
+    this.queue.push(this.#time + this.#interval, () => {
+      const m = this.#measure()
+      this.metrics = m
+      this.log(m)
+      for (const p of this.peers) {
+        if (!p.alive || p.ticks.length === 0) continue
+        const prev = this.current
+        this.current = p.incarnation
+        const ev: LogEvent = { t: this.#time, type: 'peer', event: 'tick', peer: p.id, name: p.name, rx: p.rx - p.lastRx, tx: p.tx - p.lastTx, connections: p.connections }
+        for (const h of p.ticks) {
+          try { Object.assign(ev, h() ?? {}) } catch (err) { this.peerError(p, err) }
+        }
+        this.current = prev
+        p.lastRx = p.rx
+        p.lastTx = p.tx
+        this.log(ev)
+      }
+      if (stopWhenConverged && m.convergence === 1 && m.created > 0 && this.#quiet()) this.#stop = 'converged'
+      if (this.queue.size > 0) this.#scheduleMetrics(stopWhenConverged) // else: nothing left to happen
+    }, null)
+  }
+
+  #quiet (): boolean {
+    if (this.#pendingScript > 0 || this.#pendingLaunch > 0) return false
+    for (const p of this.peers) if (p.alive && (p.incarnation.timers > 0 || p.incarnation.booting)) return false
+    return true
+  }
+
+  #measure (): MetricsLogEvent {
+    let peers = 0
+    let honest = 0
+    let heads = 0
+    let held = 0
+    let total = 0
+    for (const p of this.peers) total += p.tx
+    const states = new Map<string, number>()
+    const digests: Array<string | null> = []
+    for (const p of this.peers) {
+      if (!p.alive) continue
+      peers++
+      if (!p.honest || p.watches.length === 0) continue
+      honest++
+      let ok = true
+      for (const w of p.watches) { held += w.held; if (!this.#truth.holds(w)) ok = false }
+      if (!ok) { digests.push(null); continue }
+      heads++
+      let d = ''
+      for (const w of p.watches) {
+        try { d += canonical(w.state()) } catch { d += '?' }
+      }
+      digests.push(d)
+      states.set(d, (states.get(d) ?? 0) + 1)
+    }
+    let best = 0
+    for (const n of states.values()) best = Math.max(best, n)
+    const bytes = total - this.#bytesMark
+    this.#bytesMark = total
+    this.#bytesTotal = total
+    const share = (n: number): number => honest === 0 ? 0 : Math.round((n / honest) * 10000) / 10000
+    return {
+      t: this.#time,
+      type: 'metrics',
+      peers,
+      honest,
+      connections: this.#conns.size,
+      bytes,
+      bytesTotal: this.#bytesTotal,
+      created: this.#truth.created,
+      held,
+      heads: share(heads),
+      convergence: share(best)
+    }
+  }
+}
+
+/**
+ * An Ed25519 backend that verifies each (public key, signature, message) once per process: the
+ * memo is keyed by all three byte strings (the whole block), never by the signature alone.
+ * Signing and key derivation go to `base`; no async verification (it would use the thread pool).
+ */
+function memoized (base: Ed25519): Ed25519 {
+  const memo = new Map<string, boolean>()
+  return {
+    name: `${base.name}+sim-memo`,
+    getPublicKey: seed => base.getPublicKey(seed),
+    sign: (msg, seed) => base.sign(msg, seed),
+    verify (sig, msg, pk) {
+      const k = toHex(pk) + toHex(sig) + toHex(msg)
+      let ok = memo.get(k)
+      if (ok === undefined) {
+        ok = base.verify(sig, msg, pk)
+        if (memo.size >= 1 << 20) memo.clear()
+        memo.set(k, ok)
+      }
+      return ok
+    }
+  }
+}

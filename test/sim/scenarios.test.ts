@@ -1,0 +1,70 @@
+// The scenarios of scenarios/ at small sizes: each must converge by itself, and the
+// adversaries must get disconnected.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { Simulator } from '../../src/sim/index.js'
+import type { LogEvent, RunResult } from '../../src/sim/index.js'
+import { clock } from '../../scenarios/clock.js'
+import { partition } from '../../scenarios/partition.js'
+import { churn } from '../../scenarios/churn.js'
+import { adversary } from '../../scenarios/adversary.js'
+
+async function play (seed: number, scenario: (sim: Simulator) => Promise<void>): Promise<{ sim: Simulator, events: LogEvent[], result: RunResult }> {
+  const events: LogEvent[] = []
+  const sim = new Simulator({ seed, onevent: e => events.push(e) })
+  let result: RunResult | undefined
+  const run = sim.run.bind(sim)
+  sim.run = async opts => (result = await run(opts))
+  await scenario(sim)
+  assert.ok(result !== undefined, 'the scenario ran the simulation')
+  return { sim, events, result }
+}
+
+test('scenario clock: the seed\'s clock kernel converges (20 peers here; 50 by default)', async () => {
+  const { result, events } = await play(1, sim => clock(sim, { peers: 20, ticks: 2 }))
+  assert.equal(result.reason, 'converged', `ended by ${result.reason} at ${result.time}`)
+  assert.equal(result.converged, true)
+  const last = events.filter(e => e.type === 'metrics').at(-1)
+  assert.ok(last !== undefined && last.type === 'metrics' && last.peers === 20 && last.created === 40 && last.held === 20 * 40)
+})
+
+test('scenario partition: halves split, then converge after the heal', async () => {
+  const { result, events } = await play(2, sim => partition(sim, { peers: 12, ticks: 2 }))
+  assert.equal(result.converged, true)
+  assert.ok(result.time > 65_000, 'converged only after the heal')
+  const during = events.filter(e => e.type === 'metrics' && e.t > 40_000 && e.t < 65_000)
+  assert.ok(during.length > 0 && during.every(e => e.type === 'metrics' && e.heads < 1), 'not converged while split')
+})
+
+test('scenario churn: crashes and graceful stops, restarts on the same disk, convergence', async () => {
+  const { result, events } = await play(3, sim => churn(sim, { peers: 12, ticks: 2, events: 8 }))
+  assert.equal(result.converged, true)
+  assert.ok(events.some(e => e.type === 'peer' && e.event === 'crash'))
+  assert.ok(events.some(e => e.type === 'peer' && e.event === 'stop'))
+  assert.ok(events.filter(e => e.type === 'peer' && e.event === 'restart').length >= 2)
+})
+
+test('scenario adversary: honest peers converge and drop the forgers and the garbage writer', async () => {
+  const { sim, result, events } = await play(4, sim => adversary(sim, { peers: 12, ticks: 2 }))
+  assert.equal(result.converged, true)
+  const id = (name: string): number[] => sim.peers.filter(p => p.name === name).map(p => p.id)
+  for (const forger of id('forger')) {
+    const drops = events.filter(e => e.type === 'peer' && e.event === 'drop' && e.remote === forger && e.code === 'InvalidBlocks')
+    assert.ok(drops.length >= 1, `forger ${forger} dropped`)
+  }
+  const [garbage] = id('garbage')
+  const opened = events.filter(e => e.type === 'conn' && e.event === 'open' && (e.a === garbage || e.b === garbage))
+  const closed = events.filter(e => e.type === 'conn' && e.event === 'close' && (e.a === garbage || e.b === garbage) && e.by !== garbage)
+  assert.ok(opened.length >= 1)
+  assert.equal(closed.length, opened.length, 'every connection of the garbage writer was closed by the honest side')
+  // no honest peer accepted a block of an adversary's forged chains: heads match the honest union
+  const last = events.filter(e => e.type === 'metrics').at(-1)
+  assert.ok(last !== undefined && last.type === 'metrics' && last.heads === 1)
+})
+
+test('scenario partition with the seed\'s own clock reducer: heads converge, states do not (the simulator finds it)', async () => {
+  const { result, events } = await play(2, sim => partition(sim, { peers: 12, ticks: 2, seedReducer: true }))
+  assert.equal(result.converged, false)
+  const last = events.filter(e => e.type === 'metrics').at(-1)
+  assert.ok(last !== undefined && last.type === 'metrics' && last.heads === 1 && last.convergence < 1)
+})
