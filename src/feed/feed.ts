@@ -63,7 +63,9 @@ export class Feed {
       this._tail = PIC0.length
     } else if (input instanceof Uint8Array) {
       const hasMagic = input.length >= 4 && input[0] === 0x50 && input[1] === 0x49 && input[2] === 0x43 && input[3] === 0x30
-      this._buf = new Uint8Array(Math.max(DEFAULT_CAPACITY, input.length + (hasMagic ? 0 : 4)))
+      // Exactly the bytes parsed: a parsed feed is mostly read, and its blocks are views that keep
+      // the buffer alive (an append grows it by doubling).
+      this._buf = new Uint8Array(input.length + (hasMagic ? 0 : 4))
       this._buf.set(PIC0)
       this._buf.set(hasMagic ? input.subarray(4) : input, 4)
       this._tail = PIC0.length
@@ -243,7 +245,7 @@ export class Feed {
     if (!Number.isInteger(start)) throw new TypeError(`"start" expected integer, got ${String(start)}`)
     if (!Number.isInteger(end)) throw new TypeError(`"end" expected integer, got ${String(end)}`)
     const blocks = this.blocks.slice(start, end)
-    const f = new Feed(Math.max(DEFAULT_CAPACITY, blocks.reduce((s, b) => s + b.blockSize, 4)))
+    const f = new Feed(blocks.reduce((s, b) => s + b.blockSize, 4))
     for (const b of blocks) f._push(b, false)
     return f
   }
@@ -492,7 +494,7 @@ export function feedFrom (input: FeedInput, noVerify = false): Feed {
   if (isBlock(input)) input = [input]
   if (Array.isArray(input)) {
     const blocks = (input as readonly unknown[]).map(ownBlock)
-    const f = new Feed(Math.max(DEFAULT_CAPACITY, blocks.reduce((s, b) => s + b.blockSize, 4)))
+    const f = new Feed(blocks.reduce((s, b) => s + b.blockSize, 4))
     for (const b of blocks) {
       try {
         f._push(b, !noVerify && !lenient)

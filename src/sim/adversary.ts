@@ -5,7 +5,7 @@
 // `onblocks` or `spawnWire`, or take `peer.Swarm` and write whatever bytes you like.
 import { Feed } from '../feed/index.js'
 import { SimpleKernel } from '../kernel/index.js'
-import type { PeerInfo, SummaryEntry } from '../kernel/index.js'
+import type { PeerInfo, Summary, SummaryEntry, SyncAnswer } from '../kernel/index.js'
 import { Modem56, topicKey } from '../modem/index.js'
 import { encodeBody } from '../store/index.js'
 import type { PeerContext, PeerInit } from './simulator.js'
@@ -32,8 +32,8 @@ class AttackKernel extends SimpleKernel {
     this.#attack = attack
   }
 
-  override async onquery (summary: SummaryEntry[], peer: PeerInfo): Promise<Feed[]> {
-    return this.#attack(summary, peer)
+  override onquery (summary: Summary, peer: PeerInfo): SyncAnswer {
+    return this.#attack([...summary], peer)
   }
 }
 
