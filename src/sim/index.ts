@@ -19,7 +19,7 @@
  * @packageDocumentation
  */
 export { Simulator, Peer } from './simulator.js'
-export type { SimulatorOptions, LaunchOptions, PeerInit, PeerContext, RunOptions, RunResult, PeerState } from './simulator.js'
+export type { SimulatorOptions, LaunchOptions, PeerInit, PeerContext, SimSwarmClass, RunOptions, RunResult, PeerState } from './simulator.js'
 export { SimSwarm, SimSocket } from './network.js'
 export type { LinkOptions, Latency, SimSwarmOptions, SimPeerInfo, SimDiscovery } from './network.js'
 export type { Watchable, WatchOptions } from './track.js'

@@ -39,7 +39,10 @@ export class LiveView {
   #lastDraw = -Infinity
   #dirty = false
 
-  /** @param options - output, TTY mode, until */
+  /**
+   * A live view of a run.
+   * @param options - output, TTY mode, until
+   */
   constructor (options: LiveViewOptions) {
     this.#o = options
   }

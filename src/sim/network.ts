@@ -228,18 +228,22 @@ export class SimSocket extends Duplex {
   /** The connection id (as in the log). */
   get connectionId (): number { return this.#conn.id }
 
+  /** Node stream internals: bytes written go through the link model. @internal */
   override _write (chunk: Uint8Array, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
     if (this.#conn.closed) { cb(); return }
     this.#conn.send(this.#side, new Uint8Array(chunk), () => cb())
   }
 
+  /** Node stream internals: the end goes to the other side in order. @internal */
   override _final (cb: (err?: Error | null) => void): void {
     this.#conn.send(this.#side, null, () => {})
     cb()
   }
 
+  /** Node stream internals: bytes are pushed as they arrive. @internal */
   override _read (): void {}
 
+  /** Node stream internals: a destroyed side resets the other. @internal */
   override _destroy (err: Error | null, cb: (err: Error | null) => void): void {
     this.#conn.destroyedSide(this.#side, err === null ? null : (err as { code?: string }).code ?? err.message)
     cb(err)

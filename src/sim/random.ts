@@ -33,7 +33,10 @@ export class Random {
   #d: number
   readonly #seed: number
 
-  /** @param seed - any 32-bit integer (other numbers are folded into one) */
+  /**
+   * A seeded generator (sfc32).
+   * @param seed - any 32-bit integer (other numbers are folded into one)
+   */
   constructor (seed: number) {
     if (!Number.isFinite(seed)) throw new RangeError(`"seed" expected a finite number, got ${String(seed)}`)
     const s = Number.isInteger(seed) && Math.abs(seed) <= 0xffffffff ? seed >>> 0 : hashLabel(String(seed), 0)

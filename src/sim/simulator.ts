@@ -9,12 +9,11 @@ import { SimError, simError } from './errors.js'
 import { formatEvent } from './log.js'
 import type { LogEvent, MetricsLogEvent } from './log.js'
 import { SimDht, SimSwarm, SwarmCore } from './network.js'
-import type { Connection, Endpoint, Latency, LinkOptions, Profile, SimSwarmOptions, SwarmHost } from './network.js'
+import type { Connection, Latency, LinkOptions, Profile, SimSwarmOptions } from './network.js'
 import { EventQueue } from './queue.js'
 import type { Owner } from './queue.js'
 import { Random } from './random.js'
 import { drain, install, real, uninstall } from './runtime.js'
-import type { RuntimeHost } from './runtime.js'
 import { Truth, Watch, canonical } from './track.js'
 import type { Watchable, WatchOptions } from './track.js'
 
@@ -101,6 +100,9 @@ const DEFAULT_EPOCH = 1_700_000_000_000
 /** Events run per batch of immediates. */
 const BATCH = 256
 
+/** A swarm class with hyperswarm 4's API, bound to one simulated peer. */
+export type SimSwarmClass = new (options?: SimSwarmOptions) => SimSwarm
+
 /**
  * The context handed to a peer's init function: its swarm class, storage, identity, clock,
  * randomness and reporting. Everything lives in virtual time.
@@ -117,7 +119,7 @@ export interface PeerContext {
   /** The simulator. */
   readonly sim: Simulator
   /** A swarm class with hyperswarm 4's API, bound to this peer: `new Modem56(peer.Swarm, peer.swarmOptions)`. */
-  readonly Swarm: new (options?: SimSwarmOptions) => SimSwarm
+  readonly Swarm: SimSwarmClass
   /** Options for `Swarm` (empty: the launch options already apply). */
   readonly swarmOptions: SimSwarmOptions
   /** A 32-byte identity secret derived from the seed and the peer id (same across restarts). */
@@ -145,7 +147,7 @@ export interface PeerContext {
 }
 
 /** A launched peer, as the scenario sees it: state, counters, faults. */
-export class Peer implements Endpoint {
+export class Peer {
   /** Peer number. */
   readonly id: number
   /** Launch name. */
@@ -205,6 +207,7 @@ export class Peer implements Endpoint {
 
   /** Clock skew, ms (settable at any time; logged as a fault). */
   get skew (): number { return this.#skew }
+  /** Sets the clock skew (ms), logged as a fault. */
   set skew (ms: number) {
     if (!Number.isFinite(ms)) throw simError('BadOption', `"skew" expected a number of ms, got ${String(ms)}`)
     this.#skew = ms
@@ -328,7 +331,7 @@ function errorInfo (err: unknown): { message: string, code?: string } {
  * const result = await sim.run({ until: '10m' })
  * ```
  */
-export class Simulator implements RuntimeHost, SwarmHost {
+export class Simulator {
   /** The seed. */
   readonly seed: number
   /** Wall-clock ms of virtual time 0. */
@@ -363,7 +366,10 @@ export class Simulator implements RuntimeHost, SwarmHost {
   #errors = 0
   #events = 0
 
-  /** @param opts - seed, until override, interval, lookup delay, outputs, epoch, speed */
+  /**
+   * A simulator with its own virtual clock and seeded randomness.
+   * @param opts - seed, until override, interval, lookup delay, outputs, epoch, speed
+   */
   constructor (opts: SimulatorOptions = {}) {
     const seed = opts.seed ?? 0
     if (!Number.isSafeInteger(seed)) throw simError('BadOption', `"seed" expected an integer, got ${String(seed)}`)

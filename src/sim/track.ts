@@ -6,11 +6,16 @@ import type { ChainStatus, PeerInfo } from '../kernel/index.js'
 
 /** What {@link PeerContext.watch} needs of a kernel (a `SimpleKernel` fits). */
 export interface Watchable {
+  /** The kernel's store: merges are counted, state compared. */
   readonly store: {
+    /** Subscribes to accepted blocks. */
     onMerge (cb: (feeds: Feed[], source: unknown) => void): () => void
+    /** Every collection's state, by name. */
     readonly state: Record<string, unknown>
   }
+  /** Boots the kernel. */
   boot (): Promise<void>
+  /** The chains held, compared with what was created. */
   chains (): Promise<ChainStatus[]>
   /** The sync node id, to name the peer a kernel dropped (matched against `PeerInfo.nodeId`). */
   readonly nodeId?: string
