@@ -142,6 +142,7 @@ export class FrameConnection implements AnswerSink {
   #fullSince = 0
   #fullLevel = 0
   #paused = false
+  #pongDue = false
 
   constructor (plug: Plug, link: Link, options: Required<TransportOptions>) {
     this.#plug = plug
@@ -204,8 +205,7 @@ export class FrameConnection implements AnswerSink {
     this.#frames++
     const { dst, src, flags } = packet
     switch (flags) {
-      // a peer that pings and never reads gets no more pongs once its bytes pile up here
-      case PING: if (this.#link.buffered() <= this.#link.highWater) this.#write(0, 0, PONG, EMPTY); return
+      case PING: if (!this.#pongDue) { this.#pongDue = true; queueMicrotask(this.#pong) } return
       case PONG: return
     }
     const payload = own(packet.payload)
@@ -233,6 +233,15 @@ export class FrameConnection implements AnswerSink {
     } else {
       try { replyTo(reply, payload, false, undefined, this, 0) } catch (err) { safetyCatch(err) }
     }
+  }
+
+  /**
+   * Answers the pings of one batch of input with one pong (a flood of pings in one chunk costs
+   * one write), and none while bytes pile up for a peer that does not read them.
+   */
+  #pong = (): void => {
+    this.#pongDue = false
+    if (!this.#closed && this.#link.buffered() <= this.#link.highWater) this.#write(0, 0, PONG, EMPTY)
   }
 
   /** The transport's buffer has room again. */
