@@ -351,6 +351,21 @@ describe('bounds over WebSocket', () => {
     await t.close()
   })
 
+  it('a WebSocket peer dripping a message one byte at a time is closed with PeerTimeout (only whole messages count)', async () => {
+    const t = await wsServer({ idleTimeout: 300 })
+    const s = await rawWebSocket(t.url)
+    const message = wsFrame(encodePacket(0, 0, 0, new Uint8Array(100_000)))
+    let i = 0
+    const drip = setInterval(() => { if (!s.destroyed) s.write(message.subarray(i, ++i)) }, 5)
+    try {
+      assert.equal(codeOf(await t.nextClose()), 'PeerTimeout')
+    } finally {
+      clearInterval(drip)
+      s.destroy()
+      await t.close()
+    }
+  })
+
   it('honest idle WebSocket peers keep each other connected with pings', async () => {
     const t = await wsServer({ idleTimeout: 200 })
     const ws = new WebSocket(t.url)
