@@ -155,7 +155,7 @@ describe('bounds over TCP', () => {
   const drips: Array<[string, number]> = [['from its first byte', 0], ['after its header', 13], ['after half its payload', 50_000]]
   for (const [what, start] of drips) {
     it(`a peer dripping a frame one byte at a time ${what} is closed with FrameTimeout`, async () => {
-      const t = await server({ idleTimeout: 60_000, frameTimeout: 200 })
+      const t = await server({ idleTimeout: 60_000, frameTimeout: 200, minFrameRate: 1024 * 1024 })
       const s = await t.raw()
       s.setNoDelay(true)
       s.write(PING) // past the handshake guard: only the frame bound can end this
@@ -170,6 +170,24 @@ describe('bounds over TCP', () => {
       await t.close()
     })
   }
+
+  it('a large frame arriving slowly but steadily completes past frameTimeout (its bytes earn time)', async () => {
+    const t = await server({ frameTimeout: 100, minFrameRate: 64 * 1024 })
+    const s = await t.raw()
+    s.setNoDelay(true)
+    const question = encodeFrame(0, 1, 1, new Uint8Array(300_000).fill(5)) // echoed
+    let back = 0
+    const echoed = new Promise<void>(resolve => s.on('data', (c: Uint8Array) => { back += c.byteLength; if (back >= question.byteLength) resolve() }))
+    let i = 0
+    const pace = setInterval(() => { if (i < question.byteLength) s.write(question.subarray(i, i += 10_000)) }, 10) // about 1 MB/s
+    try {
+      await Promise.race([echoed, t.nextClose().then(err => { throw err ?? new Error('closed') })])
+    } finally {
+      clearInterval(pace)
+    }
+    assert.ok(back >= question.byteLength)
+    await t.close()
+  })
 
   it('stalled giant frames are closed with FrameTimeout without their memory being allocated', async () => {
     const t = await server({ idleTimeout: 60_000, frameTimeout: 300 })
