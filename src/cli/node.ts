@@ -246,7 +246,7 @@ export async function runNode (argv: string[], io: NodeIO): Promise<number> {
   limitConnections(tcp, gate)
   // the WebSocket listener's own http server: the gate refuses before the HTTP upgrade, and a
   // socket that never completes its upgrade request is closed after the handshake timeout
-  const http = createHttpServer({ connectionsCheckingInterval: 1000 })
+  const http = createHttpServer({ connectionsCheckingInterval: 1000 }, (_req, res) => { res.writeHead(426, { Connection: 'close' }).end() })
   http.headersTimeout = http.requestTimeout = args.handshakeTimeout
   limitConnections(http, gate)
   let wss: WebSocketServer | null = null

@@ -1,6 +1,6 @@
 import {
-  DEFAULT_FRAME_TIMEOUT, DEFAULT_TRANSPORT_HANDSHAKE_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_FRAME_SIZE, DEFAULT_MAX_WRITE_BUFFER_FRAMES,
-  DEFAULT_TIMEOUT
+  DEFAULT_FRAME_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_FRAME_SIZE, DEFAULT_MAX_WRITE_BUFFER_FRAMES, DEFAULT_MIN_FRAME_RATE,
+  DEFAULT_TIMEOUT, DEFAULT_TRANSPORT_HANDSHAKE_TIMEOUT
 } from './constants.js'
 import {
   NetError, disconnected, frameTimeout, handshakeTimeout, peerTimeout, protocolError, safetyCatch, slowPeer, toError, unknownPort
@@ -36,10 +36,16 @@ export interface TransportOptions {
   handshakeTimeout?: number
   /**
    * Milliseconds within which an incoming frame must complete once its first byte arrived
-   * (20 000; `0` disables); past it the connection closes with `FrameTimeout`. Byte streams
-   * only: a WebSocket delivers whole messages (its partial messages count toward `idleTimeout`).
+   * (20 000; `0` disables), extended by one second per `minFrameRate` bytes of it received; past
+   * it the connection closes with `FrameTimeout`. Byte streams only: a WebSocket delivers whole
+   * messages (its partial messages count toward `idleTimeout`).
    */
   frameTimeout?: number
+  /**
+   * Bytes per second of a frame in progress that earn it more time beyond `frameTimeout`
+   * (16 384; `0`: `frameTimeout` alone bounds every frame).
+   */
+  minFrameRate?: number
   /**
    * Bytes queued for the peer (not yet taken by the OS) above which the transport stops reading
    * from the peer until they drain (2 × `maxFrameSize`), so a peer that never reads cannot make
@@ -83,6 +89,7 @@ export function transportOptions (options: TransportOptions = {}): Required<Tran
     idleTimeout: positive('idleTimeout', options.idleTimeout ?? DEFAULT_IDLE_TIMEOUT),
     handshakeTimeout: positive('handshakeTimeout', options.handshakeTimeout ?? DEFAULT_TRANSPORT_HANDSHAKE_TIMEOUT),
     frameTimeout: positive('frameTimeout', options.frameTimeout ?? DEFAULT_FRAME_TIMEOUT),
+    minFrameRate: positive('minFrameRate', options.minFrameRate ?? DEFAULT_MIN_FRAME_RATE),
     maxWriteBuffer: positive('maxWriteBuffer', options.maxWriteBuffer ?? DEFAULT_MAX_WRITE_BUFFER_FRAMES * maxFrameSize)
   }
 }
@@ -138,10 +145,15 @@ export class FrameConnection implements AnswerSink {
   /** Start of the unfinished incoming frame (0: between frames), and `#frames` then. */
   #partialSince = 0
   #partialFrame = 0
+  /** Bytes of the unfinished frame received so far. */
+  #partialBytes = 0
+  /** Milliseconds of extra time one byte of a frame in progress earns (0: none). */
+  readonly #msPerByte: number
   /** Since when the write buffer is above the high-water mark (0: it is not), and its size then. */
   #fullSince = 0
   #fullLevel = 0
   #paused = false
+  #pongDue = false
 
   constructor (plug: Plug, link: Link, options: Required<TransportOptions>) {
     this.#plug = plug
@@ -152,6 +164,7 @@ export class FrameConnection implements AnswerSink {
     this.#handshake = bound(options.handshakeTimeout)
     this.#frame = bound(options.frameTimeout)
     this.#pingEvery = this.#idle / 2
+    this.#msPerByte = options.minFrameRate > 0 ? 1000 / options.minFrameRate : 0
   }
 
   /** Number of conversations waiting for the peer. */
@@ -177,10 +190,16 @@ export class FrameConnection implements AnswerSink {
     const t = now()
     this.#lastHeard = t
     if (partial === 0) { this.#partialSince = 0; return }
+    this.#partialBytes = partial
     if (this.#partialSince !== 0 && this.#partialFrame === this.#frames) return // the same frame goes on
     this.#partialSince = t
     this.#partialFrame = this.#frames
-    this.#arm(t + this.#frame)
+    this.#arm(this.#frameDeadline())
+  }
+
+  /** When the frame in progress must be complete: `frameTimeout` after its start, plus what its bytes earned. */
+  #frameDeadline (): number {
+    return this.#partialSince + this.#frame + this.#partialBytes * this.#msPerByte
   }
 
   /** The transport delivered one packet's bytes (message transports). */
@@ -204,8 +223,7 @@ export class FrameConnection implements AnswerSink {
     this.#frames++
     const { dst, src, flags } = packet
     switch (flags) {
-      // a peer that pings and never reads gets no more pongs once its bytes pile up here
-      case PING: if (this.#link.buffered() <= this.#link.highWater) this.#write(0, 0, PONG, EMPTY); return
+      case PING: if (!this.#pongDue) { this.#pongDue = true; queueMicrotask(this.#pong) } return
       case PONG: return
     }
     const payload = own(packet.payload)
@@ -233,6 +251,15 @@ export class FrameConnection implements AnswerSink {
     } else {
       try { replyTo(reply, payload, false, undefined, this, 0) } catch (err) { safetyCatch(err) }
     }
+  }
+
+  /**
+   * Answers the pings of one batch of input with one pong (a flood of pings in one chunk costs
+   * one write), and none while bytes pile up for a peer that does not read them.
+   */
+  #pong = (): void => {
+    this.#pongDue = false
+    if (!this.#closed && this.#link.buffered() <= this.#link.highWater) this.#write(0, 0, PONG, EMPTY)
   }
 
   /** The transport's buffer has room again. */
@@ -350,7 +377,7 @@ export class FrameConnection implements AnswerSink {
     }
     if (!this.#gotFrame && t - this.#openedAt >= this.#handshake) { this.fail(handshakeTimeout(this.#options.handshakeTimeout)); return }
     if (t - this.#lastHeard >= this.#idle) { this.fail(peerTimeout(this.#options.idleTimeout)); return }
-    if (this.#partialSince !== 0 && t - this.#partialSince >= this.#frame) { this.fail(frameTimeout(this.#options.frameTimeout)); return }
+    if (this.#partialSince !== 0 && t >= this.#frameDeadline()) { this.fail(frameTimeout(this.#options.frameTimeout)); return }
     if (this.#fullSince !== 0) {
       const level = this.#link.buffered()
       if (level <= this.#link.highWater) {
@@ -371,7 +398,7 @@ export class FrameConnection implements AnswerSink {
     }
     let next = Math.min(this.#lastHeard + this.#idle, this.#pingAt())
     if (!this.#gotFrame) next = Math.min(next, this.#openedAt + this.#handshake)
-    if (this.#partialSince !== 0) next = Math.min(next, this.#partialSince + this.#frame)
+    if (this.#partialSince !== 0) next = Math.min(next, this.#frameDeadline())
     if (this.#fullSince !== 0) next = Math.min(next, this.#fullSince + this.#idle)
     this.#arm(next)
   }

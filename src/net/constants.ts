@@ -22,11 +22,17 @@ export const DEFAULT_IDLE_TIMEOUT: number = 30_000
 export const DEFAULT_TRANSPORT_HANDSHAKE_TIMEOUT: number = 10_000
 /**
  * Default time (ms) within which a frame whose first byte has arrived must be complete (the
- * length prefix included); past it the connection closes with `FrameTimeout`, so a peer that
- * drips a frame one byte at a time cannot hold the connection. 20 s carries a 4 MiB frame over
- * a link of about 1.7 Mbit/s.
+ * length prefix included), plus one second per `DEFAULT_MIN_FRAME_RATE` bytes of it received;
+ * past it the connection closes with `FrameTimeout`, so a peer that drips a frame one byte at a
+ * time cannot hold the connection.
  */
 export const DEFAULT_FRAME_TIMEOUT: number = 20_000
+/**
+ * Default rate (bytes per second) that earns a frame in progress more time beyond
+ * `DEFAULT_FRAME_TIMEOUT`: 16 KiB/s (about 130 kbit/s), so a large frame on a slow but honest
+ * link completes while a drip does not.
+ */
+export const DEFAULT_MIN_FRAME_RATE: number = 16 * 1024
 /** Default WebSocket `bufferedAmount` (bytes) above which sends wait. */
 export const DEFAULT_WS_HIGH_WATER: number = 1024 * 1024
 /**

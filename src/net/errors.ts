@@ -14,7 +14,7 @@ import { PicoError } from '../errors.js'
  * - `UnknownPort`: the peer replied to a conversation that was never opened; the connection is closed.
  * - `PeerTimeout`: the peer sent nothing at all (not even a pong to our ping) for the transport's `idleTimeout`; the connection is closed.
  * - `HandshakeTimeout`: the peer sent no complete frame within the transport's `handshakeTimeout` of opening; the connection is closed.
- * - `FrameTimeout`: a frame the peer began did not complete within the transport's `frameTimeout`; the connection is closed.
+ * - `FrameTimeout`: a frame the peer began did not complete within the transport's `frameTimeout` (plus the time its bytes earned at `minFrameRate`); the connection is closed.
  * - `SlowPeer`: the peer did not read what we sent: the bytes queued for it stayed above the high-water mark without draining for `idleTimeout`, or passed `maxWriteBuffer` on a transport that cannot stop reading; the connection is closed.
  * - `ConnectionError`: the underlying socket failed (the socket's error is the `cause`).
  * - `NodeTimedout`: a hub wire's loose end was not opened within the hub's `openTimeout`.
@@ -73,7 +73,7 @@ export const peerTimeout = (ms: number): NetError => new NetError('PeerTimeout',
 /** @internal */
 export const handshakeTimeout = (ms: number): NetError => new NetError('HandshakeTimeout', `HandshakeTimeout: no complete frame within ${ms} ms of opening`)
 /** @internal */
-export const frameTimeout = (ms: number): NetError => new NetError('FrameTimeout', `FrameTimeout: a frame did not complete within ${ms} ms`)
+export const frameTimeout = (ms: number): NetError => new NetError('FrameTimeout', `FrameTimeout: a frame did not complete within ${ms} ms and the time its bytes earned`)
 /** @internal */
 export const slowPeer = (detail: string): NetError => new NetError('SlowPeer', `SlowPeer: ${detail}`)
 /** @internal */

@@ -4,6 +4,8 @@ import { DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_PER_ADDRESS } from './constants.js
 export interface GateSocket {
   /** The peer's address; undefined once the socket is gone. */
   readonly remoteAddress?: string | undefined
+  /** A socket already destroyed is refused (its `'close'` may have passed). */
+  readonly destroyed?: boolean
   /** Closes the socket at once (a refused connection). */
   destroy (): unknown
   /** Tells when the socket closed (its slot is freed). */
@@ -103,7 +105,7 @@ export class ConnectionGate {
   admit (socket: GateSocket, refuse: () => void = () => { socket.destroy() }): boolean {
     const key = addressKey(socket.remoteAddress)
     const n = this.#byAddress.get(key) ?? 0
-    if (this.#count >= this.#max || n >= this.#perAddress) {
+    if (this.#count >= this.#max || n >= this.#perAddress || socket.destroyed === true) {
       this.#refused++
       refuse()
       return false

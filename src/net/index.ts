@@ -31,7 +31,7 @@ export { NetError } from './errors.js'
 export type { NetErrorCode } from './errors.js'
 export {
   DEFAULT_FRAME_TIMEOUT, DEFAULT_TRANSPORT_HANDSHAKE_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_FRAME_SIZE,
-  DEFAULT_MAX_PER_ADDRESS, DEFAULT_MAX_WRITE_BUFFER_FRAMES, DEFAULT_OPEN_TIMEOUT, DEFAULT_TIMEOUT, DEFAULT_WS_HIGH_WATER
+  DEFAULT_MAX_PER_ADDRESS, DEFAULT_MAX_WRITE_BUFFER_FRAMES, DEFAULT_MIN_FRAME_RATE, DEFAULT_OPEN_TIMEOUT, DEFAULT_TIMEOUT, DEFAULT_WS_HIGH_WATER
 } from './constants.js'
 export { ConnectionGate, limitConnections } from './gate.js'
 export type { ConnectionGateOptions, GatedServer, GateSocket, UpgradingServer } from './gate.js'

@@ -63,6 +63,10 @@ test('cli node: listeners cap connections per address and refuse frames above th
   open.push({ close: () => b1.terminate() })
   await once(b1, 'message') // the node's hello
 
+  // a plain HTTP request to the WebSocket port is answered 426 Upgrade Required
+  const res = await fetch(`http://127.0.0.1:${wsPort}/`)
+  assert.equal(res.status, 426)
+
   // a frame announcing more than the sync protocol's limit closes the connection
   const big = new Uint8Array(13)
   new DataView(big.buffer).setUint32(0, MAX_MESSAGE_SIZE + 9 + 1)

@@ -36,6 +36,26 @@ async function flood (s: net.Socket, ping: Uint8Array, bursts: number, closing: 
   }
 }
 
+/**
+ * Sends 8 questions of 1 MiB whose echoes fill every buffer between the echo server and `s` (which
+ * reads nothing), and waits until they are all answered. Returns a function that reads the bytes
+ * then queued in the server's socket (`writableLength` / `bufferedAmount`) as of that moment.
+ */
+async function fillUp (s: net.Socket, question: Uint8Array, srv: net.Socket | WebSocket, full: () => boolean): Promise<() => number> {
+  const queued = (): number => srv instanceof WebSocket ? srv.bufferedAmount : srv.writableLength
+  let last = -1
+  let same = 0
+  for (let i = 0; i < 8; i++) s.write(question)
+  // answered when the queue stops growing above the high-water mark
+  while (!full() || same < 20) {
+    await tick()
+    const now = queued()
+    same = now === last ? same + 1 : 0
+    last = now
+  }
+  return () => last
+}
+
 interface Server {
   port: number
   /** Server-side sockets, in accept order. */
@@ -135,7 +155,7 @@ describe('bounds over TCP', () => {
   const drips: Array<[string, number]> = [['from its first byte', 0], ['after its header', 13], ['after half its payload', 50_000]]
   for (const [what, start] of drips) {
     it(`a peer dripping a frame one byte at a time ${what} is closed with FrameTimeout`, async () => {
-      const t = await server({ idleTimeout: 60_000, frameTimeout: 200 })
+      const t = await server({ idleTimeout: 60_000, frameTimeout: 200, minFrameRate: 1024 * 1024 })
       const s = await t.raw()
       s.setNoDelay(true)
       s.write(PING) // past the handshake guard: only the frame bound can end this
@@ -150,6 +170,24 @@ describe('bounds over TCP', () => {
       await t.close()
     })
   }
+
+  it('a large frame arriving slowly but steadily completes past frameTimeout (its bytes earn time)', async () => {
+    const t = await server({ frameTimeout: 100, minFrameRate: 64 * 1024 })
+    const s = await t.raw()
+    s.setNoDelay(true)
+    const question = encodeFrame(0, 1, 1, new Uint8Array(300_000).fill(5)) // echoed
+    let back = 0
+    const echoed = new Promise<void>(resolve => s.on('data', (c: Uint8Array) => { back += c.byteLength; if (back >= question.byteLength) resolve() }))
+    let i = 0
+    const pace = setInterval(() => { if (i < question.byteLength) s.write(question.subarray(i, i += 10_000)) }, 10) // about 1 MB/s
+    try {
+      await Promise.race([echoed, t.nextClose().then(err => { throw err ?? new Error('closed') })])
+    } finally {
+      clearInterval(pace)
+    }
+    assert.ok(back >= question.byteLength)
+    await t.close()
+  })
 
   it('stalled giant frames are closed with FrameTimeout without their memory being allocated', async () => {
     const t = await server({ idleTimeout: 60_000, frameTimeout: 300 })
@@ -166,18 +204,35 @@ describe('bounds over TCP', () => {
     await t.close()
   })
 
-  it('a ping flood from a peer that never reads queues no more than a high-water mark of pongs, then ends with SlowPeer', async () => {
+  it('a burst of pings in one chunk costs one pong', async () => {
+    const t = await server({})
+    const s = await t.raw()
+    while (t.sockets.length === 0) await tick()
+    const srv = t.sockets[0] as net.Socket
+    const burst = new Uint8Array(PING.byteLength * 1000)
+    for (let i = 0; i < 1000; i++) burst.set(PING, i * PING.byteLength)
+    const received = new Promise<void>(resolve => srv.once('data', () => resolve()))
+    const answered = once(s, 'data') as Promise<[Uint8Array]>
+    s.write(burst)
+    await received
+    const written = srv.bytesWritten
+    const [pongs] = await answered
+    assert.ok(pongs.byteLength < 1000 * PING.byteLength)
+    assert.ok(written <= 10 * PING.byteLength, `${written} bytes of pongs`)
+    await t.close()
+  })
+
+  it('a ping flood from a peer that never reads adds no pongs to what is queued for it, and ends with SlowPeer', async () => {
     const t = await server({ idleTimeout: 1000 })
     const s = await t.raw()
     s.pause() // reads nothing, ever
     while (t.sockets.length === 0) await tick()
     const srv = t.sockets[0] as net.Socket
+    const level = await fillUp(s, encodeFrame(0, 1, 1, new Uint8Array(1024 * 1024)), srv, () => srv.writableLength > srv.writableHighWaterMark)
     let most = 0
     srv.on('data', () => { most = Math.max(most, srv.writableLength) })
-    // 13 MiB of pings: far more pongs than the socket buffers hold
-    assert.equal(codeOf(await flood(s, PING, 200, t.nextClose())), 'SlowPeer')
-    assert.ok(srv.writableLength <= srv.writableHighWaterMark + PING.byteLength, `${srv.writableLength} bytes queued`)
-    assert.ok(most <= srv.writableHighWaterMark + PING.byteLength, `${most} bytes queued at most`)
+    assert.equal(codeOf(await flood(s, PING, 40, t.nextClose())), 'SlowPeer')
+    assert.ok(most <= level(), `${most} bytes queued at most after the pings began, ${level()} before`)
     await t.close()
   })
 
@@ -314,6 +369,21 @@ describe('bounds over WebSocket', () => {
     await t.close()
   })
 
+  it('a WebSocket peer dripping a message one byte at a time is closed with PeerTimeout (only whole messages count)', async () => {
+    const t = await wsServer({ idleTimeout: 300 })
+    const s = await rawWebSocket(t.url)
+    const message = wsFrame(encodePacket(0, 0, 0, new Uint8Array(100_000)))
+    let i = 0
+    const drip = setInterval(() => { if (!s.destroyed) s.write(message.subarray(i, ++i)) }, 5)
+    try {
+      assert.equal(codeOf(await t.nextClose()), 'PeerTimeout')
+    } finally {
+      clearInterval(drip)
+      s.destroy()
+      await t.close()
+    }
+  })
+
   it('honest idle WebSocket peers keep each other connected with pings', async () => {
     const t = await wsServer({ idleTimeout: 200 })
     const ws = new WebSocket(t.url)
@@ -336,19 +406,11 @@ describe('bounds over WebSocket', () => {
       s.pause() // reads nothing, ever
       while (t.sockets.length === 0) await tick()
       const srv = t.sockets[0] as WebSocket
-      // first questions whose echoes fill every buffer between us, then a flood of pings
-      const question = wsFrame(encodePacket(0, 1, 1, new Uint8Array(1024 * 1024)))
-      let questions = 0
-      srv.on('message', () => { questions++ })
-      for (let i = 0; i < 8; i++) s.write(question)
-      while (questions < 8) await tick()
-      for (let i = 0; i < 5; i++) await tick() // the hub's echoes are sent
-      assert.ok(srv.bufferedAmount > highWaterMark)
-      const level = srv.bufferedAmount
+      const level = await fillUp(s, wsFrame(encodePacket(0, 1, 1, new Uint8Array(1024 * 1024))), srv, () => srv.bufferedAmount > highWaterMark)
       let most = 0
       srv.on('message', () => { most = Math.max(most, srv.bufferedAmount) })
       assert.equal(codeOf(await flood(s, wsFrame(encodePacket(0, 0, 4, new Uint8Array(0))), 20, t.nextClose())), 'SlowPeer')
-      assert.ok(most <= level, `${most} bytes queued at most after the pings began, ${level} before`)
+      assert.ok(most <= level(), `${most} bytes queued at most after the pings began, ${level()} before`)
     } finally {
       s.destroy()
       await t.close()
