@@ -313,7 +313,7 @@ function errorInfo (err: unknown): { message: string, code?: string } {
 }
 
 /**
- * A discrete-event swarm simulator in virtual time (spec/sim.md, without gaps.md H1-H15).
+ * A discrete-event swarm simulator in virtual time.
  *
  * @example
  * ```ts
