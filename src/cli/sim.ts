@@ -26,7 +26,8 @@ Options:
   --help              this text
 
 Exit code: 0 when every live honest peer converged; 1 when the run ended without converging,
-a peer's init failed, the scenario threw, or a peer raised an error (all logged).`
+a peer's init failed, the scenario threw, or a peer raised an error (all logged); 2 on a usage
+mistake (an unknown flag, a bad value, no FILE).`
 
 interface SimArgs {
   file: string

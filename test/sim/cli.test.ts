@@ -32,18 +32,18 @@ function tmp (): { dir: string, done: () => void } {
 
 const lines = (file: string): Array<Record<string, unknown>> => readFileSync(file, 'utf8').trim().split('\n').map(l => JSON.parse(l) as Record<string, unknown>)
 
-test('sim: an unknown flag is named, exit 1', async () => {
+test('sim: an unknown flag is named, exit 2 (a usage mistake)', async () => {
   const io = memIo()
-  assert.equal(await main(['sim', fixture('tiny.ts'), '--sed', '3'], io), 1)
+  assert.equal(await main(['sim', fixture('tiny.ts'), '--sed', '3'], io), 2)
   assert.match(io.err, /UnknownFlag: unknown flag --sed/)
   const io2 = memIo()
-  assert.equal(await main(['sim', fixture('tiny.ts'), '--until', 'soon'], io2), 1)
+  assert.equal(await main(['sim', fixture('tiny.ts'), '--until', 'soon'], io2), 2)
   assert.match(io2.err, /--until expected a duration/)
   const io3 = memIo()
-  assert.equal(await main(['sim'], io3), 1)
+  assert.equal(await main(['sim'], io3), 2)
   assert.match(io3.err, /missing scenario FILE/)
   const io4 = memIo()
-  assert.equal(await main(['sim', fixture('tiny.ts'), '--speed', '0'], io4), 1)
+  assert.equal(await main(['sim', fixture('tiny.ts'), '--speed', '0'], io4), 2)
   assert.match(io4.err, /--speed expected a positive number/)
 })
 
