@@ -295,7 +295,14 @@ export class SimpleKernel {
    * once), and what was handed to wires so far. The budgets of {@link SyncLimits} apply to
    * the first two.
    */
-  get traffic (): { inboundBytes: number, outboundBytes: number, bytesSent: number } {
+  get traffic (): {
+    /** Bytes peers sent that are not processed yet. */
+    inboundBytes: number
+    /** Bytes waiting to be sent. */
+    outboundBytes: number
+    /** Bytes handed to wires so far. */
+    bytesSent: number
+  } {
     return { inboundBytes: this.#node.inboundBytes, outboundBytes: this.#node.outboundBytes, bytesSent: this.#node.bytesSent }
   }
 

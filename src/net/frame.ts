@@ -34,9 +34,13 @@ export const MAX_PORT = 0xffffffff
 
 /** A decoded packet; `payload` is a view into the packet. */
 export interface Packet {
+  /** The destination channel id. */
   dst: number
+  /** The source channel id. */
   src: number
+  /** The header flag bits. */
   flags: number
+  /** The packet body. */
   payload: Uint8Array
 }
 

@@ -35,14 +35,18 @@ export interface DuplexLike {
   uncork? (): void
   /** Optional (net.Socket has it): the transport turns Nagle's algorithm off for request/reply latency. */
   setNoDelay? (noDelay?: boolean): unknown
-  /** Optional (Readable streams have them): the transport stops reading while too much is queued for a peer that does not read. */
-  /** Optional (a Node Readable has it): stops reading while our write buffer is full. */
+  /**
+   * Optional (a Node Readable has it): the transport stops reading while too much is queued for
+   * a peer that does not read.
+   */
   pause? (): unknown
   /** Optional: reads again. */
   resume? (): unknown
-  /** Optional (Writable streams have them): bytes queued, and the mark above which `write` returns false. */
+  /** Optional (Writable streams have it): bytes queued for writing. */
   readonly writableLength?: number
+  /** Optional (Writable streams have it): the queue size above which `write` returns false. */
   readonly writableHighWaterMark?: number
+  /** Optional (Node streams have it): true once the stream was destroyed. */
   readonly destroyed?: boolean
 }
 

@@ -26,6 +26,7 @@ export type RefusalReason = 'Stored' | 'ParentNotFound' | 'Refused'
 /** Outcome of {@link Repo.prepareBlock}. */
 export type PrepareResult =
   | {
+    /** The block can be stored. */
     accepted: true
     /** The operations that store the block; apply them with `repo.db.batch(ops)`. */
     ops: BatchOp[]
@@ -40,7 +41,12 @@ export type PrepareResult =
     /** True when the block starts a new branch off a block that is not a tip. */
     fork: boolean
   }
-  | { accepted: false, reason: RefusalReason }
+  | {
+    /** The block cannot be stored. */
+    accepted: false
+    /** Why. */
+    reason: RefusalReason
+  }
 
 /** Result of {@link Repo.prepareRollback}. */
 export interface RollbackPlan {

@@ -13,7 +13,14 @@ export interface BlockBody {
 }
 
 /** What {@link decodeBlock} returns: the type, the payload's own fields (when it is a plain object) and the date. */
-export type DecodedBlock = { type: string, date: number, payload?: unknown } & Record<string, unknown>
+export type DecodedBlock = {
+  /** The block's collection name (its body's root). */
+  type: string
+  /** The block's date, ms since the epoch. */
+  date: number
+  /** The payload, when it is not a plain object (a plain object's fields are spread instead). */
+  payload?: unknown
+} & Record<string, unknown>
 
 /**
  * Encodes a block body as CBOR `[root, payload, date]` (cborg's canonical encoding, as picostore 3.x).

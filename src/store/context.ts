@@ -35,14 +35,18 @@ export interface DispatchContext {
 /** A refusal, as returned by `ctx.reject()`. */
 export interface Rejection {
   readonly [k: symbol]: true
+  /** Why the block is refused. */
   readonly message: string
 }
 
 /** A request to retry later, as returned by `ctx.postpone()`. */
 export interface Reschedule {
   readonly [k: symbol]: true
+  /** Why the block waits. */
   readonly message: string
+  /** The delay before it is tried again, ms. */
   readonly time: number
+  /** How many times at most it is tried again before it is rejected. */
   readonly retries: number
 }
 

@@ -14,7 +14,12 @@ export interface ValidateContext<T> extends ComputeContext {
 }
 
 /** A DiffMemory object: the application's fields plus the block dates it keeps. */
-export type Diffable = Record<string, unknown> & { _created?: number, _updated?: number }
+export type Diffable = Record<string, unknown> & {
+  /** Date of the block that created the object, ms since the epoch. */
+  _created?: number
+  /** Date of the block that last changed it, ms since the epoch. */
+  _updated?: number
+}
 
 /**
  * A Memory whose objects are plain objects changed by patches (set / inc / delete,

@@ -8,7 +8,9 @@ import type { Verdict } from './context.js'
 
 /** Context of a slice's `filter`. */
 export interface FilterContext<S> {
+  /** The block being considered. */
   block: Block
+  /** The block it follows in its chain, or null for a genesis block. */
   parentBlock: Block | null
   /** The slice's current state. */
   state: S
@@ -32,7 +34,9 @@ export interface ReducerContext<S> extends FilterContext<S> {
 
 /** Context of a slice's `trap`. */
 export interface TrapContext<S> extends FilterContext<S> {
+  /** The signal's code, as raised with `signal(code, payload)`. */
   code: string
+  /** The signal's payload (undefined when none was given). */
   payload: unknown
 }
 

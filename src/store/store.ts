@@ -48,6 +48,9 @@ export class Store {
   private _gcTimer: ReturnType<typeof setInterval> | undefined
 
   /**
+   * Creates a store on a repo or a database; call {@link Store.register} for each collection,
+   * then `load()` before use.
+   *
    * @param dbOrRepo - a Repo, or an abstract-level database (a Repo is created on it)
    * @param opts - see {@link StoreOptions}
    */

@@ -67,15 +67,80 @@ export interface DispatchResult {
 
 /** Events delivered to {@link Store.tap} listeners, after the change is committed. */
 export type StoreEvent =
-  | { event: 'change', root: string, id: ObjectId, value: unknown }
-  | { event: 'merged', block: Block, root: string }
-  | { event: 'patch-merged', patch: Feed }
-  | { event: 'rejected', block: Block, code: RejectionCode, reason: string }
-  | { event: 'postponed', block: Block, reason: string, time: number, attempt: number }
-  | { event: 'stashed', blocks: number }
-  | { event: 'rollback', evicted: Feed, root: Uint8Array }
-  | { event: 'reload', block: Block, root: string }
-  | { event: 'error', error: unknown }
+  | {
+    /** An object of a collection changed. */
+    event: 'change'
+    /** The collection's name. */
+    root: string
+    /** The object's id. */
+    id: ObjectId
+    /** Its new value. */
+    value: unknown
+  }
+  | {
+    /** A block was accepted. */
+    event: 'merged'
+    /** The block. */
+    block: Block
+    /** The collection that took it. */
+    root: string
+  }
+  | {
+    /** A patch (one or more blocks) was merged. */
+    event: 'patch-merged'
+    /** The blocks merged. */
+    patch: Feed
+  }
+  | {
+    /** A block was refused. */
+    event: 'rejected'
+    /** The block. */
+    block: Block
+    /** Why, as a stable code. */
+    code: RejectionCode
+    /** Why, in words. */
+    reason: string
+  }
+  | {
+    /** A block was postponed: it is retried later. */
+    event: 'postponed'
+    /** The block. */
+    block: Block
+    /** Why, in words. */
+    reason: string
+    /** The delay before it is tried again, ms. */
+    time: number
+    /** How many times it was postponed so far. */
+    attempt: number
+  }
+  | {
+    /** Blocks that cannot be applied yet were kept for later. */
+    event: 'stashed'
+    /** How many blocks. */
+    blocks: number
+  }
+  | {
+    /** The garbage collector evicted a chain no object refers to any more. */
+    event: 'rollback'
+    /** The chain's blocks, removed. */
+    evicted: Feed
+    /** The chain's root id, bytes. */
+    root: Uint8Array
+  }
+  | {
+    /** A block was applied again while the state was rebuilt. */
+    event: 'reload'
+    /** The block. */
+    block: Block
+    /** The collection that took it. */
+    root: string
+  }
+  | {
+    /** A listener or a background task failed. */
+    event: 'error'
+    /** What was thrown. */
+    error: unknown
+  }
 
 /** A neuron: subscribe with a callback (called synchronously with the current value), get an unsubscribe. */
 export type StateNeuron<T> = (cb: (v: T) => void) => () => void
