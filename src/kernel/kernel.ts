@@ -54,7 +54,7 @@ export interface ChainStatus {
   owner: Uint8Array
 }
 
-/** Registry key of the persisted secret (spec/kernel.md §1.2). */
+/** Registry key under which the secret is kept in the repo database. */
 const REG_SK = 'reg/sk'
 
 function secretBytes (secret: Uint8Array | string, name = 'secret'): Uint8Array {
@@ -203,7 +203,7 @@ export class SimpleKernel {
   }
 
   /**
-   * Number of blocks on the user's own chain (the real height + 1; gaps K3).
+   * Number of blocks on the user's own chain (the real height + 1: 0 means no chain yet, 1 a chain with only its genesis).
    *
    * @returns 0 when the user has written nothing
    * @throws KernelError `NotReady`
@@ -354,7 +354,7 @@ export class SimpleKernel {
    * @param feed - the blocks
    * @param peer - who sent them
    * @returns what the store did
-   * @throws KernelError `Closed` after `halt()` (gaps K14: never a silent drop)
+   * @throws KernelError `Closed` after `halt()` (blocks are never dropped silently)
    */
   onblocks (feed: Feed, peer: PeerInfo): Promise<DispatchResult> {
     if (this.#halting !== undefined || this.store.closed) return Promise.reject(new KernelError('Closed', 'the kernel was halted'))

@@ -72,8 +72,8 @@ const DEFAULT_STREAM_HIGH_WATER = 16 * 1024
 const COPY_LIMIT = 16 * 1024
 
 /**
- * Carries `plug`'s conversations over a byte stream as length-prefixed frames (spec/net.md
- * §4.1; frames survive any chunking). The plug is opened at once. Closing the plug ends the
+ * Carries `plug`'s conversations over a byte stream as length-prefixed frames (frames
+ * survive any chunking). The plug is opened at once. Closing the plug ends the
  * stream (`end()` when closed without error, `destroy()` with one); the stream ending or failing
  * closes the plug. A frame above `maxFrameSize`, a malformed packet or a reply to an unknown
  * port closes the connection with `FrameTooLarge`, `ProtocolError` or `UnknownPort`; a stream

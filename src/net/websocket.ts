@@ -73,8 +73,8 @@ function bytesOf (data: unknown): Uint8Array | null {
 }
 
 /**
- * Carries `plug`'s conversations over a WebSocket, one packet per binary message (spec/net.md
- * §4.1 without the length prefix). The plug is opened when the socket is. Closing the plug
+ * Carries `plug`'s conversations over a WebSocket, one packet per binary message (a
+ * frame without its length prefix). The plug is opened when the socket is. Closing the plug
  * closes the socket (code 1000, or 4000 with the error's code as reason); the socket closing
  * closes the plug (`ConnectionError` unless clean). A text message, an oversized message, a
  * malformed packet or a reply to an unknown port closes the connection with a typed error, and

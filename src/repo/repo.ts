@@ -101,7 +101,8 @@ export interface PrepareOptions {
  * of its blocks, each owner's current chain found, and "have I got this block", "which chain
  * and height", "who owns it" and "what is the tip" answered with one read each.
  *
- * Merge rule (spec/repo.md §4.1, gaps.md R5): a block is stored when it is new and
+ * Merge rule (one rule for every caller, so two peers given the same blocks store the same
+ * chains): a block is stored when it is new and
  * 1. its owner (the genesis author of its chain) has no HEAD yet, or
  * 2. it extends the owner's HEAD, or
  * 3. detached mode is on and it is a genesis or its parent is stored, or
@@ -344,7 +345,7 @@ export class Repo {
   }
 
   /**
-   * Stores the blocks of a feed (spec/repo.md §4.1) and moves the pointers. Blocks already
+   * Stores the blocks of a feed (by the merge rule of {@link Repo}) and moves the pointers. Blocks already
    * stored are skipped (re-merging is idempotent); the merge stops at the first block that is
    * refused. Accepted blocks are written in batches, each block with all its pointers, so a
    * crash never leaves a block without its indices.
@@ -392,8 +393,8 @@ export class Repo {
   // ---------------------------------------------------------------- reading chains
 
   /**
-   * Loads the chain that ends at block `ptr`, walking back towards genesis (spec/repo.md
-   * §4.4). Each chain segment is read with one range scan, not block by block. Blocks come
+   * Loads the chain that ends at block `ptr`, walking back towards genesis.
+   * Each chain segment is read with one range scan, not block by block. Blocks come
    * back marked verified (they were verified before they were stored).
    *
    * @param ptr - signature of the newest block to load
@@ -439,8 +440,8 @@ export class Repo {
   }
 
   /**
-   * The whole chain holding block `sig`, from genesis to the tip of the block's branch
-   * (spec/repo.md §4.8). The tip is found with one index read, not a walk.
+   * The whole chain holding block `sig`, from genesis to the tip of the block's branch.
+   * The tip is found with one index read, not a walk.
    *
    * @param sig - any stored block (or a chain id)
    * @param stop - see {@link LoadStop}, applied walking back from the tip
@@ -457,7 +458,7 @@ export class Repo {
   }
 
   /**
-   * Backward iteration from block `sig` towards genesis, newest first (spec/repo.md §4.6).
+   * Backward iteration from block `sig` towards genesis, newest first.
    * Ends silently when `sig` is not stored.
    *
    * @param sig - the block to start from
@@ -473,7 +474,7 @@ export class Repo {
 
   /**
    * Plans the removal of the newest part of a chain (or all of it) without writing anything
-   * (spec/repo.md §4.9 with gaps.md R6): the blocks after `stopAt` go, and with them every
+   * (the caller commits it, with its own changes, in one batch): the blocks after `stopAt` go, and with them every
    * branch that forked off a removed block. HEAD, TAIL and LATEST pointers that pointed at a
    * removed block are moved to the nearest remaining block (LATEST: the newest remaining block
    * of that author on the rolled-back chain, else on the author's own head chain; HEAD: the
@@ -515,7 +516,7 @@ export class Repo {
 
   // ---------------------------------------------------------------- listing and registry
 
-  /** HEAD pointers: owner pk -> tip sig (spec/repo.md §2.2). @throws RepoError `Closed` */
+  /** HEAD pointers: owner pk -> tip sig. @throws RepoError `Closed` */
   async listHeads (): Promise<ListEntry[]> { return this._list(NS_HEAD) }
   /** TAIL pointers: author pk -> genesis sig. @throws RepoError `Closed` */
   async listTails (): Promise<ListEntry[]> { return this._list(NS_TAIL) }

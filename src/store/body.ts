@@ -60,7 +60,7 @@ export function decodeBody (body: Uint8Array): BlockBody {
 
 /**
  * Reads a block body the way picostack 1.x apps did: `{ type, ...payload, date }` when the
- * payload is a plain object, `{ type, payload, date }` otherwise (spec/store.md B3, our kit).
+ * payload is a plain object, `{ type, payload, date }` otherwise.
  *
  * @param body - the block body (CBOR `[type, payload, date]`)
  * @returns the flat view of the block

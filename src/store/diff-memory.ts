@@ -22,8 +22,8 @@ export type Diffable = Record<string, unknown> & {
 }
 
 /**
- * A Memory whose objects are plain objects changed by patches (set / inc / delete,
- * gaps S14). Blocks written by picostore 3.0.4's DiffMemory (its legacy patches) are applied
+ * A Memory whose objects are plain objects changed by patches (set / inc / delete:
+ * unlike the original's merge, a number is never doubled and a key can be removed). Blocks written by picostore 3.0.4's DiffMemory (its legacy patches) are applied
  * with picostore's semantics. Override {@link DiffMemory.validate} to enforce rules.
  *
  * @example
@@ -59,7 +59,7 @@ export class DiffMemory<T extends Diffable = Diffable> extends Memory<T> {
 
   /**
    * Reads the object this author's branch addresses, lets `fn` build the next value, and
-   * creates a block with the patch between them (object id derived exactly as dispatch does, gaps S15).
+   * creates a block with the patch between them (object id derived exactly as dispatch does, so the block updates the object it was built from).
    *
    * @param branch - see {@link Branch}
    * @param fn - receives the current value (frozen), returns the next value

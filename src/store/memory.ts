@@ -10,7 +10,7 @@ import {
   type ComputeContext, type DispatchContext, type Latch, type Mutate, type Rejection, type Reschedule, type Verdict
 } from './context.js'
 
-/** Deepest `latch` recursion; beyond it `latch` returns Infinity (documented limit, gaps S28). */
+/** Deepest `latch` recursion; beyond it `latch` returns Infinity (a documented limit, so a cycle of references cannot recurse without end). */
 export const LATCH_DEPTH = 5
 
 /** Normalises an object id: bytes become lowercase hex; strings and finite numbers pass. */
@@ -121,7 +121,7 @@ export class Memory<T = unknown> {
   }
 
   /**
-   * Receives every signal raised by any collection's accepted block (spec A3.4), before the
+   * Receives every signal raised by any collection's accepted block, before the
    * block is committed; `mutate` writes go into the same batch. Override to react; the
    * default ignores signals.
    *
@@ -286,7 +286,7 @@ export class Memory<T = unknown> {
     return { value, exp, roots: prev?.roots ?? [], idx: prev?.idx ?? [] }
   }
 
-  /** @internal trap delivery: `mutate` writes into the block's transaction (gaps S11) */
+  /** @internal trap delivery: `mutate` writes into the block's transaction */
   async _trap (type: string, payload: unknown, txn: Txn): Promise<void> {
     if (this.trap === Memory.prototype.trap) return
     const mutate: Mutate = async (rawId, fn) => {

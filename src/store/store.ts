@@ -169,7 +169,7 @@ export class Store {
 
   /**
    * Subscribes to a collection: `cb` gets the current value now, then after every committed
-   * change (never inside the lock; a throwing callback is reported as an `error` event, gaps S25).
+   * change (never inside the lock; a throwing callback is reported as an `error` event and does not stop the others).
    *
    * @param name - a registered Memory (gets `{ [id]: value }`) or slice (gets its value)
    * @param cb - observer
@@ -299,7 +299,7 @@ export class Store {
     this._c.checkReentry(what)
   }
 
-  /** @internal `latch(root, id)` for expiresAt (spec A5.3; depth limit LATCH_DEPTH → Infinity) */
+  /** @internal `latch(root, id)` for expiresAt (depth limit LATCH_DEPTH → Infinity) */
   _latch (txn: Txn | undefined, depth: number): Latch {
     return this._c.latch(txn, depth)
   }
@@ -370,7 +370,7 @@ export class Store {
 
   /**
    * Rebuilds all derived data (state, indices, references, timers) from scratch by replaying
-   * the stored blocks in their original acceptance order (gaps S20).
+   * the stored blocks in their original acceptance order, so the result equals the state built live.
    *
    * @param opts - `signal` aborts waiting for the lock
    * @returns names of the collections touched
@@ -404,9 +404,9 @@ export class Store {
   }
 
   /**
-   * Runs the garbage collector under the lock (gaps S6): visits every timer due at `now`,
+   * Runs the garbage collector under the lock, so it never races a dispatch: visits every timer due at `now`,
    * sweeps expired objects, drops their references and evicts chains no object references,
-   * each sweep in one batch with its rollback (gaps S5).
+   * each sweep in one batch with its rollback (a crash leaves either both or neither).
    *
    * @param now - ms epoch (default `Date.now()`)
    * @param opts - `signal` aborts waiting for the lock
@@ -429,7 +429,7 @@ export class Store {
 
   /**
    * Runs {@link Store.gc} every `intervalMs` until {@link Store.gcStop}, `close()` or the signal
-   * aborts (gaps S7). Failures are reported as `error` events.
+   * aborts; runs never overlap. Failures are reported as `error` events.
    *
    * @param opts - `intervalMs` (default 3000), `signal`
    * @throws StoreError `Closed`

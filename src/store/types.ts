@@ -7,7 +7,7 @@ import type { ObjectId } from './keys.js'
 import type { RejectionCode } from './errors.js'
 
 /**
- * Where `createBlock` appends: a Feed (a copy is extended, gaps S17); 32 bytes = the head of
+ * Where `createBlock` appends: a Feed (a copy is extended: the caller's feed is left as it was); 32 bytes = the head of
  * that public key's chain; 64 bytes = that block (a fork when it is not a tip); `null` /
  * `undefined` = the signer's own chain (a new chain when it has none, or in detached mode).
  */
@@ -17,11 +17,11 @@ export type Branch = Feed | Uint8Array | null | undefined
 export interface StoreOptions {
   /** Merge strategy handed to `repo.prepareBlock` (default: the repo's). */
   strategy?: MergeStrategy
-  /** Sets `repo.allowDetached` only when given (gaps S22). */
+  /** Sets `repo.allowDetached` only when given (otherwise the repo's own setting stays). */
   allowDetached?: boolean
   /** Orphan-block pool (default: a new Mempool with its default bounds). */
   mempool?: Mempool
-  /** How many evicted block ids to remember, so they are not re-accepted (gaps S24). Default 65536. */
+  /** How many evicted block ids to remember, so they are not re-accepted when a peer sends them again. Default 65536. */
   tombstones?: number
   /** How long an evicted id is remembered, ms. Default 1 hour. */
   tombstoneTtlMs?: number
@@ -53,7 +53,7 @@ export interface Rejected {
   reason: string
 }
 
-/** What one dispatch did (gaps S18). */
+/** What one dispatch did: each block's outcome, so a caller sees partial success. */
 export interface DispatchResult {
   /** Accepted segments, per chain, in order (each a Feed of consecutive accepted blocks). */
   accepted: Feed[]
