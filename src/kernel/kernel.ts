@@ -4,7 +4,7 @@
 import type { AbstractLevel } from 'abstract-level'
 import { defaultDb } from './default-db.js'
 import { isPicoError } from '../errors.js'
-import { fromHex, getPublicKey } from '../feed/index.js'
+import { fromHex, getPublicKey, isFeed } from '../feed/index.js'
 import type { Block, Feed, FeedInput } from '../feed/index.js'
 import type { Plug } from '../net/index.js'
 import type { Neuron } from '../nuro/index.js'
@@ -19,6 +19,7 @@ import type { LocalChain } from './sync.js'
 import type { BlockSource, IngestResult, PeerInfo, SyncAnswer, SyncLimits } from './types.js'
 import { INGEST_SLICE, VERIFY_SLICE } from './constants.js'
 import { yieldTurn } from './yield.js'
+import { keyArg } from '../internal/key-arg.js'
 
 /** The abstract-level database a kernel runs on (binary keys and values). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -58,9 +59,8 @@ export interface ChainStatus {
 const REG_SK = 'reg/sk'
 
 function secretBytes (secret: Uint8Array | string, name = 'secret'): Uint8Array {
-  const sk = typeof secret === 'string' ? fromHex(secret) : secret
-  if (!(sk instanceof Uint8Array) || sk.length !== 32) throw new RangeError(`"${name}" expected 32 bytes, got ${sk instanceof Uint8Array ? sk.length : typeof sk}`)
-  return sk
+  if (!(secret instanceof Uint8Array) && typeof secret !== 'string') throw new RangeError(`"${name}" expected 32 bytes or 64 hex digits, got ${typeof secret}`)
+  return keyArg(secret, 32, name)
 }
 
 function openDb (db: KernelDb | string | undefined): KernelDb {
@@ -223,11 +223,18 @@ export class SimpleKernel {
    *
    * @param type - the collection (root) the block is for
    * @param payload - application data (CBOR)
-   * @param branch - where to append (a Feed, a 64-byte block id, a 32-byte key); default: own chain
+   * @param branch - where to append (a Feed, a block id, a public key; ids and keys as bytes or
+   *   hex); default: own chain
    * @returns a Feed holding just the new block (`feed.last.sig` is its id)
    * @throws KernelError `InvalidBlock` when the store rejects it; `NotReady`; `Closed`
+   * @throws TypeError when called in the original 1.x order `createBlock(branch, type, payload)`;
+   *   RangeError naming `branch` when a key or block id has the wrong length or is not hex
    */
-  createBlock (type: string, payload: unknown, branch?: Feed | Uint8Array): Promise<Feed> {
+  createBlock (type: string, payload: unknown, branch?: Feed | Uint8Array | string): Promise<Feed> {
+    if (typeof type !== 'string') {
+      return Promise.reject(new TypeError('kernel.createBlock(type, payload, branch?) takes the type first; ' +
+        'the original 1.x createBlock(branch, type, payload) is now createBlock(type, payload, branch)'))
+    }
     // The store reads the branch and signs under its lock, so calls in flight together extend
     // one chain in call order and share group commits.
     const run = this.#create(type, payload, branch)
@@ -237,8 +244,9 @@ export class SimpleKernel {
     return run
   }
 
-  async #create (type: string, payload: unknown, branch: Feed | Uint8Array | undefined): Promise<Feed> {
+  async #create (type: string, payload: unknown, branch: Feed | Uint8Array | string | undefined): Promise<Feed> {
     this.#checkReady()
+    if (branch !== undefined && !isFeed(branch)) branch = keyArg(branch, [32, 64], 'branch')
     let feed: Feed
     try {
       feed = await this.store.createBlock(type, payload, this.#secret as Uint8Array, { branch })

@@ -6,6 +6,7 @@ import { Feed, feedFrom, isFeed, toHex, type Block, type FeedInput } from '../fe
 import { signingKey } from '../feed/keys.js'
 import type { Repo } from '../repo/index.js'
 import { latin1 } from '../internal/bytes.js'
+import { keyArg } from '../internal/key-arg.js'
 import type { RepoDb } from '../internal/level.js'
 import type { Mempool } from './mempool.js'
 import { StoreError } from './errors.js'
@@ -313,22 +314,34 @@ export class Store {
    *
    * @param root - collection name / block type
    * @param payload - application data
-   * @param secret - the author's secret key (32 bytes or 64 hex)
+   * @param secret - the author's secret key (32 bytes or 64 hex digits)
    * @param opts - `branch` (see {@link Branch}), `signal`
    * @returns the branch with the new block appended (`feed.last` is the new block)
    * @throws StoreError: the block's `RejectionCode` when it is refused (e.g. `Rejected`
    *   with the application's reason, `NotOwner` on another key's chain); `BranchNotFound`,
    *   `Closed`, `NotLoaded`, `Reentrant`
+   * @throws TypeError when called in the original's order (branch first) or with the branch
+   *   in place of the options; RangeError naming `secret` or `branch` when a key or block id
+   *   has the wrong length or is not hex
    */
   async createBlock (root: string, payload: unknown, secret: Uint8Array | string, opts: { branch?: Branch, signal?: AbortSignal } = {}): Promise<Feed> {
+    if (typeof root !== 'string') {
+      throw new TypeError('store.createBlock(root, payload, secret, { branch }) takes the collection name first; ' +
+        'the original\'s createBlock(branch, payload, secret) is now store.roots.get(name).createBlock(branch, payload, secret)')
+    }
+    if (isFeed(opts) || opts instanceof Uint8Array || typeof opts !== 'object' || opts === null) {
+      throw new TypeError('store.createBlock: pass the branch as an option: createBlock(root, payload, secret, { branch })')
+    }
+    const sk = keyArg(secret, 32, 'secret')
+    const branch = branchArg(opts.branch)
     this._c.checkLoaded()
     this._c.checkReentry('createBlock')
-    const pk = signingKey(secret).pk
+    const pk = signingKey(sk).pk
     let feed: Feed | undefined
     // Under the lock: concurrent calls on one chain each extend the block the previous created.
     await this._dispatch(async () => {
-      feed = await this._branch(opts.branch, pk, true)
-      feed.append(encodeBody(root, payload, Date.now()), secret)
+      feed = await this._branch(branch, pk, true)
+      feed.append(encodeBody(root, payload, Date.now()), sk)
       return feed
     }, { loud: true, signal: opts.signal })
     return feed as Feed
@@ -343,11 +356,12 @@ export class Store {
    * @throws StoreError `BranchNotFound` when a given block id is not stored; `Closed`
    */
   async readBranch (branch: Branch, signer?: Uint8Array): Promise<Feed> {
-    return await this._c.read(() => this._branch(branch, signer, false))
+    const b = branchArg(branch)
+    return await this._c.read(() => this._branch(b, signer, false))
   }
 
   /** {@link readBranch}; with `staged`, the blocks staged and not yet written count too (for callers holding the lock). */
-  private async _branch (branch: Branch, signer: Uint8Array | undefined, staged: boolean): Promise<Feed> {
+  private async _branch (branch: Feed | Uint8Array | null | undefined, signer: Uint8Array | undefined, staged: boolean): Promise<Feed> {
     const c = this._c
     if (isFeed(branch)) return branch.clone()
     if (branch instanceof Uint8Array && branch.length === 64) {
@@ -356,7 +370,6 @@ export class Store {
       return feedOf([b], b.blockSize + 256)
     }
     const pk = branch instanceof Uint8Array ? branch : signer
-    if (branch instanceof Uint8Array && branch.length !== 32) throw new RangeError(`"branch" expected 32 or 64 bytes, got ${branch.length}`)
     if (pk === undefined || (branch == null && c.repo.allowDetached)) return new Feed()
     const tip = await c.repo.headOf(pk, staged ? c.stage.rs : undefined)
     if (tip === undefined) return new Feed()
@@ -400,7 +413,8 @@ export class Store {
    * @throws StoreError `Closed`
    */
   async referencesOf (blockRoot: Uint8Array | string): Promise<number> {
-    return await this._c.read(() => countReferences(this._c, blockRoot))
+    const root = keyArg(blockRoot, [32, 64], 'blockRoot')
+    return await this._c.read(() => countReferences(this._c, root))
   }
 
   /**
@@ -457,4 +471,10 @@ export class Store {
     if (this._gcTimer !== undefined) clearInterval(this._gcTimer)
     this._gcTimer = undefined
   }
+}
+
+/** A {@link Branch} as the store works on it: a key or block id given as hex becomes bytes. */
+function branchArg (branch: Branch): Feed | Uint8Array | null | undefined {
+  if (branch == null || isFeed(branch)) return branch
+  return keyArg(branch, [32, 64], 'branch')
 }

@@ -7,11 +7,12 @@ import type { ObjectId } from './keys.js'
 import type { RejectionCode } from './errors.js'
 
 /**
- * Where `createBlock` appends: a Feed (a copy is extended: the caller's feed is left as it was); 32 bytes = the head of
- * that public key's chain; 64 bytes = that block (a fork when it is not a tip); `null` /
+ * Where `createBlock` appends: a Feed (a copy is extended: the caller's feed is left as it
+ * was); a public key (32 bytes or 64 hex digits) = the head of that key's chain; a block id
+ * (64 bytes or 128 hex digits) = that block (a fork when it is not a tip); `null` /
  * `undefined` = the signer's own chain (a new chain when it has none, or in detached mode).
  */
-export type Branch = Feed | Uint8Array | null | undefined
+export type Branch = Feed | Uint8Array | string | null | undefined
 
 /** Options of {@link Store}. */
 export interface StoreOptions {
