@@ -69,7 +69,7 @@ function isThenable (v: unknown): v is PromiseLike<unknown> {
  * A registered slice, as `store.register(spec)` returns it: a {@link Memory} with one object
  * (id 0) whose value the spec's reducer computes.
  */
-export class Slice<S = unknown> extends Memory<S> {
+export class Slice<S = unknown> extends Memory<S, S> {
   /** The spec it was registered with. */
   readonly spec: SliceSpec<S>
 
@@ -81,6 +81,9 @@ export class Slice<S = unknown> extends Memory<S> {
 
   /** The slice's value. */
   get value (): S { return this.readState(0) }
+
+  /** The slice's value (what its subscribers receive), as {@link Slice.value}. */
+  override get state (): S { return this.value }
 
   override _observed (): unknown { return this.value }
 

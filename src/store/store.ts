@@ -20,9 +20,9 @@ import { StoreCore } from './core.js'
 import { ingest, newResult, feedOf } from './ingest.js'
 import { countReferences, sweep } from './gc.js'
 import { restore, replay } from './replay.js'
-import type { Branch, DispatchOptions, DispatchResult, GcOptions, StateNeuron, StoreEvent, StoreOptions } from './types.js'
+import type { Branch, DispatchOptions, DispatchResult, GcOptions, Observed, StateNeuron, StoreEvent, StoreOptions } from './types.js'
 
-export type { Branch, DispatchOptions, DispatchResult, GcOptions, Rejected, StateNeuron, StoreEvent, StoreOptions } from './types.js'
+export type { Branch, DispatchOptions, DispatchResult, GcOptions, Observed, Rejected, StateNeuron, StoreEvent, StoreOptions } from './types.js'
 
 /**
  * The block engine: routes each block of a feed to its Memory (by the body's root) and to
@@ -171,30 +171,52 @@ export class Store {
   /**
    * Subscribes to a collection: `cb` gets the current value now, then after every committed
    * change (never inside the lock; a throwing callback is reported as an `error` event and does not stop the others).
+   * Given the collection `register` returned, the value is typed from it (see {@link Observed});
+   * given a name, type it with `on<T>(name, cb)`.
    *
-   * @param name - a registered Memory (gets `{ [id]: value }`) or slice (gets its value)
+   * @param collection - a registered Memory (gets `{ [id]: value }`) or slice (gets its value),
+   *   or its name
    * @param cb - observer
    * @returns unsubscribe
    * @throws StoreError `UnknownCollection`, `Closed`
+   * @example
+   * ```ts
+   * const clock = store.register<number>({ name: 'clock', initialValue: 0, reducer })
+   * store.on(clock, t => t.toFixed())          // t: number
+   * ```
    */
-  on (name: string, cb: (value: unknown) => void): () => void {
+  on<M extends Memory<unknown, unknown>>(collection: M, cb: (value: Observed<M>) => void): () => void
+  on<T = unknown>(collection: string, cb: (value: T) => void): () => void
+  on (collection: string | Memory<unknown, unknown>, cb: (value: never) => void): () => void {
     this._c.checkOpen()
+    const name = this._nameOf(collection)
     const m = this._c.roots.get(name)
     if (m === undefined) throw new StoreError('UnknownCollection', `No collection named "${name}"`)
     if (typeof cb !== 'function') throw new TypeError('"cb" expected a function')
-    return this._c.events.subscribe(name, m, cb)
+    return this._c.events.subscribe(name, m, cb as (v: unknown) => void)
   }
 
   /**
    * The neuron form of {@link Store.on}.
    *
-   * @param name - collection name
+   * @param collection - a registered Memory or slice (the neuron is typed from it), or its name
+   *   (type it with `$<T>(name)`)
    * @returns `(cb) => unsubscribe`
    * @throws StoreError `Closed` (now, or when the neuron is subscribed to after `close()`)
    */
-  $<T = unknown>(name: string): StateNeuron<T> {
+  $<M extends Memory<unknown, unknown>>(collection: M): StateNeuron<Observed<M>>
+  $<T = unknown>(collection: string): StateNeuron<T>
+  $ (collection: string | Memory<unknown, unknown>): StateNeuron<unknown> {
     this._c.checkOpen()
-    return (cb: (v: T) => void) => this.on(name, cb as (v: unknown) => void)
+    const name = this._nameOf(collection)
+    return (cb: (v: unknown) => void) => this.on(name, cb)
+  }
+
+  /** The name of a collection given by name or as the registered instance. */
+  private _nameOf (collection: string | Memory<unknown, unknown>): string {
+    if (typeof collection === 'string') return collection
+    if (collection instanceof Memory && this._c.roots.get(collection.name) === collection) return collection.name
+    throw new TypeError('"collection" expected a name or a collection registered on this store')
   }
 
   /**

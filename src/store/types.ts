@@ -5,6 +5,7 @@ import type { Mempool } from './mempool.js'
 import type { LockOptions } from './lock.js'
 import type { ObjectId } from './keys.js'
 import type { RejectionCode } from './errors.js'
+import type { Memory } from './memory.js'
 
 /**
  * Where `createBlock` appends: a Feed (a copy is extended: the caller's feed is left as it
@@ -142,6 +143,18 @@ export type StoreEvent =
     /** What was thrown. */
     error: unknown
   }
+
+/**
+ * What a subscriber of collection `M` receives ({@link Store.on}, {@link Memory.on}): a
+ * slice's value, or a Memory's objects `{ [id]: value }`.
+ *
+ * @example
+ * ```ts
+ * type Clock = Observed<Slice<number>>       // number
+ * type Counters = Observed<Memory<number>>   // Readonly<Record<string, number>>
+ * ```
+ */
+export type Observed<M> = M extends Memory<unknown, infer V> ? V : unknown
 
 /** A neuron: subscribe with a callback (called synchronously with the current value), get an unsubscribe. */
 export type StateNeuron<T> = (cb: (v: T) => void) => () => void
