@@ -289,10 +289,14 @@ export class SimpleKernel {
    * transport (`streamWire(kernel.spawnWire(), socket)`). The handshake runs at once; sync
    * starts once the kernel is booted.
    *
+   * @param details - ignored: the protocol is symmetric, so the original's options
+   *   (`{ client: true }`) and Modem56's peer details are accepted and change nothing
    * @returns the plug
-   * @throws KernelError `Closed` after `halt()`
+   * @throws KernelError `Closed` after `halt()`; TypeError, saying what to write instead, when
+   *   given a plug or a socket
    */
-  spawnWire (): Plug {
+  spawnWire (details?: object): Plug {
+    if (details !== undefined && details !== null) checkSpawnDetails(details)
     if (this.#halting !== undefined) throw new KernelError('Closed', 'the kernel was halted')
     return this.#node.spawnWire()
   }
@@ -376,6 +380,17 @@ export class SimpleKernel {
   halt (): Promise<void> {
     this.#halting ??= this.#halt()
     return this.#halting
+  }
+
+  /**
+   * The original's name for {@link SimpleKernel.halt}; not supported, so a port does not
+   * silently keep a kernel running.
+   *
+   * @deprecated write `await kernel.halt()`
+   * @throws TypeError always, saying to call `halt()`
+   */
+  close (): never {
+    throw new TypeError('kernel.close() is now `await kernel.halt()` (says bye to every peer, closes the wires, then the store and the database)')
   }
 
   async #halt (): Promise<void> {
@@ -474,5 +489,19 @@ export class SimpleKernel {
     const first = feed.first
     if (stashed > 0 && first?.psig !== undefined && !(await this.repo.hasBlock(first.psig))) missing = first.psig
     return { accepted, missing }
+  }
+}
+
+/** Refuses the arguments a port from the original might pass to `spawnWire` by mistake. */
+function checkSpawnDetails (details: unknown): void {
+  if (typeof details !== 'object') {
+    throw new TypeError(`kernel.spawnWire() takes no ${typeof details}: write kernel.spawnWire() (an options object is ignored)`)
+  }
+  const d = details as Record<string, unknown>
+  if (typeof d.open === 'function' && typeof d.close === 'function') {
+    throw new TypeError('kernel.spawnWire() takes no plug: connect two plugs with a.spawnWire().open(b.spawnWire())')
+  }
+  if (typeof d.write === 'function' || typeof d.send === 'function') {
+    throw new TypeError('kernel.spawnWire() takes no socket: write streamWire(kernel.spawnWire(), socket) or wsWire(kernel.spawnWire(), ws)')
   }
 }

@@ -115,8 +115,17 @@ export class Store {
     if (this._c.roots.has(name)) throw new TypeError(`"name" ${name} is already registered`)
   }
 
-  /** Registered collections (Memories and slices) by name. */
-  get roots (): ReadonlyMap<string, Memory> { return this._c.roots }
+  /**
+   * Registered collections (Memories and slices) by name: a `Map`. Reading a collection as a
+   * property, the original's `store.roots[name]`, throws a TypeError that says to write
+   * `store.roots.get(name)`.
+   */
+  get roots (): ReadonlyMap<string, Memory> {
+    this._roots ??= guardRoots(this._c.roots)
+    return this._roots
+  }
+
+  private _roots: ReadonlyMap<string, Memory> | undefined
 
   /** The whole state `{ [name]: Memory.state | slice value }`. */
   get state (): Record<string, unknown> {
@@ -499,4 +508,17 @@ export class Store {
 function branchArg (branch: Branch): Feed | Uint8Array | null | undefined {
   if (branch == null || isFeed(branch)) return branch
   return keyArg(branch, [32, 64], 'branch')
+}
+
+/** The roots Map, refusing the original's object form (`roots[name]`) with a TypeError. */
+function guardRoots (roots: Map<string, Memory>): ReadonlyMap<string, Memory> {
+  return new Proxy(roots, {
+    get (target, prop) {
+      if (typeof prop === 'string' && !(prop in target) && target.has(prop)) {
+        throw new TypeError(`store.roots is a Map: write store.roots.get(${JSON.stringify(prop)})`)
+      }
+      const v: unknown = Reflect.get(target, prop, target)
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v
+    }
+  })
 }
