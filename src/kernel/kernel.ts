@@ -1,6 +1,6 @@
-// SimpleKernel (spec/kernel.md §1): one object owning a database, a repo, a store and the sync
-// engine. Fixes gaps K1-K6, K9, K14, K15: delta sync, identity kept as raw bytes, real height,
-// O(1) block creation, one gossip path, halt closes wires then the store, typed errors.
+// SimpleKernel: one object owning a database, a repo, a store and the sync engine. Unlike the
+// original: delta sync, identity kept as raw bytes, the real height, O(1) block creation, one
+// gossip path, halt closes the wires then the store, typed errors.
 import type { AbstractLevel } from 'abstract-level'
 import { defaultDb } from './default-db.js'
 import { isPicoError } from '../errors.js'
@@ -138,7 +138,7 @@ export class SimpleKernel {
       onconnect: peer => { kernel.onconnect(peer) },
       ondisconnect: (peer, error) => { kernel.ondisconnect(peer, error) }
     })
-    // The one gossip path (gaps K5): accepted blocks go to every peer but their source.
+    // The one gossip path: accepted blocks go to every peer but their source (never back).
     this.store.onMerge((feeds, from) => { this.#node.gossip(feeds, from) })
   }
 
@@ -160,7 +160,7 @@ export class SimpleKernel {
       if (stored !== undefined && stored.length === 32) {
         this.#secret = stored.slice()
       } else {
-        // Kept as the raw 32 bytes (gaps K2: the original wrote hex text and could not read it back).
+        // Kept as the raw 32 bytes (the original wrote hex text and could not read it back).
         this.#secret = globalThis.crypto.getRandomValues(new Uint8Array(32))
         await this.repo.writeReg(REG_SK, this.#secret)
       }
@@ -332,7 +332,7 @@ export class SimpleKernel {
     return (await this.repo.listChains()).map(c => ({ chainId: c.chainId, height: c.height, tip: c.tip, owner: c.owner }))
   }
 
-  // ── overridable hooks (spec/kernel.md §1.3) ──────────────────────────────────────────
+  // ── overridable hooks ───────────────────────────────────────────────────────────────────
 
   /** Accept a fork or a foreign second genesis? Default: no. Override to allow. */
   mergeStrategy (_block: Block, _repo: Repo): boolean | Promise<boolean> {

@@ -1,4 +1,4 @@
-// Graphviz export of the stored chains (spec/repo.md §5), bottom to top.
+// Graphviz export of the stored chains, bottom to top.
 import { toHex } from '../feed/index.js'
 import type { Block } from '../feed/index.js'
 import type { Repo } from './repo.js'

@@ -1,4 +1,5 @@
-// The block store (spec/repo.md) on abstract-level, with the defects of gaps.md §R fixed.
+// The block store on abstract-level: picorepo 2.x's layout and behaviour without its defects
+// (atomic batches, bounded reads, one merge rule, rollback that relocates every pointer).
 import { au8, cmp, feedFrom, isBlock, s2b } from '../feed/index.js'
 import type { Block, Feed, FeedInput } from '../feed/index.js'
 import { MERGE_BATCH_BLOCKS, NS_BLOCK, NS_BLOCK_TO_CHAIN, NS_CHAIN_INFO, NS_HEAD, NS_LATEST, NS_OWNER_CHAINS, NS_REG, NS_TAIL, SUBLEVEL } from './constants.js'

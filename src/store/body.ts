@@ -1,4 +1,4 @@
-// Block bodies (spec/store.md A1): CBOR [root, payload, date], byte-compatible with picostore 3.x.
+// Block bodies: CBOR [root, payload, date], byte-compatible with picostore 3.x.
 import { encode, decode } from 'cborg'
 import { StoreError } from './errors.js'
 

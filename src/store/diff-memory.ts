@@ -1,4 +1,4 @@
-// DiffMemory (spec A4): a Memory whose blocks carry patches; mutate() writes the patch for you.
+// DiffMemory: a Memory whose blocks carry patches; mutate() writes the patch for you.
 import type { Block, Feed } from '../feed/index.js'
 import { fromHex, getPublicKey, toHex } from '../feed/index.js'
 import { Memory } from './memory.js'

@@ -1,4 +1,4 @@
-// Garbage collection (gaps S5, S6): timers due are visited; expired objects are swept with
+// Garbage collection, under the store's lock: timers due are visited; expired objects are swept with
 // their index entries and references, and chains no object references any more are evicted,
 // each sweep in one batch with its rollback.
 import { type Feed } from '../feed/index.js'

@@ -1,4 +1,4 @@
-// Memory (spec A3): a collection of state objects and the rules that change them.
+// Memory: a collection of state objects and the rules that change them.
 import { toHex, s2b, type Feed } from '../feed/index.js'
 import { bytesEqual } from '../internal/bytes.js'
 import type { Store, Branch, StateNeuron } from './store.js'

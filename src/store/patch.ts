@@ -1,4 +1,4 @@
-// The DiffMemory patch format (spec/store.md §A4), redefined to fix gaps.md S14: a list of
+// The DiffMemory patch format, redefined (the original doubled numbers and could not delete): a list of
 // path operations with defined semantics for every kind of change, plus a decoder of the
 // original picostore 3.0.4 patches so old feeds replay to the same state.
 import { bytesEqual } from '../internal/bytes.js'

@@ -1,4 +1,4 @@
-// The legacy slice API (spec/store.md Part B) on top of the engine: one value per slice,
+// The legacy slice API (picostore 1.x/2.x) on top of the engine: one value per slice,
 // filter + reducer, persisted and committed like any Memory object (id 0).
 import type { Block } from '../feed/index.js'
 import { Memory, isEntry } from './memory.js'

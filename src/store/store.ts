@@ -1,4 +1,4 @@
-// The block engine (spec/store.md A2), rebuilt to close gaps S1-S30: one atomic batch per
+// The block engine, rebuilt without the original's defects: one atomic batch per
 // accepted block, per-object persistence, a per-store lock, retried postpones, a bounded
 // mempool, a working GC with tombstones, one dispatch result object. This class coordinates;
 // the work is done in ingest.ts (rules), commit.ts (staging, group commit), gc.ts, replay.ts.
