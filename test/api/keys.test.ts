@@ -4,7 +4,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { MemoryLevel } from 'memory-level'
-import { Feed, fromHex, signPair, toHex } from '../../src/feed/index.js'
+import { Feed, fromHex, getPublicKey, signPair, toHex } from '../../src/feed/index.js'
 import { Repo } from '../../src/repo/index.js'
 import { Memory, Store } from '../../src/store/index.js'
 import { Counter } from '../kernel/helpers.js'
@@ -68,6 +68,9 @@ test('every key and block id argument takes bytes or hex, and refuses bad length
   let k = 1
 
   const rows: Row[] = [
+    { name: 'getPublicKey', arg: 'secret', value: fromHex(sk), call: async x => getPublicKey(x), same: true },
+    { name: 'feed.append', arg: 'secret', value: fromHex(sk), call: async x => feed.clone().append('c', x), same: true },
+    { name: 'block.verify', arg: 'pk', value: owner, call: async x => feed.first!.verify(x), same: true },
     { name: 'repo.hasBlock', arg: 'id', value: id, call: x => repo.hasBlock(x), same: true },
     { name: 'repo.chainOf', arg: 'id', value: id, call: x => repo.chainOf(x), same: true },
     { name: 'repo.ownerOf', arg: 'id', value: id, call: x => repo.ownerOf(x), same: true },
