@@ -1,6 +1,7 @@
 import { SimpleKernel } from '../kernel/index.js'
 import { toHex as hex } from '../feed/index.js'
 import type { KernelDb, KernelOptions } from '../kernel/index.js'
+import type { Slice } from '../store/index.js'
 
 /** State of the node's built-in `notes` slice. */
 export interface NotesState {
@@ -19,13 +20,16 @@ export const MAX_NOTE: number = 1024
  * keeps the latest.
  */
 export class NodeKernel extends SimpleKernel {
+  /** The `notes` slice: `notes.state` is a {@link NotesState}, `notes.on(cb)` subscribes. */
+  readonly notes: Slice<NotesState>
+
   /**
    * @param db - a classic-level folder or an abstract-level database
    * @param opts - kernel options
    */
   constructor (db?: KernelDb | string, opts?: KernelOptions) {
     super(db, opts)
-    this.store.register<NotesState>({
+    this.notes = this.store.register<NotesState>({
       name: 'notes',
       initialValue: { count: 0, last: null },
       filter: ({ block }) => {

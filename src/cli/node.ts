@@ -22,7 +22,6 @@ import { toHex as hex } from '../feed/index.js'
 import { Modem56 } from '../modem/index.js'
 import type { SwarmClass } from '../modem/index.js'
 import { NodeKernel } from './demo.js'
-import type { NotesState } from './demo.js'
 import { EXIT, EXIT_CODES_HELP } from './errors.js'
 import { untilSignal } from './io.js'
 import type { Command, Io } from './io.js'
@@ -222,8 +221,7 @@ export async function runNode (argv: string[], io: NodeIO): Promise<number> {
   printChains()
   cleanups.push(kernel.store.onMerge(() => printChains()))
   let lastNote = 0
-  cleanups.push(kernel.store.on('notes', value => {
-    const state = value as NotesState
+  cleanups.push(kernel.notes.on(state => {
     if (state.count === lastNote || state.last === null) return
     lastNote = state.count
     io.out(`note count=${state.count} author=${short(state.last.author)} text=${JSON.stringify(state.last.text)}`)

@@ -139,11 +139,13 @@ export function toU8 (x: unknown): Uint8Array {
 /**
  * Key or secret given as hex or bytes, checked to be exactly `len` bytes.
  *
- * @throws TypeError / RangeError naming `title`
+ * @throws TypeError naming `title` when `key` is neither; RangeError naming it on another
+ *   length or a non-hex character
  */
 export function keyBytes (key: Uint8Array | string, len: number, title: string): Uint8Array {
   if (typeof key === 'string') {
     if (key.length !== len * 2) throw new RangeError(`"${title}" expected ${len * 2} hex characters, got ${key.length}`)
+    if (!HEX_RE.test(key)) throw new RangeError(`"${title}" expected hex or bytes, got a string with a non-hex character`)
     return fromHex(key)
   }
   return au8(key, len, title)

@@ -19,7 +19,10 @@ export interface RepoDb {
   /** abstract-level `db.getSync` (abstract-level >= 3.1). */
   getSync? (key: Uint8Array, options: ViewOptions): Uint8Array | undefined
   /** abstract-level `db.iterator`. */
-  iterator (options: AbstractIteratorOptions<Uint8Array, Uint8Array>): { all (): Promise<Array<[Uint8Array, Uint8Array]>> }
+  iterator (options: AbstractIteratorOptions<Uint8Array, Uint8Array>): {
+    /** Reads every entry in range. */
+    all (): Promise<Array<[Uint8Array, Uint8Array]>>
+  }
   /** Creates a sublevel (abstract-level `db.sublevel`). */
   sublevel (name: string, options: AbstractSublevelOptions<Uint8Array, Uint8Array>): RepoSublevel
   /** Commits operations atomically (abstract-level `db.batch`). */
@@ -29,7 +32,12 @@ export interface RepoDb {
 }
 
 /** Per-call encodings the repo passes to the root database. */
-export interface ViewOptions { keyEncoding: 'view', valueEncoding: 'view' }
+export interface ViewOptions {
+  /** Keys are passed as `Uint8Array` views. */
+  keyEncoding: 'view'
+  /** Values are passed as `Uint8Array` views. */
+  valueEncoding: 'view'
+}
 
 /** A `'view'`-encoded sublevel of the root database. */
 // The storage format parameter differs between backends (string | Uint8Array | Buffer),

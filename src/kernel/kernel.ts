@@ -1,10 +1,10 @@
-// SimpleKernel (spec/kernel.md §1): one object owning a database, a repo, a store and the sync
-// engine. Fixes gaps K1-K6, K9, K14, K15: delta sync, identity kept as raw bytes, real height,
-// O(1) block creation, one gossip path, halt closes wires then the store, typed errors.
+// SimpleKernel: one object owning a database, a repo, a store and the sync engine. Unlike the
+// original: delta sync, identity kept as raw bytes, the real height, O(1) block creation, one
+// gossip path, halt closes the wires then the store, typed errors.
 import type { AbstractLevel } from 'abstract-level'
 import { defaultDb } from './default-db.js'
 import { isPicoError } from '../errors.js'
-import { fromHex, getPublicKey } from '../feed/index.js'
+import { fromHex, getPublicKey, isFeed } from '../feed/index.js'
 import type { Block, Feed, FeedInput } from '../feed/index.js'
 import type { Plug } from '../net/index.js'
 import type { Neuron } from '../nuro/index.js'
@@ -19,6 +19,7 @@ import type { LocalChain } from './sync.js'
 import type { BlockSource, IngestResult, PeerInfo, SyncAnswer, SyncLimits } from './types.js'
 import { INGEST_SLICE, VERIFY_SLICE } from './constants.js'
 import { yieldTurn } from './yield.js'
+import { keyArg } from '../internal/key-arg.js'
 
 /** The abstract-level database a kernel runs on (binary keys and values). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -54,13 +55,12 @@ export interface ChainStatus {
   owner: Uint8Array
 }
 
-/** Registry key of the persisted secret (spec/kernel.md §1.2). */
+/** Registry key under which the secret is kept in the repo database. */
 const REG_SK = 'reg/sk'
 
 function secretBytes (secret: Uint8Array | string, name = 'secret'): Uint8Array {
-  const sk = typeof secret === 'string' ? fromHex(secret) : secret
-  if (!(sk instanceof Uint8Array) || sk.length !== 32) throw new RangeError(`"${name}" expected 32 bytes, got ${sk instanceof Uint8Array ? sk.length : typeof sk}`)
-  return sk
+  if (!(secret instanceof Uint8Array) && typeof secret !== 'string') throw new RangeError(`"${name}" expected 32 bytes or 64 hex digits, got ${typeof secret}`)
+  return keyArg(secret, 32, name)
 }
 
 function openDb (db: KernelDb | string | undefined): KernelDb {
@@ -138,7 +138,7 @@ export class SimpleKernel {
       onconnect: peer => { kernel.onconnect(peer) },
       ondisconnect: (peer, error) => { kernel.ondisconnect(peer, error) }
     })
-    // The one gossip path (gaps K5): accepted blocks go to every peer but their source.
+    // The one gossip path: accepted blocks go to every peer but their source (never back).
     this.store.onMerge((feeds, from) => { this.#node.gossip(feeds, from) })
   }
 
@@ -160,7 +160,7 @@ export class SimpleKernel {
       if (stored !== undefined && stored.length === 32) {
         this.#secret = stored.slice()
       } else {
-        // Kept as the raw 32 bytes (gaps K2: the original wrote hex text and could not read it back).
+        // Kept as the raw 32 bytes (the original wrote hex text and could not read it back).
         this.#secret = globalThis.crypto.getRandomValues(new Uint8Array(32))
         await this.repo.writeReg(REG_SK, this.#secret)
       }
@@ -203,7 +203,7 @@ export class SimpleKernel {
   }
 
   /**
-   * Number of blocks on the user's own chain (the real height + 1; gaps K3).
+   * Number of blocks on the user's own chain (the real height + 1: 0 means no chain yet, 1 a chain with only its genesis).
    *
    * @returns 0 when the user has written nothing
    * @throws KernelError `NotReady`
@@ -223,11 +223,18 @@ export class SimpleKernel {
    *
    * @param type - the collection (root) the block is for
    * @param payload - application data (CBOR)
-   * @param branch - where to append (a Feed, a 64-byte block id, a 32-byte key); default: own chain
+   * @param branch - where to append (a Feed, a block id, a public key; ids and keys as bytes or
+   *   hex); default: own chain
    * @returns a Feed holding just the new block (`feed.last.sig` is its id)
    * @throws KernelError `InvalidBlock` when the store rejects it; `NotReady`; `Closed`
+   * @throws TypeError when called in the original 1.x order `createBlock(branch, type, payload)`;
+   *   RangeError naming `branch` when a key or block id has the wrong length or is not hex
    */
-  createBlock (type: string, payload: unknown, branch?: Feed | Uint8Array): Promise<Feed> {
+  createBlock (type: string, payload: unknown, branch?: Feed | Uint8Array | string): Promise<Feed> {
+    if (typeof type !== 'string') {
+      return Promise.reject(new TypeError('kernel.createBlock(type, payload, branch?) takes the type first; ' +
+        'the original 1.x createBlock(branch, type, payload) is now createBlock(type, payload, branch)'))
+    }
     // The store reads the branch and signs under its lock, so calls in flight together extend
     // one chain in call order and share group commits.
     const run = this.#create(type, payload, branch)
@@ -237,8 +244,9 @@ export class SimpleKernel {
     return run
   }
 
-  async #create (type: string, payload: unknown, branch: Feed | Uint8Array | undefined): Promise<Feed> {
+  async #create (type: string, payload: unknown, branch: Feed | Uint8Array | string | undefined): Promise<Feed> {
     this.#checkReady()
+    if (branch !== undefined && !isFeed(branch)) branch = keyArg(branch, [32, 64], 'branch')
     let feed: Feed
     try {
       feed = await this.store.createBlock(type, payload, this.#secret as Uint8Array, { branch })
@@ -281,10 +289,14 @@ export class SimpleKernel {
    * transport (`streamWire(kernel.spawnWire(), socket)`). The handshake runs at once; sync
    * starts once the kernel is booted.
    *
+   * @param details - ignored: the protocol is symmetric, so the original's options
+   *   (`{ client: true }`) and Modem56's peer details are accepted and change nothing
    * @returns the plug
-   * @throws KernelError `Closed` after `halt()`
+   * @throws KernelError `Closed` after `halt()`; TypeError, saying what to write instead, when
+   *   given a plug or a socket
    */
-  spawnWire (): Plug {
+  spawnWire (details?: object): Plug {
+    if (details !== undefined && details !== null) checkSpawnDetails(details)
     if (this.#halting !== undefined) throw new KernelError('Closed', 'the kernel was halted')
     return this.#node.spawnWire()
   }
@@ -295,7 +307,14 @@ export class SimpleKernel {
    * once), and what was handed to wires so far. The budgets of {@link SyncLimits} apply to
    * the first two.
    */
-  get traffic (): { inboundBytes: number, outboundBytes: number, bytesSent: number } {
+  get traffic (): {
+    /** Bytes peers sent that are not processed yet. */
+    inboundBytes: number
+    /** Bytes waiting to be sent. */
+    outboundBytes: number
+    /** Bytes handed to wires so far. */
+    bytesSent: number
+  } {
     return { inboundBytes: this.#node.inboundBytes, outboundBytes: this.#node.outboundBytes, bytesSent: this.#node.bytesSent }
   }
 
@@ -313,7 +332,7 @@ export class SimpleKernel {
     return (await this.repo.listChains()).map(c => ({ chainId: c.chainId, height: c.height, tip: c.tip, owner: c.owner }))
   }
 
-  // ── overridable hooks (spec/kernel.md §1.3) ──────────────────────────────────────────
+  // ── overridable hooks ───────────────────────────────────────────────────────────────────
 
   /** Accept a fork or a foreign second genesis? Default: no. Override to allow. */
   mergeStrategy (_block: Block, _repo: Repo): boolean | Promise<boolean> {
@@ -347,7 +366,7 @@ export class SimpleKernel {
    * @param feed - the blocks
    * @param peer - who sent them
    * @returns what the store did
-   * @throws KernelError `Closed` after `halt()` (gaps K14: never a silent drop)
+   * @throws KernelError `Closed` after `halt()` (blocks are never dropped silently)
    */
   onblocks (feed: Feed, peer: PeerInfo): Promise<DispatchResult> {
     if (this.#halting !== undefined || this.store.closed) return Promise.reject(new KernelError('Closed', 'the kernel was halted'))
@@ -361,6 +380,17 @@ export class SimpleKernel {
   halt (): Promise<void> {
     this.#halting ??= this.#halt()
     return this.#halting
+  }
+
+  /**
+   * The original's name for {@link SimpleKernel.halt}; not supported, so a port does not
+   * silently keep a kernel running.
+   *
+   * @deprecated write `await kernel.halt()`
+   * @throws TypeError always, saying to call `halt()`
+   */
+  close (): never {
+    throw new TypeError('kernel.close() is now `await kernel.halt()` (says bye to every peer, closes the wires, then the store and the database)')
   }
 
   async #halt (): Promise<void> {
@@ -459,5 +489,19 @@ export class SimpleKernel {
     const first = feed.first
     if (stashed > 0 && first?.psig !== undefined && !(await this.repo.hasBlock(first.psig))) missing = first.psig
     return { accepted, missing }
+  }
+}
+
+/** Refuses the arguments a port from the original might pass to `spawnWire` by mistake. */
+function checkSpawnDetails (details: unknown): void {
+  if (typeof details !== 'object') {
+    throw new TypeError(`kernel.spawnWire() takes no ${typeof details}: write kernel.spawnWire() (an options object is ignored)`)
+  }
+  const d = details as Record<string, unknown>
+  if (typeof d.open === 'function' && typeof d.close === 'function') {
+    throw new TypeError('kernel.spawnWire() takes no plug: connect two plugs with a.spawnWire().open(b.spawnWire())')
+  }
+  if (typeof d.write === 'function' || typeof d.send === 'function') {
+    throw new TypeError('kernel.spawnWire() takes no socket: write streamWire(kernel.spawnWire(), socket) or wsWire(kernel.spawnWire(), ws)')
   }
 }

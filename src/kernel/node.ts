@@ -1,5 +1,5 @@
 // The sync engine of one kernel: its node id, its connections (one Peer per wire), duplicate
-// resolution, and live gossip that never goes back to where blocks came from (gaps K5, K12).
+// resolution, and live gossip that never goes back to where blocks came from.
 import { compare, ed25519, toHex } from '../feed/index.js'
 import type { Feed } from '../feed/index.js'
 import { picoWire } from '../net/index.js'

@@ -23,13 +23,56 @@ export interface SummaryEntry {
  * key and nonce, window 0): the receiver answers `VersionMismatch`.
  */
 export type Message =
-  | { type: 'hello', version: number, nodeKey: Uint8Array, nonce: Uint8Array, window: number }
-  | { type: 'auth', sig: Uint8Array }
-  | { type: 'summary', summary: Summary }
-  | { type: 'blocks', feed: Feed }
-  | { type: 'want', id: Uint8Array }
-  | { type: 'ack', bytes: number }
-  | { type: 'bye', code: number, reason: string }
+  | {
+    /** The first message on a wire. */
+    type: 'hello'
+    /** The protocol version the sender speaks. */
+    version: number
+    /** The sender's node key (Ed25519 public key), 32 bytes. */
+    nodeKey: Uint8Array
+    /** A fresh random value for this wire, 16 bytes, that the peer signs in its `auth`. */
+    nonce: Uint8Array
+    /** The bytes the sender lets the peer keep in flight before an `ack`. */
+    window: number
+  }
+  | {
+    /** The proof that the sender holds the secret of its node key. */
+    type: 'auth'
+    /** Ed25519 signature over both nonces and both keys, 64 bytes. */
+    sig: Uint8Array
+  }
+  | {
+    /** The chains the sender has, with their heights. */
+    type: 'summary'
+    /** The entries. */
+    summary: Summary
+  }
+  | {
+    /** Blocks the peer lacks. */
+    type: 'blocks'
+    /** The blocks, in chain order. */
+    feed: Feed
+  }
+  | {
+    /** Asks for the chain up to a block (a missing parent). */
+    type: 'want'
+    /** The block id asked for, 64 bytes. */
+    id: Uint8Array
+  }
+  | {
+    /** Releases flow-control window. */
+    type: 'ack'
+    /** Bytes of the peer's messages processed. */
+    bytes: number
+  }
+  | {
+    /** The sender closes the wire. */
+    type: 'bye'
+    /** Why, as a number (see the protocol's close codes). */
+    code: number
+    /** Why, in words. */
+    reason: string
+  }
 
 /**
  * A decoded summary that keeps the message's bytes and two small index arrays instead of an

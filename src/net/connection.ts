@@ -104,7 +104,7 @@ function own (payload: Uint8Array): Uint8Array {
 }
 
 /**
- * Carries one plug's conversations over a packet transport (spec/net.md §4): keeps the routing
+ * Carries one plug's conversations over a packet transport (WebSocket, byte stream): keeps the routing
  * table of ports awaiting the peer's replies, turns packets into messages and replies, and
  * closes the plug on any protocol violation. Transports only move packets. @internal
  */

@@ -1,7 +1,7 @@
 import { frameTooLarge, protocolError } from './errors.js'
 
 /*
- * Packet grammar (spec/net.md §4.1, widened: 32-bit ports so they never run out, gaps N3):
+ * Packet grammar (the original's, widened to 32-bit ports so they never run out):
  *
  *   packet = dst:u32be src:u32be flags:u8 payload:*
  *   frame  = length:u32be packet            (byte streams only; length = packet size)
@@ -34,9 +34,13 @@ export const MAX_PORT = 0xffffffff
 
 /** A decoded packet; `payload` is a view into the packet. */
 export interface Packet {
+  /** The destination channel id. */
   dst: number
+  /** The source channel id. */
   src: number
+  /** The header flag bits. */
   flags: number
+  /** The packet body. */
   payload: Uint8Array
 }
 

@@ -1,5 +1,5 @@
 /**
- * `picostack/net`: wires, conversations, a hub, and transports (spec/net.md).
+ * `picostack/net`: wires, conversations, a hub, and transports.
  *
  * A **wire** is a connected pair of plugs. What one plug posts reaches the other plug's handler,
  * and a send that expects a reply resolves to `[answer, replyTo]`, so two ends can hold a

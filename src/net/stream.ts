@@ -35,14 +35,18 @@ export interface DuplexLike {
   uncork? (): void
   /** Optional (net.Socket has it): the transport turns Nagle's algorithm off for request/reply latency. */
   setNoDelay? (noDelay?: boolean): unknown
-  /** Optional (Readable streams have them): the transport stops reading while too much is queued for a peer that does not read. */
-  /** Optional (a Node Readable has it): stops reading while our write buffer is full. */
+  /**
+   * Optional (a Node Readable has it): the transport stops reading while too much is queued for
+   * a peer that does not read.
+   */
   pause? (): unknown
   /** Optional: reads again. */
   resume? (): unknown
-  /** Optional (Writable streams have them): bytes queued, and the mark above which `write` returns false. */
+  /** Optional (Writable streams have it): bytes queued for writing. */
   readonly writableLength?: number
+  /** Optional (Writable streams have it): the queue size above which `write` returns false. */
   readonly writableHighWaterMark?: number
+  /** Optional (Node streams have it): true once the stream was destroyed. */
   readonly destroyed?: boolean
 }
 
@@ -68,8 +72,8 @@ const DEFAULT_STREAM_HIGH_WATER = 16 * 1024
 const COPY_LIMIT = 16 * 1024
 
 /**
- * Carries `plug`'s conversations over a byte stream as length-prefixed frames (spec/net.md
- * §4.1; frames survive any chunking). The plug is opened at once. Closing the plug ends the
+ * Carries `plug`'s conversations over a byte stream as length-prefixed frames (frames
+ * survive any chunking). The plug is opened at once. Closing the plug ends the
  * stream (`end()` when closed without error, `destroy()` with one); the stream ending or failing
  * closes the plug. A frame above `maxFrameSize`, a malformed packet or a reply to an unknown
  * port closes the connection with `FrameTooLarge`, `ProtocolError` or `UnknownPort`; a stream

@@ -9,11 +9,17 @@ import { isPlug, picoWire } from './wire.js'
 
 /** A WebSocket event as the transport reads it (fields of MessageEvent / CloseEvent / ErrorEvent). */
 export interface WebSocketEventLike {
+  /** The event name: `open`, `message`, `close` or `error`. */
   readonly type?: string
+  /** A message's payload (an `ArrayBuffer`, a `Uint8Array` or a string). */
   readonly data?: unknown
+  /** A close event's status code. */
   readonly code?: number
+  /** A close event's reason text. */
   readonly reason?: string
+  /** A close event: whether the closing handshake completed. */
   readonly wasClean?: boolean
+  /** An error event's message. */
   readonly message?: string
 }
 
@@ -22,8 +28,11 @@ export interface WebSocketEventLike {
  * `ws` package's both fit.
  */
 export interface WebSocketLike {
+  /** 0 connecting, 1 open, 2 closing, 3 closed (the standard values). */
   readonly readyState: number
+  /** Bytes queued by `send` and not yet handed to the network. */
   readonly bufferedAmount: number
+  /** How binary messages arrive; the transport sets `'arraybuffer'`. */
   binaryType: string
   /** Sends a binary message. */
   send (data: Uint8Array): void
@@ -64,8 +73,8 @@ function bytesOf (data: unknown): Uint8Array | null {
 }
 
 /**
- * Carries `plug`'s conversations over a WebSocket, one packet per binary message (spec/net.md
- * §4.1 without the length prefix). The plug is opened when the socket is. Closing the plug
+ * Carries `plug`'s conversations over a WebSocket, one packet per binary message (a
+ * frame without its length prefix). The plug is opened when the socket is. Closing the plug
  * closes the socket (code 1000, or 4000 with the error's code as reason); the socket closing
  * closes the plug (`ConnectionError` unless clean). A text message, an oversized message, a
  * malformed packet or a reply to an unknown port closes the connection with a typed error, and

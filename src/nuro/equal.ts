@@ -121,7 +121,10 @@ export function snapshot<T> (o: T, seen: Map<object, unknown> = new Map()): T {
   } else {
     const obj: Obj = {}
     seen.set(o, obj)
-    for (const k of Object.keys(o)) obj[k] = snapshot((o as Obj)[k], seen)
+    for (const k of Object.keys(o)) {
+      // An own `__proto__` key (JSON.parse makes them) stays a key: assigning it would set the prototype.
+      Object.defineProperty(obj, k, { value: snapshot((o as Obj)[k], seen), enumerable: true, writable: true, configurable: true })
+    }
     out = obj
   }
   return out as T

@@ -1,4 +1,4 @@
-// Key layout of the repo (spec/repo.md §2, with gaps.md R4/R10: clear names and indices).
+// Key layout of the repo, with clear names and an index for each question asked of it.
 // Every key is one namespace byte followed by the key material, inside the `repo` sublevel.
 
 /** HEAD: owner pk(32) -> tip sig(64) of the chain tracked for that owner. */

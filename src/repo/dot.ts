@@ -1,4 +1,4 @@
-// Graphviz export of the stored chains (spec/repo.md §5), bottom to top.
+// Graphviz export of the stored chains, bottom to top.
 import { toHex } from '../feed/index.js'
 import type { Block } from '../feed/index.js'
 import type { Repo } from './repo.js'
@@ -21,7 +21,12 @@ export interface DotOptions {
   /** Label of a block node (plain text); the default shows id, author and the first body bytes. */
   blockLabel?: (block: Block, builder: DotBuilder) => string
   /** Colour overrides. */
-  colors?: { block?: string, orphanBlock?: string }
+  colors?: {
+    /** Colour of a block in a chain. */
+    block?: string
+    /** Colour of a block whose parent is not stored. */
+    orphanBlock?: string
+  }
 }
 
 const PALETTE = {

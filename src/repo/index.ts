@@ -1,5 +1,5 @@
 /**
- * The block store (picorepo 2.x, spec/repo.md) on any abstract-level database: stores the
+ * The block store (the successor of picorepo 2.x) on any abstract-level database: stores the
  * blocks of many feeds, indexed so that a chain is re-assembled from any of its blocks and
  * each owner's current chain is found; `prepareBlock` / `prepareRollback` hand out batch
  * operations so the block engine can commit a block with its own state in one batch.

@@ -1,4 +1,5 @@
-// The block store (spec/repo.md) on abstract-level, with the defects of gaps.md §R fixed.
+// The block store on abstract-level: picorepo 2.x's layout and behaviour without its defects
+// (atomic batches, bounded reads, one merge rule, rollback that relocates every pointer).
 import { au8, cmp, feedFrom, isBlock, s2b } from '../feed/index.js'
 import type { Block, Feed, FeedInput } from '../feed/index.js'
 import { MERGE_BATCH_BLOCKS, NS_BLOCK, NS_BLOCK_TO_CHAIN, NS_CHAIN_INFO, NS_HEAD, NS_LATEST, NS_OWNER_CHAINS, NS_REG, NS_TAIL, SUBLEVEL } from './constants.js'
@@ -9,6 +10,7 @@ import { RepoIo, toBlock, view } from './db.js'
 import type { BatchOp, RepoDb, RepoSublevel } from '../internal/level.js'
 import { Pending, RepoStage, prepare } from './staging.js'
 import { planRollback } from './rollback.js'
+import { keyArg } from '../internal/key-arg.js'
 import { chainload, walk } from './walk.js'
 
 export type { RepoDb, RepoSublevel, BatchOp, ViewOptions } from '../internal/level.js'
@@ -26,6 +28,7 @@ export type RefusalReason = 'Stored' | 'ParentNotFound' | 'Refused'
 /** Outcome of {@link Repo.prepareBlock}. */
 export type PrepareResult =
   | {
+    /** The block can be stored. */
     accepted: true
     /** The operations that store the block; apply them with `repo.db.batch(ops)`. */
     ops: BatchOp[]
@@ -40,7 +43,12 @@ export type PrepareResult =
     /** True when the block starts a new branch off a block that is not a tip. */
     fork: boolean
   }
-  | { accepted: false, reason: RefusalReason }
+  | {
+    /** The block cannot be stored. */
+    accepted: false
+    /** Why. */
+    reason: RefusalReason
+  }
 
 /** Result of {@link Repo.prepareRollback}. */
 export interface RollbackPlan {
@@ -95,7 +103,11 @@ export interface PrepareOptions {
  * of its blocks, each owner's current chain found, and "have I got this block", "which chain
  * and height", "who owns it" and "what is the tip" answered with one read each.
  *
- * Merge rule (spec/repo.md §4.1, gaps.md R5): a block is stored when it is new and
+ * Keys and block ids are taken as bytes or hex (converted once, on entry; a bad one is a
+ * RangeError naming the argument) and are returned as bytes.
+ *
+ * Merge rule (one rule for every caller, so two peers given the same blocks store the same
+ * chains): a block is stored when it is new and
  * 1. its owner (the genesis author of its chain) has no HEAD yet, or
  * 2. it extends the owner's HEAD, or
  * 3. detached mode is on and it is a genesis or its parent is stored, or
@@ -183,8 +195,8 @@ export class Repo {
    * @returns whether the block is stored
    * @throws RepoError `Closed`
    */
-  async hasBlock (id: Uint8Array): Promise<boolean> {
-    au8(id, 64, 'id')
+  async hasBlock (id: Uint8Array | string): Promise<boolean> {
+    id = keyArg(id, 64, 'id')
     return this._io.run(() => this._io.dbHas(mkKey(NS_BLOCK_TO_CHAIN, id)))
   }
 
@@ -195,8 +207,8 @@ export class Repo {
    * @returns chain id, 0-based height and owner, or undefined when not stored
    * @throws RepoError `Closed`, `CorruptIndex`
    */
-  async chainOf (id: Uint8Array): Promise<BlockLocation | undefined> {
-    au8(id, 64, 'id')
+  async chainOf (id: Uint8Array | string): Promise<BlockLocation | undefined> {
+    id = keyArg(id, 64, 'id')
     return this._io.run(() => this._io.loc(id))
   }
 
@@ -207,7 +219,7 @@ export class Repo {
    * @returns the owner's public key, or undefined when the block is not stored
    * @throws RepoError `Closed`
    */
-  async ownerOf (id: Uint8Array): Promise<Uint8Array | undefined> {
+  async ownerOf (id: Uint8Array | string): Promise<Uint8Array | undefined> {
     return (await this.chainOf(id))?.owner
   }
 
@@ -218,8 +230,8 @@ export class Repo {
    * @returns the chain, or undefined when unknown
    * @throws RepoError `Closed`
    */
-  async chainInfo (chainId: Uint8Array): Promise<ChainInfo | undefined> {
-    au8(chainId, 64, 'chainId')
+  async chainInfo (chainId: Uint8Array | string): Promise<ChainInfo | undefined> {
+    chainId = keyArg(chainId, 64, 'chainId')
     return this._io.run(() => this._io.chain(chainId))
   }
 
@@ -230,7 +242,7 @@ export class Repo {
    * @returns the tip's signature, or undefined when the chain is unknown
    * @throws RepoError `Closed`
    */
-  async tipOf (chainId: Uint8Array): Promise<Uint8Array | undefined> {
+  async tipOf (chainId: Uint8Array | string): Promise<Uint8Array | undefined> {
     return (await this.chainInfo(chainId))?.tip
   }
 
@@ -242,7 +254,7 @@ export class Repo {
    * @returns the tip signature, or undefined
    * @throws RepoError `Closed`
    */
-  async headOf (pk: Uint8Array, stage?: RepoStage): Promise<Uint8Array | undefined> {
+  async headOf (pk: Uint8Array | string, stage?: RepoStage): Promise<Uint8Array | undefined> {
     return this._pointer(NS_HEAD, pk, stage?._p)
   }
 
@@ -253,7 +265,7 @@ export class Repo {
    * @returns the genesis signature, or undefined
    * @throws RepoError `Closed`
    */
-  async tailOf (pk: Uint8Array): Promise<Uint8Array | undefined> {
+  async tailOf (pk: Uint8Array | string): Promise<Uint8Array | undefined> {
     return this._pointer(NS_TAIL, pk)
   }
 
@@ -264,7 +276,7 @@ export class Repo {
    * @returns the block signature, or undefined
    * @throws RepoError `Closed`
    */
-  async latestOf (pk: Uint8Array): Promise<Uint8Array | undefined> {
+  async latestOf (pk: Uint8Array | string): Promise<Uint8Array | undefined> {
     return this._pointer(NS_LATEST, pk)
   }
 
@@ -276,8 +288,8 @@ export class Repo {
    * @returns the block, or undefined when not stored
    * @throws RepoError `Closed`, `CorruptIndex`
    */
-  async readBlock (id: Uint8Array): Promise<Block | undefined> {
-    au8(id, 64, 'id')
+  async readBlock (id: Uint8Array | string): Promise<Block | undefined> {
+    id = keyArg(id, 64, 'id')
     return this._io.run(async () => {
       const loc = await this._io.loc(id)
       if (loc === undefined) return undefined
@@ -338,7 +350,7 @@ export class Repo {
   }
 
   /**
-   * Stores the blocks of a feed (spec/repo.md §4.1) and moves the pointers. Blocks already
+   * Stores the blocks of a feed (by the merge rule of {@link Repo}) and moves the pointers. Blocks already
    * stored are skipped (re-merging is idempotent); the merge stops at the first block that is
    * refused. Accepted blocks are written in batches, each block with all its pointers, so a
    * crash never leaves a block without its indices.
@@ -386,8 +398,8 @@ export class Repo {
   // ---------------------------------------------------------------- reading chains
 
   /**
-   * Loads the chain that ends at block `ptr`, walking back towards genesis (spec/repo.md
-   * §4.4). Each chain segment is read with one range scan, not block by block. Blocks come
+   * Loads the chain that ends at block `ptr`, walking back towards genesis.
+   * Each chain segment is read with one range scan, not block by block. Blocks come
    * back marked verified (they were verified before they were stored).
    *
    * @param ptr - signature of the newest block to load
@@ -395,8 +407,8 @@ export class Repo {
    * @returns the blocks oldest first, or undefined when `ptr` is not stored (or nothing was loaded)
    * @throws RepoError `ParentNotFound` when the chain is broken; `Closed`
    */
-  async loadFeed (ptr: Uint8Array, stop?: LoadStop): Promise<Feed | undefined> {
-    au8(ptr, 64, 'ptr')
+  async loadFeed (ptr: Uint8Array | string, stop?: LoadStop): Promise<Feed | undefined> {
+    ptr = keyArg(ptr, 64, 'ptr')
     if (typeof stop === 'number' && (!Number.isInteger(stop) || stop < 1)) throw new RangeError(`"stop" expected a positive integer, got ${stop}`)
     if (stop !== undefined && typeof stop !== 'number' && typeof stop !== 'function') throw new TypeError('"stop" expected a number or a function')
     return this._io.run(async () => {
@@ -414,7 +426,7 @@ export class Repo {
    * @returns the feed, or undefined when the owner has no HEAD
    * @throws RepoError `ParentNotFound`, `Closed`
    */
-  async loadHead (pk: Uint8Array, stop?: LoadStop): Promise<Feed | undefined> {
+  async loadHead (pk: Uint8Array | string, stop?: LoadStop): Promise<Feed | undefined> {
     const head = await this.headOf(pk)
     return head === undefined ? undefined : this.loadFeed(head, stop)
   }
@@ -427,22 +439,22 @@ export class Repo {
    * @returns the feed, or undefined when the author has no LATEST
    * @throws RepoError `ParentNotFound`, `Closed`
    */
-  async loadLatest (pk: Uint8Array, stop?: LoadStop): Promise<Feed | undefined> {
+  async loadLatest (pk: Uint8Array | string, stop?: LoadStop): Promise<Feed | undefined> {
     const latest = await this.latestOf(pk)
     return latest === undefined ? undefined : this.loadFeed(latest, stop)
   }
 
   /**
-   * The whole chain holding block `sig`, from genesis to the tip of the block's branch
-   * (spec/repo.md §4.8). The tip is found with one index read, not a walk.
+   * The whole chain holding block `sig`, from genesis to the tip of the block's branch.
+   * The tip is found with one index read, not a walk.
    *
    * @param sig - any stored block (or a chain id)
    * @param stop - see {@link LoadStop}, applied walking back from the tip
    * @returns the feed
    * @throws RepoError `FeedNotFound` when the block is not stored; `ParentNotFound`, `Closed`
    */
-  async resolveFeed (sig: Uint8Array, stop?: LoadStop): Promise<Feed> {
-    au8(sig, 64, 'sig')
+  async resolveFeed (sig: Uint8Array | string, stop?: LoadStop): Promise<Feed> {
+    sig = keyArg(sig, 64, 'sig')
     const loc = await this.chainOf(sig)
     const tip = loc === undefined ? undefined : await this.tipOf(loc.chainId)
     const feed = tip === undefined ? undefined : await this.loadFeed(tip, stop)
@@ -451,15 +463,15 @@ export class Repo {
   }
 
   /**
-   * Backward iteration from block `sig` towards genesis, newest first (spec/repo.md §4.6).
+   * Backward iteration from block `sig` towards genesis, newest first.
    * Ends silently when `sig` is not stored.
    *
    * @param sig - the block to start from
    * @returns an async iterator of blocks
    * @throws RepoError `ParentNotFound` when the chain is broken
    */
-  async * chainload (sig: Uint8Array): AsyncGenerator<Block, void, undefined> {
-    au8(sig, 64, 'sig')
+  async * chainload (sig: Uint8Array | string): AsyncGenerator<Block, void, undefined> {
+    sig = keyArg(sig, 64, 'sig')
     yield * chainload(this._io, sig)
   }
 
@@ -467,7 +479,7 @@ export class Repo {
 
   /**
    * Plans the removal of the newest part of a chain (or all of it) without writing anything
-   * (spec/repo.md §4.9 with gaps.md R6): the blocks after `stopAt` go, and with them every
+   * (the caller commits it, with its own changes, in one batch): the blocks after `stopAt` go, and with them every
    * branch that forked off a removed block. HEAD, TAIL and LATEST pointers that pointed at a
    * removed block are moved to the nearest remaining block (LATEST: the newest remaining block
    * of that author on the rolled-back chain, else on the author's own head chain; HEAD: the
@@ -480,10 +492,9 @@ export class Repo {
    * @returns the operations and the removed blocks, or null when there is nothing to remove
    * @throws RepoError `ReferenceNotFound` when `stopAt` is not on the chain; `Closed`
    */
-  async prepareRollback (head: Uint8Array, stopAt?: Uint8Array): Promise<RollbackPlan | null> {
-    au8(head, 0, 'head')
-    if (head.length !== 32 && head.length !== 64) throw new RangeError(`"head" expected 32 or 64 bytes, got ${head.length}`)
-    if (stopAt !== undefined) au8(stopAt, 64, 'stopAt')
+  async prepareRollback (head: Uint8Array | string, stopAt?: Uint8Array | string): Promise<RollbackPlan | null> {
+    head = keyArg(head, [32, 64], 'head')
+    if (stopAt !== undefined) stopAt = keyArg(stopAt, 64, 'stopAt')
     return this._io.run(() => planRollback(this._io, head, stopAt))
   }
 
@@ -495,10 +506,9 @@ export class Repo {
    * @returns the removed blocks of the chain (oldest first), or null when nothing was removed
    * @throws RepoError `ReferenceNotFound`, `Closed`
    */
-  async rollback (head: Uint8Array, stopAt?: Uint8Array): Promise<Feed | null> {
-    au8(head, 0, 'head')
-    if (head.length !== 32 && head.length !== 64) throw new RangeError(`"head" expected 32 or 64 bytes, got ${head.length}`)
-    if (stopAt !== undefined) au8(stopAt, 64, 'stopAt')
+  async rollback (head: Uint8Array | string, stopAt?: Uint8Array | string): Promise<Feed | null> {
+    head = keyArg(head, [32, 64], 'head')
+    if (stopAt !== undefined) stopAt = keyArg(stopAt, 64, 'stopAt')
     return this._exclusive(async () => {
       const plan = await planRollback(this._io, head, stopAt)
       if (plan === null) return null
@@ -509,7 +519,7 @@ export class Repo {
 
   // ---------------------------------------------------------------- listing and registry
 
-  /** HEAD pointers: owner pk -> tip sig (spec/repo.md §2.2). @throws RepoError `Closed` */
+  /** HEAD pointers: owner pk -> tip sig. @throws RepoError `Closed` */
   async listHeads (): Promise<ListEntry[]> { return this._list(NS_HEAD) }
   /** TAIL pointers: author pk -> genesis sig. @throws RepoError `Closed` */
   async listTails (): Promise<ListEntry[]> { return this._list(NS_TAIL) }
@@ -533,12 +543,12 @@ export class Repo {
    * @returns chain records ordered by chain id
    * @throws RepoError `Closed`
    */
-  async listChains (owner?: Uint8Array): Promise<ChainInfo[]> {
+  async listChains (owner?: Uint8Array | string): Promise<ChainInfo[]> {
     if (owner === undefined) {
       const rows = await this._list(NS_CHAIN_INFO)
       return rows.map(r => decodeChain(r.key, r.value))
     }
-    au8(owner, 32, 'owner')
+    owner = keyArg(owner, 32, 'owner')
     return this._io.run(async () => {
       const rows = await this._io.prefixed(mkKey(NS_OWNER_CHAINS, owner))
       const out: ChainInfo[] = []
@@ -611,9 +621,9 @@ export class Repo {
     return run
   }
 
-  private async _pointer (ns: number, pk: Uint8Array, p?: Pending): Promise<Uint8Array | undefined> {
-    au8(pk, 32, 'pk')
-    return this._io.run(async () => view(await this._io.get(mkKey(ns, pk), p)))
+  private async _pointer (ns: number, pk: Uint8Array | string, p?: Pending): Promise<Uint8Array | undefined> {
+    const key = keyArg(pk, 32, 'pk')
+    return this._io.run(async () => view(await this._io.get(mkKey(ns, key), p)))
   }
 
   /** @internal registry key bytes */

@@ -1,4 +1,4 @@
-// Rollback planning (spec/repo.md §4.9 with gaps.md R6): which blocks go, and where the
+// Rollback planning: which blocks go (with every branch forked off them), and where the
 // HEAD, TAIL and LATEST pointers that pointed at them move. Nothing is written here.
 import { cmp, feedFrom } from '../feed/index.js'
 import type { Block, Feed } from '../feed/index.js'

@@ -1,6 +1,6 @@
 // Pending writes and the merge rule: the batch under construction, an overlay that later
 // reads consult first (so several blocks can be prepared before one write), and the decision
-// whether a block may be stored (spec/repo.md §4.1, gaps.md R5).
+// whether a block may be stored (one merge rule for every caller).
 import { FeedError, cmp } from '../feed/index.js'
 import type { Block } from '../feed/index.js'
 import { latin1, withPrefix } from '../internal/bytes.js'

@@ -1,4 +1,4 @@
-// Block bodies (spec/store.md A1): CBOR [root, payload, date], byte-compatible with picostore 3.x.
+// Block bodies: CBOR [root, payload, date], byte-compatible with picostore 3.x.
 import { encode, decode } from 'cborg'
 import { StoreError } from './errors.js'
 
@@ -13,7 +13,14 @@ export interface BlockBody {
 }
 
 /** What {@link decodeBlock} returns: the type, the payload's own fields (when it is a plain object) and the date. */
-export type DecodedBlock = { type: string, date: number, payload?: unknown } & Record<string, unknown>
+export type DecodedBlock = {
+  /** The block's collection name (its body's root). */
+  type: string
+  /** The block's date, ms since the epoch. */
+  date: number
+  /** The payload, when it is not a plain object (a plain object's fields are spread instead). */
+  payload?: unknown
+} & Record<string, unknown>
 
 /**
  * Encodes a block body as CBOR `[root, payload, date]` (cborg's canonical encoding, as picostore 3.x).
@@ -53,7 +60,7 @@ export function decodeBody (body: Uint8Array): BlockBody {
 
 /**
  * Reads a block body the way picostack 1.x apps did: `{ type, ...payload, date }` when the
- * payload is a plain object, `{ type, payload, date }` otherwise (spec/store.md B3, our kit).
+ * payload is a plain object, `{ type, payload, date }` otherwise.
  *
  * @param body - the block body (CBOR `[type, payload, date]`)
  * @returns the flat view of the block

@@ -3,7 +3,7 @@ import type { Block } from '../feed/index.js'
 import type { ObjectId } from './keys.js'
 import type { RejectionCode } from './errors.js'
 
-/** What every block is dispatched with (spec A2.3 step 11). */
+/** What every block is dispatched with: the block, its chain and the time of the dispatch. */
 export interface DispatchContext {
   /** The block being processed. */
   block: Block
@@ -35,14 +35,18 @@ export interface DispatchContext {
 /** A refusal, as returned by `ctx.reject()`. */
 export interface Rejection {
   readonly [k: symbol]: true
+  /** Why the block is refused. */
   readonly message: string
 }
 
 /** A request to retry later, as returned by `ctx.postpone()`. */
 export interface Reschedule {
   readonly [k: symbol]: true
+  /** Why the block waits. */
   readonly message: string
+  /** The delay before it is tried again, ms. */
   readonly time: number
+  /** How many times at most it is tried again before it is rejected. */
   readonly retries: number
 }
 
@@ -51,13 +55,13 @@ export const SYM_REJECT: symbol = Symbol.for('PiC0VM::reject')
 /** Marker of a Reschedule. */
 export const SYM_POSTPONE: symbol = Symbol.for('PiC0VM::postpone')
 
-/** The context of `Memory.compute(value, ctx)` (spec A3.2). */
+/** The context of `Memory.compute(value, ctx)`. */
 export interface ComputeContext extends DispatchContext {
   /** The object id `idOf` returned. */
   id: ObjectId
-  /** Refuse the block. The reason defaults to `Rejected` (gaps S29). */
+  /** Refuse the block. The reason defaults to `Rejected` (never an empty reason). */
   reject: (message?: string) => Rejection
-  /** Retry the block after `timeMs`, at most `retries` times (default 3), then reject it (gaps S9). */
+  /** Retry the block after `timeMs`, at most `retries` times (default 3), then reject it (a block is never retried forever). */
   postpone: (timeMs: number, message?: string, retries?: number) => Reschedule
   /** After the block is accepted, map secondary `key` to this block's id. */
   index: (key: Uint8Array | string) => void

@@ -170,7 +170,7 @@ export class StoreCore {
     return v === undefined ? undefined : new Uint8Array(v) // a plain Uint8Array, never a Buffer
   }
 
-  /** `latch(root, id)` for expiresAt (spec A5.3; depth limit LATCH_DEPTH → Infinity). */
+  /** `latch(root, id)` for expiresAt (depth limit LATCH_DEPTH → Infinity). */
   latch (txn: Txn | undefined, depth: number): Latch {
     return (root, rawId) => {
       const m = this.roots.get(root)

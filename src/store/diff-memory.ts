@@ -1,4 +1,4 @@
-// DiffMemory (spec A4): a Memory whose blocks carry patches; mutate() writes the patch for you.
+// DiffMemory: a Memory whose blocks carry patches; mutate() writes the patch for you.
 import type { Block, Feed } from '../feed/index.js'
 import { fromHex, getPublicKey, toHex } from '../feed/index.js'
 import { Memory } from './memory.js'
@@ -14,11 +14,16 @@ export interface ValidateContext<T> extends ComputeContext {
 }
 
 /** A DiffMemory object: the application's fields plus the block dates it keeps. */
-export type Diffable = Record<string, unknown> & { _created?: number, _updated?: number }
+export type Diffable = Record<string, unknown> & {
+  /** Date of the block that created the object, ms since the epoch. */
+  _created?: number
+  /** Date of the block that last changed it, ms since the epoch. */
+  _updated?: number
+}
 
 /**
- * A Memory whose objects are plain objects changed by patches (set / inc / delete,
- * gaps S14). Blocks written by picostore 3.0.4's DiffMemory (its legacy patches) are applied
+ * A Memory whose objects are plain objects changed by patches (set / inc / delete:
+ * unlike the original's merge, a number is never doubled and a key can be removed). Blocks written by picostore 3.0.4's DiffMemory (its legacy patches) are applied
  * with picostore's semantics. Override {@link DiffMemory.validate} to enforce rules.
  *
  * @example
@@ -54,7 +59,7 @@ export class DiffMemory<T extends Diffable = Diffable> extends Memory<T> {
 
   /**
    * Reads the object this author's branch addresses, lets `fn` build the next value, and
-   * creates a block with the patch between them (object id derived exactly as dispatch does, gaps S15).
+   * creates a block with the patch between them (object id derived exactly as dispatch does, so the block updates the object it was built from).
    *
    * @param branch - see {@link Branch}
    * @param fn - receives the current value (frozen), returns the next value

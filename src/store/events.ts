@@ -1,6 +1,6 @@
 // Listeners of a store: the event log (`tap`), collection subscriptions (`on`) and merge
 // hooks (`onMerge`). Everything is delivered after commit, outside the lock; a throwing
-// listener is reported as an `error` event (gaps S25).
+// listener is reported as an `error` event and does not stop the others.
 import type { Feed } from '../feed/index.js'
 import type { Memory } from './memory.js'
 import type { StoreEvent } from './types.js'

@@ -1,4 +1,4 @@
-// Read-only values (spec A3.7): state handed to compute and observers is deep-frozen, so an
+// Read-only values: state handed to compute and observers is deep-frozen, so an
 // assignment throws a TypeError in strict code. Typed arrays cannot be frozen and are left as is.
 
 /** Deep-freezes `v` in place (stops at subtrees that are already frozen) and returns it. */

@@ -1,7 +1,7 @@
-// Garbage collection (gaps S5, S6): timers due are visited; expired objects are swept with
+// Garbage collection, under the store's lock: timers due are visited; expired objects are swept with
 // their index entries and references, and chains no object references any more are evicted,
 // each sweep in one batch with its rollback.
-import { fromHex, type Feed } from '../feed/index.js'
+import { type Feed } from '../feed/index.js'
 import { bytesEqual, latin1, prefixRange } from '../internal/bytes.js'
 import { delOp, putOp, type BatchOp } from '../internal/level.js'
 import { normalizeExpiry, type Memory } from './memory.js'
@@ -12,8 +12,8 @@ import { NONE, type ObjectId, stateKey, indexKey, refKey, refPrefix, logKey, seq
 import type { StoreCore } from './core.js'
 
 /** @internal number of objects that reference a block root */
-export async function countReferences (c: StoreCore, blockRoot: Uint8Array | string): Promise<number> {
-  const p = refPrefix(typeof blockRoot === 'string' ? fromHex(blockRoot) : blockRoot)
+export async function countReferences (c: StoreCore, blockRoot: Uint8Array): Promise<number> {
+  const p = refPrefix(blockRoot)
   let n = 0
   for await (const _ of c.s.keys(prefixRange(p))) n++
   return n

@@ -20,7 +20,7 @@
  * @packageDocumentation
  */
 export { Store } from './store.js'
-export type { StoreOptions, DispatchOptions, DispatchResult, Rejected, StoreEvent, StateNeuron, GcOptions, Branch } from './store.js'
+export type { StoreOptions, DispatchOptions, DispatchResult, Rejected, StoreEvent, StateNeuron, GcOptions, Branch, Observed } from './store.js'
 export { Memory, normalizeId, LATCH_DEPTH } from './memory.js'
 export { DiffMemory } from './diff-memory.js'
 export type { ValidateContext, Diffable } from './diff-memory.js'

@@ -194,7 +194,7 @@ export async function processBlock (c: StoreCore, b: Block, link: Link, replay: 
     taken = true
   }
   if (!taken) return { kind: 'reject', code: 'UnknownCollection', reason: `UnknownCollection: ${body.root}` }
-  // Traps run inside the block's transaction and are awaited (gaps S11).
+  // Traps run inside the block's transaction and are awaited (their writes commit with the block).
   for (const sig of txn.signals) {
     try {
       for (const m of c.roots.values()) {

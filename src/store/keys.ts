@@ -1,5 +1,6 @@
 // Binary keys of the store's sublevels. Every variable-length part is length-prefixed
-// (gaps S12, S13: no spills, no collisions); times are big-endian so keys sort by time (S8).
+// (so one part never spills into the next and two keys never collide); times are big-endian
+// so keys sort by time.
 import { s2b, b2s } from '../feed/index.js'
 import { concat } from '../internal/bytes.js'
 

@@ -1,4 +1,4 @@
-// A per-store FIFO lock (gaps S21: the original shared one global mutex named `default`).
+// A per-store FIFO lock (the original shared one global mutex named `default` between stores).
 // Waiting can be aborted with an AbortSignal; a task that started runs to its end.
 
 /** Options of anything that may wait for the lock. */

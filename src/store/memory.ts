@@ -1,7 +1,7 @@
-// Memory (spec A3): a collection of state objects and the rules that change them.
+// Memory: a collection of state objects and the rules that change them.
 import { toHex, s2b, type Feed } from '../feed/index.js'
 import { bytesEqual } from '../internal/bytes.js'
-import type { Store, Branch } from './store.js'
+import type { Store, Branch, StateNeuron } from './store.js'
 import type { ObjectId } from './keys.js'
 import { deepFreeze, clone } from './freeze.js'
 import type { Txn, Entry } from './txn.js'
@@ -10,7 +10,7 @@ import {
   type ComputeContext, type DispatchContext, type Latch, type Mutate, type Rejection, type Reschedule, type Verdict
 } from './context.js'
 
-/** Deepest `latch` recursion; beyond it `latch` returns Infinity (documented limit, gaps S28). */
+/** Deepest `latch` recursion; beyond it `latch` returns Infinity (a documented limit, so a cycle of references cannot recurse without end). */
 export const LATCH_DEPTH = 5
 
 /** Normalises an object id: bytes become lowercase hex; strings and finite numbers pass. */
@@ -53,9 +53,13 @@ function message (err: unknown): string {
  * }
  * const counter = store.register('counter', Counter)
  * await counter.createBlock(null, 7, secret)
+ * counter.on(all => console.log(all))           // all: Readonly<Record<string, number>>
  * ```
+ *
+ * @typeParam T - the value of one object
+ * @typeParam V - what subscribers receive: `{ [id]: value }` (a {@link Slice} receives its value)
  */
-export class Memory<T = unknown> {
+export class Memory<T = unknown, V = Readonly<Record<string, T>>> {
   /** The store this collection belongs to. */
   readonly store: Store
   /** The collection name (the `root` of its blocks). */
@@ -121,7 +125,7 @@ export class Memory<T = unknown> {
   }
 
   /**
-   * Receives every signal raised by any collection's accepted block (spec A3.4), before the
+   * Receives every signal raised by any collection's accepted block, before the
    * block is committed; `mutate` writes go into the same batch. Override to react; the
    * default ignores signals.
    *
@@ -150,14 +154,17 @@ export class Memory<T = unknown> {
     return this._cache.has(normalizeId(id))
   }
 
-  /** The whole collection `{ [id]: value }` (read-only, rebuilt after each change). */
-  get state (): Readonly<Record<string, T>> {
+  /**
+   * What subscribers receive: the whole collection `{ [id]: value }` (read-only, rebuilt after
+   * each change); a {@link Slice}'s value.
+   */
+  get state (): V {
     if (this._view === undefined) {
       const o: Record<string, unknown> = {}
       for (const [id, e] of this._cache) o[String(id)] = e.value
       this._view = Object.freeze(o)
     }
-    return this._view as Readonly<Record<string, T>>
+    return this._view as V
   }
 
   /**
@@ -166,8 +173,35 @@ export class Memory<T = unknown> {
    * @param observer - receives {@link Memory.state}
    * @returns unsubscribe
    */
-  sub (observer: (state: Readonly<Record<string, T>>) => void): () => void {
-    return this.store.on(this.name, observer as (v: unknown) => void)
+  sub (observer: (state: V) => void): () => void {
+    return this.store.on<V>(this.name, observer)
+  }
+
+  /**
+   * Subscribes to the collection, typed from it: a Memory's observer gets `{ [id]: value }`,
+   * a slice's its value. Called now and after each committed change.
+   *
+   * @param observer - the callback
+   * @returns unsubscribe
+   * @throws StoreError `Closed`
+   * @example
+   * ```ts
+   * const counter = store.register('counter', Counter) // a Memory<number>
+   * counter.on(all => Object.values(all).map(n => n + 1))
+   * ```
+   */
+  on (observer: (value: V) => void): () => void {
+    return this.store.on<V>(this.name, observer)
+  }
+
+  /**
+   * The neuron form of {@link Memory.on}.
+   *
+   * @returns `(cb) => unsubscribe`
+   * @throws StoreError `Closed`
+   */
+  $ (): StateNeuron<V> {
+    return this.store.$<V>(this.name)
   }
 
   /**
@@ -286,7 +320,7 @@ export class Memory<T = unknown> {
     return { value, exp, roots: prev?.roots ?? [], idx: prev?.idx ?? [] }
   }
 
-  /** @internal trap delivery: `mutate` writes into the block's transaction (gaps S11) */
+  /** @internal trap delivery: `mutate` writes into the block's transaction */
   async _trap (type: string, payload: unknown, txn: Txn): Promise<void> {
     if (this.trap === Memory.prototype.trap) return
     const mutate: Mutate = async (rawId, fn) => {

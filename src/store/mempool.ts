@@ -1,4 +1,4 @@
-// The pool of out-of-order ("orphan") blocks (spec/store.md §A6), rebuilt to fix gaps.md S10:
+// The pool of out-of-order ("orphan") blocks, rebuilt (the original's grew without bound):
 // bounded in blocks, bytes and age with oldest-first eviction; several children per parent;
 // re-assembly by walking parent links forward in chain order; idempotent re-sends.
 import { Block, isBlock } from '../feed/block.js'

@@ -1,4 +1,4 @@
-// The DiffMemory patch format (spec/store.md §A4), redefined to fix gaps.md S14: a list of
+// The DiffMemory patch format, redefined (the original doubled numbers and could not delete): a list of
 // path operations with defined semantics for every kind of change, plus a decoder of the
 // original picostore 3.0.4 patches so old feeds replay to the same state.
 import { bytesEqual } from '../internal/bytes.js'
@@ -304,13 +304,13 @@ function write (c: Obj | unknown[], k: string | number, v: unknown): void {
 /**
  * Applies a patch in the format of the original `@telamon/picostore@3.0.4` DiffMemory
  * (the payload its `mutate()` wrote), so that feeds written by it replay to the state it
- * computed. The rules (spec/store.md §A4): a number patch adds to the value; an object
+ * computed. The rules: a number patch adds to the value; an object
  * patch copies the value (or `{}`) and patches each of its keys; an array patch does the
  * same element-wise over the longer of the two; anything else replaces the value.
  *
  * The original's quirks are reproduced where they are deterministic, because every
  * picostore peer computed them: a number patched onto a missing value gives `NaN`, and a
- * number kept only in the old state is doubled (gaps.md S14). Cases the original left
+ * number kept only in the old state is doubled. Cases the original left
  * undefined are refused instead: a number patch onto a non-number, a container patch onto
  * a value of another type, values that are not plain data. Inherited properties are never
  * read and `__proto__` is an ordinary key. No console output.

@@ -1,5 +1,6 @@
 // Restoring state from disk: `restore` reads the persisted state on load (no replay needed
-// after a restart); `replay` rebuilds every derived record from the stored blocks (gaps S20).
+// after a restart); `replay` rebuilds every derived record from the stored blocks, in their
+// original acceptance order.
 import type { Block } from '../feed/index.js'
 import { latin1, prefixRange } from '../internal/bytes.js'
 import { putOp } from '../internal/level.js'

@@ -1,4 +1,4 @@
-// The legacy slice API (spec/store.md Part B) on top of the engine: one value per slice,
+// The legacy slice API (picostore 1.x/2.x) on top of the engine: one value per slice,
 // filter + reducer, persisted and committed like any Memory object (id 0).
 import type { Block } from '../feed/index.js'
 import { Memory, isEntry } from './memory.js'
@@ -8,7 +8,9 @@ import type { Verdict } from './context.js'
 
 /** Context of a slice's `filter`. */
 export interface FilterContext<S> {
+  /** The block being considered. */
   block: Block
+  /** The block it follows in its chain, or null for a genesis block. */
   parentBlock: Block | null
   /** The slice's current state. */
   state: S
@@ -32,7 +34,9 @@ export interface ReducerContext<S> extends FilterContext<S> {
 
 /** Context of a slice's `trap`. */
 export interface TrapContext<S> extends FilterContext<S> {
+  /** The signal's code, as raised with `signal(code, payload)`. */
   code: string
+  /** The signal's payload (undefined when none was given). */
   payload: unknown
 }
 
@@ -65,7 +69,7 @@ function isThenable (v: unknown): v is PromiseLike<unknown> {
  * A registered slice, as `store.register(spec)` returns it: a {@link Memory} with one object
  * (id 0) whose value the spec's reducer computes.
  */
-export class Slice<S = unknown> extends Memory<S> {
+export class Slice<S = unknown> extends Memory<S, S> {
   /** The spec it was registered with. */
   readonly spec: SliceSpec<S>
 
@@ -77,6 +81,9 @@ export class Slice<S = unknown> extends Memory<S> {
 
   /** The slice's value. */
   get value (): S { return this.readState(0) }
+
+  /** The slice's value (what its subscribers receive), as {@link Slice.value}. */
+  override get state (): S { return this.value }
 
   override _observed (): unknown { return this.value }
 

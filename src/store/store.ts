@@ -1,4 +1,4 @@
-// The block engine (spec/store.md A2), rebuilt to close gaps S1-S30: one atomic batch per
+// The block engine, rebuilt without the original's defects: one atomic batch per
 // accepted block, per-object persistence, a per-store lock, retried postpones, a bounded
 // mempool, a working GC with tombstones, one dispatch result object. This class coordinates;
 // the work is done in ingest.ts (rules), commit.ts (staging, group commit), gc.ts, replay.ts.
@@ -6,6 +6,7 @@ import { Feed, feedFrom, isFeed, toHex, type Block, type FeedInput } from '../fe
 import { signingKey } from '../feed/keys.js'
 import type { Repo } from '../repo/index.js'
 import { latin1 } from '../internal/bytes.js'
+import { keyArg } from '../internal/key-arg.js'
 import type { RepoDb } from '../internal/level.js'
 import type { Mempool } from './mempool.js'
 import { StoreError } from './errors.js'
@@ -19,9 +20,9 @@ import { StoreCore } from './core.js'
 import { ingest, newResult, feedOf } from './ingest.js'
 import { countReferences, sweep } from './gc.js'
 import { restore, replay } from './replay.js'
-import type { Branch, DispatchOptions, DispatchResult, GcOptions, StateNeuron, StoreEvent, StoreOptions } from './types.js'
+import type { Branch, DispatchOptions, DispatchResult, GcOptions, Observed, StateNeuron, StoreEvent, StoreOptions } from './types.js'
 
-export type { Branch, DispatchOptions, DispatchResult, GcOptions, Rejected, StateNeuron, StoreEvent, StoreOptions } from './types.js'
+export type { Branch, DispatchOptions, DispatchResult, GcOptions, Observed, Rejected, StateNeuron, StoreEvent, StoreOptions } from './types.js'
 
 /**
  * The block engine: routes each block of a feed to its Memory (by the body's root) and to
@@ -48,6 +49,9 @@ export class Store {
   private _gcTimer: ReturnType<typeof setInterval> | undefined
 
   /**
+   * Creates a store on a repo or a database; call {@link Store.register} for each collection,
+   * then `load()` before use.
+   *
    * @param dbOrRepo - a Repo, or an abstract-level database (a Repo is created on it)
    * @param opts - see {@link StoreOptions}
    */
@@ -111,8 +115,17 @@ export class Store {
     if (this._c.roots.has(name)) throw new TypeError(`"name" ${name} is already registered`)
   }
 
-  /** Registered collections (Memories and slices) by name. */
-  get roots (): ReadonlyMap<string, Memory> { return this._c.roots }
+  /**
+   * Registered collections (Memories and slices) by name: a `Map`. Reading a collection as a
+   * property, the original's `store.roots[name]`, throws a TypeError that says to write
+   * `store.roots.get(name)`.
+   */
+  get roots (): ReadonlyMap<string, Memory> {
+    this._roots ??= guardRoots(this._c.roots)
+    return this._roots
+  }
+
+  private _roots: ReadonlyMap<string, Memory> | undefined
 
   /** The whole state `{ [name]: Memory.state | slice value }`. */
   get state (): Record<string, unknown> {
@@ -166,31 +179,53 @@ export class Store {
 
   /**
    * Subscribes to a collection: `cb` gets the current value now, then after every committed
-   * change (never inside the lock; a throwing callback is reported as an `error` event, gaps S25).
+   * change (never inside the lock; a throwing callback is reported as an `error` event and does not stop the others).
+   * Given the collection `register` returned, the value is typed from it (see {@link Observed});
+   * given a name, type it with `on<T>(name, cb)`.
    *
-   * @param name - a registered Memory (gets `{ [id]: value }`) or slice (gets its value)
+   * @param collection - a registered Memory (gets `{ [id]: value }`) or slice (gets its value),
+   *   or its name
    * @param cb - observer
    * @returns unsubscribe
    * @throws StoreError `UnknownCollection`, `Closed`
+   * @example
+   * ```ts
+   * const clock = store.register<number>({ name: 'clock', initialValue: 0, reducer })
+   * store.on(clock, t => t.toFixed())          // t: number
+   * ```
    */
-  on (name: string, cb: (value: unknown) => void): () => void {
+  on<M extends Memory<unknown, unknown>>(collection: M, cb: (value: Observed<M>) => void): () => void
+  on<T = unknown>(collection: string, cb: (value: T) => void): () => void
+  on (collection: string | Memory<unknown, unknown>, cb: (value: never) => void): () => void {
     this._c.checkOpen()
+    const name = this._nameOf(collection)
     const m = this._c.roots.get(name)
     if (m === undefined) throw new StoreError('UnknownCollection', `No collection named "${name}"`)
     if (typeof cb !== 'function') throw new TypeError('"cb" expected a function')
-    return this._c.events.subscribe(name, m, cb)
+    return this._c.events.subscribe(name, m, cb as (v: unknown) => void)
   }
 
   /**
    * The neuron form of {@link Store.on}.
    *
-   * @param name - collection name
+   * @param collection - a registered Memory or slice (the neuron is typed from it), or its name
+   *   (type it with `$<T>(name)`)
    * @returns `(cb) => unsubscribe`
    * @throws StoreError `Closed` (now, or when the neuron is subscribed to after `close()`)
    */
-  $<T = unknown>(name: string): StateNeuron<T> {
+  $<M extends Memory<unknown, unknown>>(collection: M): StateNeuron<Observed<M>>
+  $<T = unknown>(collection: string): StateNeuron<T>
+  $ (collection: string | Memory<unknown, unknown>): StateNeuron<unknown> {
     this._c.checkOpen()
-    return (cb: (v: T) => void) => this.on(name, cb as (v: unknown) => void)
+    const name = this._nameOf(collection)
+    return (cb: (v: unknown) => void) => this.on(name, cb)
+  }
+
+  /** The name of a collection given by name or as the registered instance. */
+  private _nameOf (collection: string | Memory<unknown, unknown>): string {
+    if (typeof collection === 'string') return collection
+    if (collection instanceof Memory && this._c.roots.get(collection.name) === collection) return collection.name
+    throw new TypeError('"collection" expected a name or a collection registered on this store')
   }
 
   /**
@@ -296,7 +331,7 @@ export class Store {
     this._c.checkReentry(what)
   }
 
-  /** @internal `latch(root, id)` for expiresAt (spec A5.3; depth limit LATCH_DEPTH → Infinity) */
+  /** @internal `latch(root, id)` for expiresAt (depth limit LATCH_DEPTH → Infinity) */
   _latch (txn: Txn | undefined, depth: number): Latch {
     return this._c.latch(txn, depth)
   }
@@ -310,22 +345,34 @@ export class Store {
    *
    * @param root - collection name / block type
    * @param payload - application data
-   * @param secret - the author's secret key (32 bytes or 64 hex)
+   * @param secret - the author's secret key (32 bytes or 64 hex digits)
    * @param opts - `branch` (see {@link Branch}), `signal`
    * @returns the branch with the new block appended (`feed.last` is the new block)
    * @throws StoreError: the block's `RejectionCode` when it is refused (e.g. `Rejected`
    *   with the application's reason, `NotOwner` on another key's chain); `BranchNotFound`,
    *   `Closed`, `NotLoaded`, `Reentrant`
+   * @throws TypeError when called in the original's order (branch first) or with the branch
+   *   in place of the options; RangeError naming `secret` or `branch` when a key or block id
+   *   has the wrong length or is not hex
    */
   async createBlock (root: string, payload: unknown, secret: Uint8Array | string, opts: { branch?: Branch, signal?: AbortSignal } = {}): Promise<Feed> {
+    if (typeof root !== 'string') {
+      throw new TypeError('store.createBlock(root, payload, secret, { branch }) takes the collection name first; ' +
+        'the original\'s createBlock(branch, payload, secret) is now store.roots.get(name).createBlock(branch, payload, secret)')
+    }
+    if (isFeed(opts) || opts instanceof Uint8Array || typeof opts !== 'object' || opts === null) {
+      throw new TypeError('store.createBlock: pass the branch as an option: createBlock(root, payload, secret, { branch })')
+    }
+    const sk = keyArg(secret, 32, 'secret')
+    const branch = branchArg(opts.branch)
     this._c.checkLoaded()
     this._c.checkReentry('createBlock')
-    const pk = signingKey(secret).pk
+    const pk = signingKey(sk).pk
     let feed: Feed | undefined
     // Under the lock: concurrent calls on one chain each extend the block the previous created.
     await this._dispatch(async () => {
-      feed = await this._branch(opts.branch, pk, true)
-      feed.append(encodeBody(root, payload, Date.now()), secret)
+      feed = await this._branch(branch, pk, true)
+      feed.append(encodeBody(root, payload, Date.now()), sk)
       return feed
     }, { loud: true, signal: opts.signal })
     return feed as Feed
@@ -340,11 +387,12 @@ export class Store {
    * @throws StoreError `BranchNotFound` when a given block id is not stored; `Closed`
    */
   async readBranch (branch: Branch, signer?: Uint8Array): Promise<Feed> {
-    return await this._c.read(() => this._branch(branch, signer, false))
+    const b = branchArg(branch)
+    return await this._c.read(() => this._branch(b, signer, false))
   }
 
   /** {@link readBranch}; with `staged`, the blocks staged and not yet written count too (for callers holding the lock). */
-  private async _branch (branch: Branch, signer: Uint8Array | undefined, staged: boolean): Promise<Feed> {
+  private async _branch (branch: Feed | Uint8Array | null | undefined, signer: Uint8Array | undefined, staged: boolean): Promise<Feed> {
     const c = this._c
     if (isFeed(branch)) return branch.clone()
     if (branch instanceof Uint8Array && branch.length === 64) {
@@ -353,7 +401,6 @@ export class Store {
       return feedOf([b], b.blockSize + 256)
     }
     const pk = branch instanceof Uint8Array ? branch : signer
-    if (branch instanceof Uint8Array && branch.length !== 32) throw new RangeError(`"branch" expected 32 or 64 bytes, got ${branch.length}`)
     if (pk === undefined || (branch == null && c.repo.allowDetached)) return new Feed()
     const tip = await c.repo.headOf(pk, staged ? c.stage.rs : undefined)
     if (tip === undefined) return new Feed()
@@ -367,7 +414,7 @@ export class Store {
 
   /**
    * Rebuilds all derived data (state, indices, references, timers) from scratch by replaying
-   * the stored blocks in their original acceptance order (gaps S20).
+   * the stored blocks in their original acceptance order, so the result equals the state built live.
    *
    * @param opts - `signal` aborts waiting for the lock
    * @returns names of the collections touched
@@ -397,13 +444,14 @@ export class Store {
    * @throws StoreError `Closed`
    */
   async referencesOf (blockRoot: Uint8Array | string): Promise<number> {
-    return await this._c.read(() => countReferences(this._c, blockRoot))
+    const root = keyArg(blockRoot, [32, 64], 'blockRoot')
+    return await this._c.read(() => countReferences(this._c, root))
   }
 
   /**
-   * Runs the garbage collector under the lock (gaps S6): visits every timer due at `now`,
+   * Runs the garbage collector under the lock, so it never races a dispatch: visits every timer due at `now`,
    * sweeps expired objects, drops their references and evicts chains no object references,
-   * each sweep in one batch with its rollback (gaps S5).
+   * each sweep in one batch with its rollback (a crash leaves either both or neither).
    *
    * @param now - ms epoch (default `Date.now()`)
    * @param opts - `signal` aborts waiting for the lock
@@ -426,7 +474,7 @@ export class Store {
 
   /**
    * Runs {@link Store.gc} every `intervalMs` until {@link Store.gcStop}, `close()` or the signal
-   * aborts (gaps S7). Failures are reported as `error` events.
+   * aborts; runs never overlap. Failures are reported as `error` events.
    *
    * @param opts - `intervalMs` (default 3000), `signal`
    * @throws StoreError `Closed`
@@ -454,4 +502,23 @@ export class Store {
     if (this._gcTimer !== undefined) clearInterval(this._gcTimer)
     this._gcTimer = undefined
   }
+}
+
+/** A {@link Branch} as the store works on it: a key or block id given as hex becomes bytes. */
+function branchArg (branch: Branch): Feed | Uint8Array | null | undefined {
+  if (branch == null || isFeed(branch)) return branch
+  return keyArg(branch, [32, 64], 'branch')
+}
+
+/** The roots Map, refusing the original's object form (`roots[name]`) with a TypeError. */
+function guardRoots (roots: Map<string, Memory>): ReadonlyMap<string, Memory> {
+  return new Proxy(roots, {
+    get (target, prop) {
+      if (typeof prop === 'string' && !(prop in target) && target.has(prop)) {
+        throw new TypeError(`store.roots is a Map: write store.roots.get(${JSON.stringify(prop)})`)
+      }
+      const v: unknown = Reflect.get(target, prop, target)
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v
+    }
+  })
 }

@@ -1,4 +1,4 @@
-// Evicted block ids remembered for a while so they are not accepted again (gaps S24).
+// Evicted block ids remembered for a while so they are not accepted again.
 
 /** @internal a bounded, expiring set of block ids (latin1 strings) */
 export class Tombstones {

@@ -5,23 +5,25 @@ import type { Mempool } from './mempool.js'
 import type { LockOptions } from './lock.js'
 import type { ObjectId } from './keys.js'
 import type { RejectionCode } from './errors.js'
+import type { Memory } from './memory.js'
 
 /**
- * Where `createBlock` appends: a Feed (a copy is extended, gaps S17); 32 bytes = the head of
- * that public key's chain; 64 bytes = that block (a fork when it is not a tip); `null` /
+ * Where `createBlock` appends: a Feed (a copy is extended: the caller's feed is left as it
+ * was); a public key (32 bytes or 64 hex digits) = the head of that key's chain; a block id
+ * (64 bytes or 128 hex digits) = that block (a fork when it is not a tip); `null` /
  * `undefined` = the signer's own chain (a new chain when it has none, or in detached mode).
  */
-export type Branch = Feed | Uint8Array | null | undefined
+export type Branch = Feed | Uint8Array | string | null | undefined
 
 /** Options of {@link Store}. */
 export interface StoreOptions {
   /** Merge strategy handed to `repo.prepareBlock` (default: the repo's). */
   strategy?: MergeStrategy
-  /** Sets `repo.allowDetached` only when given (gaps S22). */
+  /** Sets `repo.allowDetached` only when given (otherwise the repo's own setting stays). */
   allowDetached?: boolean
   /** Orphan-block pool (default: a new Mempool with its default bounds). */
   mempool?: Mempool
-  /** How many evicted block ids to remember, so they are not re-accepted (gaps S24). Default 65536. */
+  /** How many evicted block ids to remember, so they are not re-accepted when a peer sends them again. Default 65536. */
   tombstones?: number
   /** How long an evicted id is remembered, ms. Default 1 hour. */
   tombstoneTtlMs?: number
@@ -53,7 +55,7 @@ export interface Rejected {
   reason: string
 }
 
-/** What one dispatch did (gaps S18). */
+/** What one dispatch did: each block's outcome, so a caller sees partial success. */
 export interface DispatchResult {
   /** Accepted segments, per chain, in order (each a Feed of consecutive accepted blocks). */
   accepted: Feed[]
@@ -67,15 +69,92 @@ export interface DispatchResult {
 
 /** Events delivered to {@link Store.tap} listeners, after the change is committed. */
 export type StoreEvent =
-  | { event: 'change', root: string, id: ObjectId, value: unknown }
-  | { event: 'merged', block: Block, root: string }
-  | { event: 'patch-merged', patch: Feed }
-  | { event: 'rejected', block: Block, code: RejectionCode, reason: string }
-  | { event: 'postponed', block: Block, reason: string, time: number, attempt: number }
-  | { event: 'stashed', blocks: number }
-  | { event: 'rollback', evicted: Feed, root: Uint8Array }
-  | { event: 'reload', block: Block, root: string }
-  | { event: 'error', error: unknown }
+  | {
+    /** An object of a collection changed. */
+    event: 'change'
+    /** The collection's name. */
+    root: string
+    /** The object's id. */
+    id: ObjectId
+    /** Its new value. */
+    value: unknown
+  }
+  | {
+    /** A block was accepted. */
+    event: 'merged'
+    /** The block. */
+    block: Block
+    /** The collection that took it. */
+    root: string
+  }
+  | {
+    /** A patch (one or more blocks) was merged. */
+    event: 'patch-merged'
+    /** The blocks merged. */
+    patch: Feed
+  }
+  | {
+    /** A block was refused. */
+    event: 'rejected'
+    /** The block. */
+    block: Block
+    /** Why, as a stable code. */
+    code: RejectionCode
+    /** Why, in words. */
+    reason: string
+  }
+  | {
+    /** A block was postponed: it is retried later. */
+    event: 'postponed'
+    /** The block. */
+    block: Block
+    /** Why, in words. */
+    reason: string
+    /** The delay before it is tried again, ms. */
+    time: number
+    /** How many times it was postponed so far. */
+    attempt: number
+  }
+  | {
+    /** Blocks that cannot be applied yet were kept for later. */
+    event: 'stashed'
+    /** How many blocks. */
+    blocks: number
+  }
+  | {
+    /** The garbage collector evicted a chain no object refers to any more. */
+    event: 'rollback'
+    /** The chain's blocks, removed. */
+    evicted: Feed
+    /** The chain's root id, bytes. */
+    root: Uint8Array
+  }
+  | {
+    /** A block was applied again while the state was rebuilt. */
+    event: 'reload'
+    /** The block. */
+    block: Block
+    /** The collection that took it. */
+    root: string
+  }
+  | {
+    /** A listener or a background task failed. */
+    event: 'error'
+    /** What was thrown. */
+    error: unknown
+  }
+
+/**
+ * What a subscriber of collection `M` receives ({@link Store.on}, {@link Memory.on}): a
+ * slice's value, or a Memory's objects `{ [id]: value }`.
+ *
+ * @example
+ * ```ts
+ * type Clock = Observed<Slice<number>>       // number
+ * type Counters = Observed<Memory<number>>   // Readonly<Record<string, number>>
+ * ```
+ */
+export type Observed<M> = M extends Memory<unknown, infer V> ? V : unknown
 
 /** A neuron: subscribe with a callback (called synchronously with the current value), get an unsubscribe. */
 export type StateNeuron<T> = (cb: (v: T) => void) => () => void

@@ -9,12 +9,7 @@ import { fileURLToPath } from 'node:url'
 import { assertBuilt } from '../cli/_helpers.js'
 
 const root = fileURLToPath(new URL('../../', import.meta.url))
-const CITATION = /spec\/[a-z]+\.md|\bgaps(\.md)?\b|SEED\.txt|§\s*\d/
-/**
- * Components whose TSDoc still cites the design notes; their owners clean them up (issue 13).
- * Remove a name here once its declarations pass.
- */
-const PENDING = ['store', 'repo', 'kernel', 'net']
+const CITATION = /spec\/[a-z]+\.md|\bgaps(\.md)?\b|SEED\.txt|§\s*\d|\bspec [A-Z]\d/
 
 function files (dir: string, ext: string): string[] {
   const out: string[] = []
@@ -40,8 +35,6 @@ test('README.md and PROTOCOL.md cite no file outside the package', () => {
 test('the published declarations cite no design note', () => {
   assertBuilt()
   const dist = join(root, 'dist')
-  const found = files(dist, '.d.ts')
-    .filter(f => !PENDING.includes(relative(dist, f).split(/[/\\]/)[0] as string))
-    .flatMap(citations)
+  const found = files(dist, '.d.ts').flatMap(citations)
   assert.deepEqual(found, [])
 })

@@ -78,3 +78,11 @@ test('property: a value equals itself and its snapshot; comparison is symmetric'
     if (!notEqual(a, b)) assert.equal(notEqualDeep(a, b), false)
   }), { numRuns: 500 })
 })
+
+test('snapshot keeps an own __proto__ key as a key (JSON.parse makes them), not as the prototype', () => {
+  const x = JSON.parse('{"__proto__":{"a":1}}') as Record<string, unknown>
+  const s = snapshot(x)
+  assert.equal(Object.getPrototypeOf(s), Object.prototype)
+  assert.deepEqual(Object.keys(s), ['__proto__'])
+  assert.equal(notEqualDeep(x, s), false)
+})

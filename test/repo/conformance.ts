@@ -497,7 +497,8 @@ export function repoConformance (name: string, factory: RepoFactory, test: TestR
     eq((await repo.listChains()).length, 0)
     eq(await repo.merge(new Feed()), 0)
     // wrong types
-    await rejects(() => repo.hasBlock('x' as unknown as Uint8Array), TypeError)
+    await rejects(() => repo.hasBlock(5 as unknown as Uint8Array), TypeError)
+    await rejects(() => repo.hasBlock('x'), RangeError)
     await rejects(() => repo.hasBlock(new Uint8Array(3)), RangeError)
     await rejects(() => repo.prepareBlock({} as Block), TypeError)
     await rejects(() => repo.rollback(new Uint8Array(5)), RangeError)
