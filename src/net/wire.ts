@@ -1,5 +1,7 @@
 import { DEFAULT_TIMEOUT } from './constants.js'
-import { aborted, alreadyReplied, disconnected, safetyCatch, timeout as timeoutError, toError } from './errors.js'
+import { aborted, alreadyReplied, disconnected, safetyCatch, toError } from './errors.js'
+import { clock, schedule, unschedule } from './timers.js'
+import type { Timed, TimerList } from './timers.js'
 import { spliceWires } from './relay.js'
 import type { Answer, Handler, Plug, Reply, SendOptions, WireOptions } from './types.js'
 
@@ -16,74 +18,6 @@ function timeoutOf (options: SendOptions | undefined, fallback: number): number 
   const t = options?.timeout ?? fallback
   if (typeof t !== 'number' || Number.isNaN(t) || t < 0) throw new RangeError(`"timeout" expected a non-negative number, got ${String(t)}`)
   return t
-}
-
-const clock = (): number => performance.now()
-
-/*
- * Reply timeouts share one timer (module-wide) instead of arming one per message. Timed waits sit
- * in one intrusive list per timeout length (as Node's own timer lists): within a list deadlines
- * only grow, so adding and removing a wait is O(1) with no hashing, and the earliest deadline is
- * the smallest list head. The timer is set for it; when it fires it fails the expired waits and
- * re-arms for the next one. While no timed wait is open the timer is unref'd so it never keeps a
- * process alive.
- */
-interface TimerList { head: Pending<unknown> | null, tail: Pending<unknown> | null }
-const timerLists: Map<number, TimerList> = new Map()
-let timedCount = 0
-let sweepTimer: ReturnType<typeof setTimeout> | null = null
-let sweepAt = Infinity
-let sweepRefed = false
-
-function arm (deadline: number): void {
-  if (sweepTimer !== null) clearTimeout(sweepTimer)
-  sweepAt = deadline
-  sweepTimer = setTimeout(sweep, Math.max(1, Math.ceil(deadline - clock())))
-  sweepRefed = true
-}
-
-function schedule (p: Pending<unknown>): void {
-  let list = timerLists.get(p.ms)
-  if (list === undefined) { list = { head: null, tail: null }; timerLists.set(p.ms, list) }
-  p.timerList = list
-  p.timerPrev = list.tail
-  if (list.tail === null) list.head = p
-  else list.tail.timerNext = p
-  list.tail = p
-  timedCount++
-  if (p.deadline < sweepAt) arm(p.deadline)
-  else if (!sweepRefed) { (sweepTimer as { ref?: () => void } | null)?.ref?.(); sweepRefed = true }
-}
-
-function unschedule (p: Pending<unknown>): void {
-  const list = p.timerList
-  if (list === null) return
-  const { timerPrev: prev, timerNext: next } = p
-  if (prev === null) list.head = next
-  else prev.timerNext = next
-  if (next === null) list.tail = prev
-  else next.timerPrev = prev
-  p.timerList = p.timerPrev = p.timerNext = null
-  if (--timedCount === 0 && sweepRefed) { (sweepTimer as { unref?: () => void } | null)?.unref?.(); sweepRefed = false }
-}
-
-function sweep (): void {
-  sweepTimer = null
-  sweepAt = Infinity
-  sweepRefed = false
-  const now = clock()
-  const expired: Array<Pending<unknown>> = []
-  for (const list of timerLists.values()) {
-    for (let p = list.head; p !== null && p.deadline <= now; p = p.timerNext) expired.push(p)
-  }
-  if (timerLists.size > 1) expired.sort((x, y) => x.deadline - y.deadline) // stable: ties keep posting order
-  for (const p of expired) p.fail(timeoutError(p.ms))
-  let next = Infinity
-  for (const [ms, list] of timerLists) {
-    if (list.head === null) timerLists.delete(ms)
-    else if (list.head.deadline < next) next = list.head.deadline
-  }
-  if (next !== Infinity && next < sweepAt) arm(next)
 }
 
 /** Shared `signal` getter and `reject` of every reply function (no property definitions per reply). */
@@ -112,8 +46,8 @@ class Pending<T> {
   deadline = Infinity
   /** Links of the timer list this wait is on (null when untimed or settled). */
   timerList: TimerList | null = null
-  timerPrev: Pending<unknown> | null = null
-  timerNext: Pending<unknown> | null = null
+  timerPrev: Timed | null = null
+  timerNext: Timed | null = null
   /** Links of the wire's list of waits that closing fails; `listed` while on it. */
   listed = false
   prev: Pending<unknown> | null = null
@@ -130,7 +64,7 @@ class Pending<T> {
     this.#tag = tag
     if (sink === null) this.promise = new Promise<T>((resolve, reject) => { this.#resolve = resolve; this.#reject = reject })
     core.add(this as Pending<unknown>)
-    if (ms > 0 && ms !== Infinity) { this.ms = ms; this.deadline = clock() + ms; schedule(this as Pending<unknown>) }
+    if (ms > 0 && ms !== Infinity) { this.ms = ms; this.deadline = clock() + ms; schedule(this) }
     const signal = options?.signal
     if (signal !== undefined) {
       if (signal.aborted) { this.fail(aborted(signal.reason)); return }
@@ -142,7 +76,7 @@ class Pending<T> {
 
   #cleanup (): void {
     this.done = true
-    if (this.timerList !== null) unschedule(this as Pending<unknown>)
+    if (this.timerList !== null) unschedule(this)
     if (this.#onabort !== undefined) this.#signal?.removeEventListener('abort', this.#onabort)
     this.core.remove(this as Pending<unknown>)
   }
