@@ -6,9 +6,50 @@ import { toHex } from '../feed/index.js'
 
 /** `sim` events: the run's lifecycle. */
 export type SimLogEvent =
-  | { t: number, type: 'sim', event: 'start', seed: number, until: number | null, interval: number }
-  | { t: number, type: 'sim', event: 'end', reason: 'converged' | 'until' | 'idle' | 'error', converged: boolean, convergence: number }
-  | { t: number, type: 'sim', event: 'error', code: string, message: string, peer?: number, name?: string }
+  | {
+    /** Virtual time in ms since the run began. */
+    t: number
+    /** The event family. */
+    type: 'sim'
+    /** What happened. */
+    event: 'start'
+    /** The run's seed. */
+    seed: number
+    /** Virtual time limit in ms (null: none). */
+    until: number | null
+    /** Virtual ms between metrics lines. */
+    interval: number
+  }
+  | {
+    /** Virtual time in ms since the run began. */
+    t: number
+    /** The event family. */
+    type: 'sim'
+    /** What happened. */
+    event: 'end'
+    /** Why (a code or a word), or null. */
+    reason: 'converged' | 'until' | 'idle' | 'error'
+    /** Whether every live honest peer converged. */
+    converged: boolean
+    /** Share of live honest peers converged, 0..1. */
+    convergence: number
+  }
+  | {
+    /** Virtual time in ms since the run began. */
+    t: number
+    /** The event family. */
+    type: 'sim'
+    /** What happened. */
+    event: 'error'
+    /** Error code. */
+    code: string
+    /** Error message. */
+    message: string
+    /** Peer id. */
+    peer?: number
+    /** Peer name, as launched. */
+    name?: string
+  }
 
 /**
  * `peer` events: launches, starts (`up`), stops, crashes, restarts, ends, `drop` (a watched
@@ -16,12 +57,100 @@ export type SimLogEvent =
  * `ontick` reports.
  */
 export type PeerLogEvent =
-  | { t: number, type: 'peer', event: 'launch', peer: number, name: string, honest: boolean }
-  | { t: number, type: 'peer', event: 'up', peer: number, name: string, incarnation: number }
-  | { t: number, type: 'peer', event: 'stop' | 'crash' | 'restart', peer: number, name: string }
-  | { t: number, type: 'peer', event: 'end', peer: number, name: string, error: { message: string, code?: string } | null }
-  | { t: number, type: 'peer', event: 'drop', peer: number, remote: number | null, code: string, message: string }
-  | { t: number, type: 'peer', event: 'tick', peer: number, name: string, rx: number, tx: number, connections: number, [field: string]: unknown }
+  | {
+    /** Virtual time in ms since the run began. */
+    t: number
+    /** The event family. */
+    type: 'peer'
+    /** What happened. */
+    event: 'launch'
+    /** Peer id. */
+    peer: number
+    /** Peer name, as launched. */
+    name: string
+    /** Whether the peer is honest. */
+    honest: boolean
+  }
+  | {
+    /** Virtual time in ms since the run began. */
+    t: number
+    /** The event family. */
+    type: 'peer'
+    /** What happened. */
+    event: 'up'
+    /** Peer id. */
+    peer: number
+    /** Peer name, as launched. */
+    name: string
+    /** How many times the peer has started. */
+    incarnation: number
+  }
+  | {
+    /** Virtual time in ms since the run began. */
+    t: number
+    /** The event family. */
+    type: 'peer'
+    /** What happened. */
+    event: 'stop' | 'crash' | 'restart'
+    /** Peer id. */
+    peer: number
+    /** Peer name, as launched. */
+    name: string
+  }
+  | {
+    /** Virtual time in ms since the run began. */
+    t: number
+    /** The event family. */
+    type: 'peer'
+    /** What happened. */
+    event: 'end'
+    /** Peer id. */
+    peer: number
+    /** Peer name, as launched. */
+    name: string
+    /** The error it ended with, or null. */
+    error: {
+      /** Its message. */
+      message: string
+      /** Its code, when it has one. */
+      code?: string
+    } | null
+  }
+  | {
+    /** Virtual time in ms since the run began. */
+    t: number
+    /** The event family. */
+    type: 'peer'
+    /** What happened. */
+    event: 'drop'
+    /** Peer id. */
+    peer: number
+    /** The peer it dropped, or null when unknown. */
+    remote: number | null
+    /** Error code. */
+    code: string
+    /** Error message. */
+    message: string
+  }
+  | {
+    /** Virtual time in ms since the run began. */
+    t: number
+    /** The event family. */
+    type: 'peer'
+    /** What happened. */
+    event: 'tick'
+    /** Peer id. */
+    peer: number
+    /** Peer name, as launched. */
+    name: string
+    /** Bytes received. */
+    rx: number
+    /** Bytes sent. */
+    tx: number
+    /** Open connections. */
+    connections: number
+    [field: string]: unknown
+  }
 
 /**
  * `conn` events: a connection opened or closed (`by` names the side that closed first; `bytes`
@@ -29,22 +158,117 @@ export type PeerLogEvent =
  * of a run one `stats` per connection still open.
  */
 export type ConnLogEvent =
-  | { t: number, type: 'conn', event: 'open', id: number, a: number, b: number, latency: number }
-  | { t: number, type: 'conn', event: 'close', id: number, a: number, b: number, bytes: number, writes: number, by: number | null, reason: string | null }
-  | { t: number, type: 'conn', event: 'stats', id: number, a: number, b: number, bytes: number, writes: number }
+  | {
+    /** Virtual time in ms since the run began. */
+    t: number
+    /** The event family. */
+    type: 'conn'
+    /** What happened. */
+    event: 'open'
+    /** Connection id. */
+    id: number
+    /** The dialling peer. */
+    a: number
+    /** The dialled peer. */
+    b: number
+    /** Link latency in ms. */
+    latency: number
+  }
+  | {
+    /** Virtual time in ms since the run began. */
+    t: number
+    /** The event family. */
+    type: 'conn'
+    /** What happened. */
+    event: 'close'
+    /** Connection id. */
+    id: number
+    /** The dialling peer. */
+    a: number
+    /** The dialled peer. */
+    b: number
+    /** Bytes moved, both directions. */
+    bytes: number
+    /** Writes (about one frame each), both directions. */
+    writes: number
+    /** The peer that closed first, or null. */
+    by: number | null
+    /** Why (a code or a word), or null. */
+    reason: string | null
+  }
+  | {
+    /** Virtual time in ms since the run began. */
+    t: number
+    /** The event family. */
+    type: 'conn'
+    /** What happened. */
+    event: 'stats'
+    /** Connection id. */
+    id: number
+    /** The dialling peer. */
+    a: number
+    /** The dialled peer. */
+    b: number
+    /** Bytes moved, both directions. */
+    bytes: number
+    /** Writes (about one frame each), both directions. */
+    writes: number
+  }
 
 /** `fault` events: what a scenario did to the network or a peer. */
 export type FaultLogEvent =
-  | { t: number, type: 'fault', event: 'partition', groups: number[][] }
-  | { t: number, type: 'fault', event: 'heal' }
-  | { t: number, type: 'fault', event: 'link', peer: number, link: Record<string, unknown> }
-  | { t: number, type: 'fault', event: 'skew', peer: number, skew: number }
+  | {
+    /** Virtual time in ms since the run began. */
+    t: number
+    /** The event family. */
+    type: 'fault'
+    /** What happened. */
+    event: 'partition'
+    /** Peer ids on each side of the partition. */
+    groups: number[][]
+  }
+  | {
+    /** Virtual time in ms since the run began. */
+    t: number
+    /** The event family. */
+    type: 'fault'
+    /** What happened. */
+    event: 'heal'
+  }
+  | {
+    /** Virtual time in ms since the run began. */
+    t: number
+    /** The event family. */
+    type: 'fault'
+    /** What happened. */
+    event: 'link'
+    /** Peer id. */
+    peer: number
+    /** The link options set. */
+    link: Record<string, unknown>
+  }
+  | {
+    /** Virtual time in ms since the run began. */
+    t: number
+    /** The event family. */
+    type: 'fault'
+    /** What happened. */
+    event: 'skew'
+    /** Peer id. */
+    peer: number
+    /** Clock skew in ms. */
+    skew: number
+  }
 
 /** `custom` events: `peer.signal(name, payload)`; the payload's fields come first. */
 export interface CustomLogEvent {
+  /** Virtual time in ms since the run began. */
   t: number
+  /** The event family. */
   type: 'custom'
+  /** The signal's name. */
   name: string
+  /** Peer id. */
   peer: number
   [field: string]: unknown
 }
@@ -56,16 +280,27 @@ export interface CustomLogEvent {
  * (`heads`) and whose state also matches the majority state of those (`convergence`).
  */
 export interface MetricsLogEvent {
+  /** Virtual time in ms since the run began. */
   t: number
+  /** The event family. */
   type: 'metrics'
+  /** Live peers. */
   peers: number
+  /** Live honest peers. */
   honest: number
+  /** Open connections. */
   connections: number
+  /** Bytes moved in the interval. */
   bytes: number
+  /** Bytes moved since the start. */
   bytesTotal: number
+  /** Blocks created by honest peers. */
   created: number
+  /** Blocks held by live honest peers. */
   held: number
+  /** Share of live honest peers whose chain heads match what was created, 0..1. */
   heads: number
+  /** Share of live honest peers whose heads and state match, 0..1. */
   convergence: number
 }
 

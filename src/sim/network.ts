@@ -258,8 +258,11 @@ export interface SimSwarmOptions {
 
 /** hyperswarm's PeerInfo, as the simulated swarm hands it out. */
 export interface SimPeerInfo {
+  /** The remote peer's swarm key. */
   readonly publicKey: Uint8Array
+  /** Topics this connection was found through (empty for a client-side dial). */
   readonly topics: Uint8Array[]
+  /** Whether we dialled (true) or were dialled (false). */
   readonly client: boolean
 }
 
@@ -480,7 +483,10 @@ export class SwarmCore {
  */
 export class SimSwarm extends EventEmitter {
   /** This swarm's key pair (the public key only: connections are not really encrypted). */
-  readonly keyPair: { publicKey: Uint8Array }
+  readonly keyPair: {
+    /** This swarm's public key. */
+    publicKey: Uint8Array
+  }
   /** Open connections. */
   readonly connections: Set<SimSocket> = new Set()
   readonly #core: SwarmCore
