@@ -33,6 +33,20 @@ const CHAIN_CACHE = 4096
 /** Most blocks committed in one batch (well below CHAIN_CACHE: staged ids stay cached until committed). */
 export const GROUP_MAX = 1000
 
+/** A rule running under a store's lock, as seen from code it started (also after its awaits). */
+interface RuleScope { readonly core: object, active: boolean }
+
+/**
+ * Where the platform has async context (Node's AsyncLocalStorage), rules run inside a scope that
+ * follows their awaits, so a dispatch a rule starts after an `await` is recognised too; elsewhere
+ * only calls made before the rule's first `await` are.
+ */
+const ruleScope: { run<R>(scope: RuleScope, fn: () => R): R, getStore(): RuleScope | undefined } | undefined = (() => {
+  const mod = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule?.('node:async_hooks') as
+    { AsyncLocalStorage?: new () => { run<R>(scope: RuleScope, fn: () => R): R, getStore(): RuleScope | undefined } } | undefined
+  return mod?.AsyncLocalStorage === undefined ? undefined : new mod.AsyncLocalStorage()
+})()
+
 /** @internal */
 export class StoreCore {
   readonly repo: Repo
@@ -106,7 +120,13 @@ export class StoreCore {
   guard<T> (fn: () => T): T {
     this._userDepth++
     try {
-      return fn()
+      if (ruleScope === undefined) return fn()
+      const scope: RuleScope = { core: this, active: true }
+      const out = ruleScope.run(scope, fn)
+      const end = (): void => { scope.active = false }
+      if (typeof (out as { then?: unknown } | null)?.then === 'function') (out as PromiseLike<unknown>).then(end, end)
+      else end()
+      return out
     } finally {
       this._userDepth--
     }
@@ -114,11 +134,12 @@ export class StoreCore {
 
   /**
    * Refuses a call that would wait for the lock from inside a rule running under it (it would
-   * wait for itself forever). Detects calls made synchronously by the rule, which includes an
-   * async rule up to its first `await`.
+   * wait for itself forever). Detects calls made synchronously by the rule and, where the
+   * platform has async context, calls it makes after its awaits while it still runs.
    */
   checkReentry (what: string): void {
-    if (this._userDepth > 0) {
+    const scope = ruleScope?.getStore()
+    if (this._userDepth > 0 || (scope !== undefined && scope.active && scope.core === this)) {
       throw new StoreError('Reentrant', `${what}() called from inside a rule running under the store's lock (it would wait for itself)`)
     }
   }

@@ -57,8 +57,8 @@ export type RejectionCode =
  * - `Closed`: the store was used after (or during) `close()`.
  * - `Reentrant`: `dispatch`, `createBlock`, `DiffMemory.mutate`, `load`, `reload` or `gc` was called from inside
  *   the store's own rules (`idOf`, `compute`, `expiresAt`, `trap`, `filter`, `reducer`) while
- *   they run under the store's lock: it would wait for itself forever. Detected for calls the
- *   rule makes synchronously (an async rule: before its first `await`).
+ *   they run under the store's lock: it would wait for itself forever. Detected in Node also
+ *   after the rule's awaits (AsyncLocalStorage); elsewhere for calls made before its first `await`.
  * - `MempoolFull`: the out-of-order block pool refused a block it has no room for.
  * - `NotLoaded`: the store was used before `load()`.
  * - `BranchNotFound`: a block was created on a branch the repo does not hold.

@@ -216,11 +216,24 @@ for (const be of backends) {
       const errors: unknown[] = []
       const ref: { s?: Store } = {}
       const other = block(signPair().sk, 'plain', 1)
+      const later = block(signPair().sk, 'plain', 1)
+      let laterDone: () => void = () => {}
+      const laterAccepted = new Promise<void>(resolve => { laterDone = resolve })
       class Nested extends Memory<number> {
         override initialValue = 0
         override async compute (v: number, { payload }: ComputeContext): Promise<number> {
           const store = ref.s as Store
           if (payload === 'dispatch') await store.dispatch(other).catch((e: unknown) => { errors.push(e) })
+          if (payload === 'afterAwait') {
+            // after awaits (a read, a turn of the event loop) the rule still holds the lock
+            await store.repo.hasBlock(other.last!.sig)
+            await new Promise(resolve => setImmediate(resolve))
+            await store.dispatch(other).catch((e: unknown) => { errors.push(e) })
+          }
+          if (payload === 'later') {
+            // deferred past the rule's end: an ordinary call, not a re-entry
+            setImmediate(() => { store.dispatch(later).then(() => { laterDone() }, (e: unknown) => { errors.push(e) }) })
+          }
           if (payload === 'create') await store.createBlock('plain', 1, signPair().sk).catch((e: unknown) => { errors.push(e) })
           if (payload === 'sync') { store.dispatch(other).catch((e: unknown) => { errors.push(e) }) }
           if (payload === 'gc') await store.gc().catch((e: unknown) => { errors.push(e) })
@@ -255,12 +268,14 @@ for (const be of backends) {
       const guarded = async (p: Promise<unknown>): Promise<void> => {
         await Promise.race([p, new Promise((_resolve, reject) => { deadline.addEventListener('abort', () => { reject(new Error('deadlock')) }) })])
       }
-      for (const p of ['dispatch', 'create', 'sync', 'gc', 'mutate']) await guarded(nested.createBlock(null, p, sk))
+      for (const p of ['dispatch', 'afterAwait', 'create', 'sync', 'gc', 'mutate', 'later']) await guarded(nested.createBlock(null, p, sk))
+      await guarded(laterAccepted)
       await guarded(s.createBlock('viaFilter', 1, sk))
       await guarded(s.createBlock('viaReducer', 1, sk))
-      assert.equal(errors.length, 7)
+      assert.equal(errors.length, 8)
       for (const e of errors) assert.ok(e instanceof StoreError && e.code === 'Reentrant', String(e))
-      assert.equal(nested.readState(pk), 5) // the outer blocks were accepted
+      assert.equal(nested.readState(pk), 7) // the outer blocks were accepted
+      assert.equal(await s.repo.hasBlock(later.last!.sig), true)
       assert.equal(await s.repo.hasBlock(other.last!.sig), false)
       // outside any rule, the same calls work
       await s.dispatch(other)
