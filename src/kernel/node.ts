@@ -269,7 +269,7 @@ export class SyncNode {
    * Node-wide accounting; past a budget the connection holding the most is dropped.
    * @internal
    */
-  account (_peer: Peer, inbound: number): void {
+  account (inbound: number): void {
     this.#inbound += inbound
     if (inbound > 0 && this.#inbound > this.limits.maxNodeInboundBytes) {
       const worst = this.#largest(p => p.inboxBytes)

@@ -38,7 +38,7 @@ export interface PeerHost {
   /** Blocks of the chain of `id` after height `known`, up to `id`; nothing when none. */
   answerWant (id: Uint8Array, known: Map<string, number>): Promise<AsyncIterable<Feed> | undefined>
   /** Node-wide accounting of inbound bytes queued (charged). */
-  account (peer: Peer, inbound: number): void
+  account (inbound: number): void
   /** Node-wide accounting of an outbound buffer: counted once however many peers hold it. */
   hold (buf: Uint8Array, delta: 1 | -1): void
 }
@@ -297,7 +297,7 @@ export class Peer {
     }
     this.#inbox.push(msg)
     this.inboxBytes += charge(msg)
-    this.host.account(this, charge(msg))
+    this.host.account(charge(msg))
     if (this.inboxBytes > limits.maxQueueBytes) {
       this.fail(new KernelError('Flood', `more than the window of ${limits.maxQueueBytes} bytes sent without waiting for an ack`))
       return
@@ -321,7 +321,7 @@ export class Peer {
         if (this.closed) break
         this.#inbox.shift()
         this.inboxBytes -= charge(msg)
-        this.host.account(this, -charge(msg))
+        this.host.account(-charge(msg))
         if (counted(msg)) this.#ack(charge(msg))
         await yieldTurn()
       }
@@ -427,7 +427,7 @@ export class Peer {
 
   #cleanup (): void {
     clearTimeout(this.#timer)
-    for (const m of this.#inbox) this.host.account(this, -charge(m))
+    for (const m of this.#inbox) this.host.account(-charge(m))
     this.#inbox = []
     this.inboxBytes = 0
     for (const m of this.#queue) this.#release(m)

@@ -5,6 +5,8 @@ import { join } from 'node:path'
 import { MemoryLevel } from 'memory-level'
 import { ClassicLevel } from 'classic-level'
 import type { AbstractLevel } from 'abstract-level'
+import { Memory } from '../../src/store/index.js'
+import type { ComputeContext } from '../../src/store/index.js'
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyDb = AbstractLevel<any, any, any>
@@ -40,3 +42,15 @@ export const backends: Backend[] = [
     reopen: (path) => new ClassicLevel(path, { keyEncoding: 'view', valueEncoding: 'view' }) as unknown as AnyDb
   }
 ]
+
+/** One object (id 0) that takes 1, 2, 3 ... in order and records every payload it computed. */
+export class Seq extends Memory<number> {
+  override initialValue = 0
+  computed: number[] = []
+  override idOf (): number { return 0 }
+  override compute (value: number, { payload, reject }: ComputeContext): number | ReturnType<ComputeContext['reject']> {
+    this.computed.push(payload as number)
+    if (payload !== value + 1) return reject('NotNext')
+    return payload as number
+  }
+}

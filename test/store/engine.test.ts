@@ -2,7 +2,7 @@ import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { Feed, signPair, toHex, fromHex } from '../../src/feed/index.js'
 import { Store, Memory, DiffMemory, decodeBlock, encodeBody, type ComputeContext, type StoreEvent } from '../../src/store/index.js'
-import { backends } from './_helpers.js'
+import { Seq, backends } from './_helpers.js'
 
 class Counter extends Memory<number> {
   override initialValue = 5
@@ -12,16 +12,6 @@ class Counter extends Memory<number> {
   }
 }
 
-class Seq extends Memory<number> {
-  override initialValue = 0
-  computed: number[] = []
-  override idOf (): number { return 0 }
-  override compute (value: number, { payload, reject }: ComputeContext): number | ReturnType<ComputeContext['reject']> {
-    this.computed.push(payload as number)
-    if (payload !== value + 1) return reject('NotNext')
-    return payload as number
-  }
-}
 
 function chain (sk: string, root: string, payloads: unknown[], start = new Feed()): Feed {
   const f = start.clone()

@@ -8,7 +8,7 @@ import {
   Store, Memory, DiffMemory, StoreError, encodeBody, decodeBlock,
   type ComputeContext, type DispatchContext, type RejectionCode, type StoreEvent
 } from '../../src/store/index.js'
-import { backends } from './_helpers.js'
+import { Seq, backends } from './_helpers.js'
 import { decodeEntry, encodeEntry } from '../../src/store/entry.js'
 import { stateKey, timerKey } from '../../src/store/keys.js'
 
@@ -107,15 +107,6 @@ for (const be of backends) {
     })
 
     it('spec A9.6 with appendPolicy any: two alternating signers on one chain, each block reduced once', async () => {
-      class Seq extends Memory<number> {
-        override initialValue = 0
-        computed: number[] = []
-        override idOf (): number { return 0 }
-        override compute (v: number, { payload, reject }: ComputeContext): number | ReturnType<ComputeContext['reject']> {
-          this.computed.push(payload as number)
-          return payload === v + 1 ? payload : reject('NotNext')
-        }
-      }
       const A = signPair()
       const B = signPair()
       let f = new Feed()
