@@ -12,7 +12,7 @@ export const EXIT_CODES_HELP: string = 'Exit codes: 0 success, 1 runtime failure
 
 /**
  * Stable codes of {@link CliError}. The usage mistakes (`UnknownCommand`, `UnknownFlag`,
- * `Usage`, `InvalidStart`, `InvalidEnd`) exit with 2 and show the command's usage; the others
+ * `Usage`, `InvalidStart`, `InvalidEnd`, `InvalidName`, `DirectoryNotEmpty`) exit with 2 and show the command's usage; the others
  * exit with 1 after one `error …` line.
  */
 export type CliErrorCode =
@@ -28,8 +28,13 @@ export type CliErrorCode =
   | 'FileNotFound'
   | 'InvalidBody'
   | 'OutOfRange'
+  | 'InvalidName'
+  | 'DirectoryNotEmpty'
+  | 'KitNotBuilt'
+  | 'PackFailed'
+  | 'InstallFailed'
 
-const USAGE_CODES: ReadonlySet<CliErrorCode> = new Set<CliErrorCode>(['UnknownCommand', 'UnknownFlag', 'Usage', 'InvalidStart', 'InvalidEnd'])
+const USAGE_CODES: ReadonlySet<CliErrorCode> = new Set<CliErrorCode>(['UnknownCommand', 'UnknownFlag', 'Usage', 'InvalidStart', 'InvalidEnd', 'InvalidName', 'DirectoryNotEmpty'])
 
 /** Error raised by the `picostack` command for bad arguments or files. */
 export class CliError extends PicoError<CliErrorCode> {

@@ -1,3 +1,7 @@
+import { parseArgs } from 'node:util'
+import type { ParseArgsConfig } from 'node:util'
+import { cliErr } from './errors.js'
+
 // What a command may touch besides files: its streams and environment, injectable for tests.
 
 /** The streams and environment a command runs with. */
@@ -76,5 +80,22 @@ export async function untilSignal (run: (signal: AbortSignal) => Promise<number>
   } finally {
     process.off('SIGINT', stop)
     process.off('SIGTERM', stop)
+  }
+}
+
+/** What {@link parseFlags} returns for `options`. */
+export type ParsedFlags<O extends NonNullable<ParseArgsConfig['options']>> = ReturnType<typeof parseArgs<{ args: string[], options: O, allowPositionals: true, strict: true }>>
+
+/**
+ * @internal `parseArgs` in strict mode with positionals; its errors become CliErrors:
+ * `UnknownFlag` naming the flag, else `Usage`.
+ */
+export function parseFlags<const O extends NonNullable<ParseArgsConfig['options']>> (args: string[], options: O): ParsedFlags<O> {
+  try {
+    return parseArgs({ args, options, allowPositionals: true, strict: true })
+  } catch (e) {
+    const m = /'([^']+)'/.exec((e as Error).message)
+    if ((e as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') throw cliErr('UnknownFlag', `unknown flag ${m?.[1] ?? ''}`.trim())
+    throw cliErr('Usage', (e as Error).message)
   }
 }

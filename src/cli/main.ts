@@ -7,6 +7,7 @@ import { isPicoError } from '../errors.js'
 import { CliError, EXIT, EXIT_CODES_HELP } from './errors.js'
 import { dhtCommand } from './dht.js'
 import { feedCommand } from './feed.js'
+import { initCommand } from './init.js'
 import { nodeCommand } from './node.js'
 import { simCommand } from './sim.js'
 import { processIo } from './io.js'
@@ -17,7 +18,8 @@ export const commands: Record<string, Command> = {
   feed: feedCommand,
   node: nodeCommand,
   dht: dhtCommand,
-  sim: simCommand
+  sim: simCommand,
+  init: initCommand
 }
 
 function usage (): string {

@@ -4,10 +4,10 @@
 import { closeSync, openSync, statSync, writeFileSync, writeSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { parseArgs } from 'node:util'
 import { LiveView, Report, SimError, Simulator, parseDuration } from '../sim/index.js'
 import type { LogEvent, RunResult } from '../sim/index.js'
 import { cliErr } from './errors.js'
+import { parseFlags } from './io.js'
 import type { Command, Io } from './io.js'
 
 export const SIM_HELP: string = `Usage: picostack sim FILE [options]
@@ -49,29 +49,16 @@ interface SimArgs {
  * @throws CliError `UnknownFlag` (naming the flag) or `Usage`
  */
 export function parseSimArgs (argv: string[]): SimArgs {
-  let parsed
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        seed: { type: 'string' },
-        until: { type: 'string' },
-        out: { type: 'string' },
-        report: { type: 'string' },
-        speed: { type: 'string' },
-        interval: { type: 'string' },
-        quiet: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' }
-      }
-    })
-  } catch (e) {
-    const m = /'([^']+)'/.exec((e as Error).message)
-    const code = (e as { code?: string }).code
-    if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') throw cliErr('UnknownFlag', `unknown flag ${m?.[1] ?? ''}`.trim())
-    throw cliErr('Usage', (e as Error).message)
-  }
+  const parsed = parseFlags(argv, {
+    seed: { type: 'string' },
+    until: { type: 'string' },
+    out: { type: 'string' },
+    report: { type: 'string' },
+    speed: { type: 'string' },
+    interval: { type: 'string' },
+    quiet: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' }
+  })
   const v = parsed.values
   const help = v.help === true
   if (!help && parsed.positionals.length !== 1) throw cliErr('Usage', parsed.positionals.length === 0 ? 'missing scenario FILE' : `expected one scenario FILE, got ${parsed.positionals.length}`)
