@@ -1,7 +1,8 @@
 // End-to-end check of a `picostack init` flavour: scaffold with --local (this checkout's bin,
 // never npx), npm install, the scaffold's own `npm test` and `npm run build`, then its node
 // serving the built page, driven in headless Chromium by two browser contexts (two users with
-// separate storage): a task added in one appears in the other through the node.
+// separate storage): a task added in one appears in the other through the node, only its
+// author may move it, and it survives a reload with the node stopped (IndexedDB).
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
@@ -100,6 +101,11 @@ export async function scaffoldAndDrive (flavour: 'svelte' | 'react'): Promise<vo
     // the rules run in Bob's page too: only the author may move the task
     assert.equal(await bob.getByRole('combobox', { name: 'water the plants' }).isDisabled(), true)
     await alice.getByRole('combobox', { name: 'water the plants' }).selectOption('done')
+    await bob.waitForFunction(() => document.querySelector('li.done')?.textContent?.includes('water the plants') === true, undefined, { timeout: 30_000 })
+    // the page's kernel keeps its blocks in IndexedDB: with the node gone, a reload still shows the task
+    await stopNode(node)
+    await bob.reload()
+    await bob.getByRole('status').filter({ hasText: '0 peers connected' }).waitFor({ timeout: 30_000 })
     await bob.waitForFunction(() => document.querySelector('li.done')?.textContent?.includes('water the plants') === true, undefined, { timeout: 30_000 })
     assert.deepEqual(errors, [], 'no uncaught error in the pages')
   } finally {
