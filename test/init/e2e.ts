@@ -2,7 +2,7 @@
 // never npx), npm install, the scaffold's own `npm test` and `npm run build`, then its node
 // serving the built page, driven in headless Chromium by two browser contexts (two users with
 // separate storage): a task added in one appears in the other through the node, only its
-// author may move it, and it survives a reload with the node stopped (IndexedDB).
+// author may move it, and it survives a reload (IndexedDB).
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
@@ -40,9 +40,9 @@ async function must (what: string, ran: Promise<Ran>): Promise<void> {
 }
 
 /** Starts the scaffold's node on a free port; resolves with it and the page's address. */
-function startNode (app: string, data: string, timeoutMs: number): Promise<{ child: ChildProcess, url: string }> {
+function startNode (app: string, data: string, timeoutMs: number, port = '0'): Promise<{ child: ChildProcess, url: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'server/start.ts', '--port', '0', '--data', data], { cwd: app, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, ['--import', 'tsx', 'server/start.ts', '--port', port, '--data', data], { cwd: app, stdio: ['ignore', 'pipe', 'pipe'] })
     let out = ''
     const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`the node printed no address in ${timeoutMs} ms:\n${out}`)) }, timeoutMs)
     const read = (d: Uint8Array): void => {
@@ -102,10 +102,13 @@ export async function scaffoldAndDrive (flavour: 'svelte' | 'react'): Promise<vo
     assert.equal(await bob.getByRole('combobox', { name: 'water the plants' }).isDisabled(), true)
     await alice.getByRole('combobox', { name: 'water the plants' }).selectOption('done')
     await bob.waitForFunction(() => document.querySelector('li.done')?.textContent?.includes('water the plants') === true, undefined, { timeout: 30_000 })
-    // the page's kernel keeps its blocks in IndexedDB: with the node gone, a reload still shows the task
+    // the page's kernel keeps its blocks in IndexedDB: Alice gone and a new node with an empty
+    // database on the same address (same origin), a reload of Bob's page still shows the task
+    await alice.context().close()
     await stopNode(node)
+    node = (await startNode(app, join(tmp, 'empty'), 30_000, new URL(started.url).port)).child
     await bob.reload()
-    await bob.getByRole('status').filter({ hasText: '0 peers connected' }).waitFor({ timeout: 30_000 })
+    await bob.getByRole('status').filter({ hasText: '1 peer connected' }).waitFor({ timeout: 30_000 })
     await bob.waitForFunction(() => document.querySelector('li.done')?.textContent?.includes('water the plants') === true, undefined, { timeout: 30_000 })
     assert.deepEqual(errors, [], 'no uncaught error in the pages')
   } finally {

@@ -8,7 +8,7 @@ import { haltOnSignal, nodeArgs, startOnFreePort } from './node'
 const OUT = '.dev'
 const { values } = parseArgs({ options: { port: { type: 'string' }, host: { type: 'string' }, data: { type: 'string' } } })
 const args = nodeArgs(values, { data: '.data/dev' })
-const node = await startOnFreePort({ root: OUT, ...args, liveReload: true }, values.port !== undefined)
+const node = await startOnFreePort({ root: OUT, ...args, liveReload: true })
 const options = bundleOptions(OUT, true)
 const ctx = await context({
   ...options,

@@ -110,15 +110,25 @@ export async function startNode (opts: NodeOptions): Promise<AppNode> {
   }
 }
 
-/** Parses `--port N --host H --data DIR` (and the defaults) for the node's scripts. */
-export function nodeArgs (values: { port?: string, host?: string, data?: string }, defaults: { data: string }): { port: number, host: string, data: string } {
-  const port = Number(values.port ?? process.env.PORT ?? 8080)
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError(`--port expected 0..65535, got ${values.port ?? process.env.PORT}`)
-  return { port, host: values.host ?? '127.0.0.1', data: values.data ?? defaults.data }
+/** The node's settings from `--port N --host H --data DIR` (or $PORT), with the defaults. */
+export interface NodeArgs {
+  port: number
+  /** The port was asked for (flag or $PORT): no fallback to another one. */
+  explicit: boolean
+  host: string
+  data: string
 }
 
-/** Starts on `port`, or on a free port when the default one is taken. */
-export async function startOnFreePort (opts: NodeOptions, explicit: boolean): Promise<AppNode> {
+/** Parses `--port N --host H --data DIR` (and the defaults) for the node's scripts. */
+export function nodeArgs (values: { port?: string, host?: string, data?: string }, defaults: { data: string }): NodeArgs {
+  const given = values.port ?? process.env.PORT
+  const port = Number(given ?? 8080)
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError(`--port expected 0..65535, got ${given}`)
+  return { port, explicit: given !== undefined, host: values.host ?? '127.0.0.1', data: values.data ?? defaults.data }
+}
+
+/** Starts on `opts.port`, or on a free port when the default one is taken. */
+export async function startOnFreePort ({ explicit, ...opts }: NodeOptions & { explicit: boolean }): Promise<AppNode> {
   try {
     return await startNode(opts)
   } catch (err) {

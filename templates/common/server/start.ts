@@ -11,7 +11,7 @@ if (!existsSync(`${root}/index.html`)) {
   console.error(`error: ${root}/index.html not found: run npm run build first`)
   process.exit(1)
 }
-const node = await startOnFreePort({ root, ...args }, values.port !== undefined)
+const node = await startOnFreePort({ root, ...args })
 console.log(`node pk=${node.kernel.pk} data=${args.data}`)
 console.log(`open ${node.url}`)
 haltOnSignal(node)
