@@ -3,11 +3,9 @@
 //   npm run sim                       (30 peers; writes sim-report.html)
 //   npx picostack sim sim/tasks.ts --seed 7 --report out.html
 import { Modem56 } from 'picostack/modem'
-import { SimpleKernel } from 'picostack/kernel'
 import type { RunResult, Simulator } from 'picostack/sim'
-import { Memory } from 'picostack/store'
-import type { ComputeContext } from 'picostack/store'
 import { STATUSES, TaskKernel } from '../src/blockend/tasks'
+import { Cheater } from './cheater'
 
 /** The swarm topic the peers meet on. */
 export const TOPIC = '__APP_NAME__'
@@ -20,13 +18,6 @@ export interface TasksParams {
   tasks?: number
   /** Receives each honest peer's kernel (to inspect it after the run). */
   onkernel?: (kernel: TaskKernel) => void
-}
-
-/** A peer without the rules: it accepts (and signs) anything. */
-class Cheater extends SimpleKernel {
-  readonly tasks = this.store.register('tasks', class extends Memory<unknown> {
-    override compute (_value: unknown, { payload }: ComputeContext): unknown { return payload }
-  })
 }
 
 /** Runs the scenario and returns the simulator's result. */

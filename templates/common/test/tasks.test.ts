@@ -1,11 +1,10 @@
 // The rules, tested on peers joined by in-memory wires (a WebSocket or a swarm works the same).
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { SimpleKernel } from 'picostack/kernel'
+import type { SimpleKernel } from 'picostack/kernel'
 import { until } from 'picostack/nuro'
-import { Memory } from 'picostack/store'
-import type { ComputeContext } from 'picostack/store'
 import { MAX_TITLE, TaskKernel, listTasks, reasonOf } from '../src/blockend/tasks'
+import { Cheater } from '../sim/cheater'
 
 /** Two booted peers joined by an in-memory wire; halted after the test. */
 async function pair (t: { after: (fn: () => Promise<void>) => void }): Promise<[TaskKernel, TaskKernel]> {
@@ -65,13 +64,6 @@ test('only the author may change a task', async t => {
   await assert.rejects(bob.setStatus(id, 'done'), (err: unknown) => reasonOf(err) === 'NotAuthor')
   assert.equal(bob.tasks.state[id]?.status, 'todo')
 })
-
-/** A peer that runs no rules at all: it signs whatever it is asked to. */
-class Cheater extends SimpleKernel {
-  readonly tasks = this.store.register('tasks', class extends Memory<unknown> {
-    override compute (_value: unknown, { payload }: ComputeContext): unknown { return payload }
-  })
-}
 
 test('a peer without the rules cannot push a bad task or one from the future', async t => {
   const [, bob] = await pair(t)
