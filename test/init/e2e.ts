@@ -17,13 +17,16 @@ import { assertBuilt } from '../cli/_helpers.js'
 
 const BIN = fileURLToPath(new URL('../../bin/picostack.js', import.meta.url))
 
+/** The environment of the children: without the `npm_*` settings of an enclosing `npm test`. */
+const ENV = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.toLowerCase().startsWith('npm_')))
+
 /** Output of a finished command. */
 interface Ran { code: number | null, out: string }
 
 /** Runs a command to its end, or kills it after `timeoutMs` (the result then says so). */
 export function run (cmd: string, args: string[], cwd: string, timeoutMs: number): Promise<Ran> {
   return new Promise(resolve => {
-    const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(cmd, args, { cwd, env: ENV, stdio: ['ignore', 'pipe', 'pipe'] })
     let out = ''
     const keep = (d: Uint8Array): void => { out = (out + String(d)).slice(-20_000) }
     child.stdout.on('data', keep)
@@ -42,7 +45,7 @@ async function must (what: string, ran: Promise<Ran>): Promise<void> {
 /** Starts the scaffold's node on a free port; resolves with it and the page's address. */
 function startNode (app: string, data: string, timeoutMs: number, port = '0'): Promise<{ child: ChildProcess, url: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'server/start.ts', '--port', port, '--data', data], { cwd: app, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, ['--import', 'tsx', 'server/start.ts', '--port', port, '--data', data], { cwd: app, env: ENV, stdio: ['ignore', 'pipe', 'pipe'] })
     let out = ''
     const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`the node printed no address in ${timeoutMs} ms:\n${out}`)) }, timeoutMs)
     const read = (d: Uint8Array): void => {
