@@ -34,6 +34,7 @@ const CHAINS = 10
 const PER_CHAIN = 1000
 
 const root = mkdtempSync(join(tmpdir(), 'picostack-bench-vs-hypercore-'))
+process.on('exit', () => { rmSync(root, { recursive: true, force: true }) }) // also when a check fails
 let dirs = 0
 const dir = (): string => join(root, String(dirs++))
 
