@@ -7,65 +7,7 @@ import { picoWire, rtcWire, loopbackCandidate } from '../../src/net/index.js'
 import type { DataChannelEventLike, DataChannelLike, Plug } from '../../src/net/index.js'
 import { encodePacket } from '../../src/net/frame.js'
 import { wireConformance } from './wire-conformance.js'
-
-type Listener = (event: DataChannelEventLike) => void
-
-/** One end of a data channel whose messages reach the other end on a later task. */
-class FakeChannel implements DataChannelLike {
-  readyState = 'connecting'
-  bufferedAmount = 0
-  bufferedAmountLowThreshold = 0
-  binaryType = 'blob'
-  other!: FakeChannel
-  /** When false, sent messages wait in `outbox` until `flush()`. */
-  auto = true
-  readonly outbox: ArrayBuffer[] = []
-  readonly #listeners = new Map<string, Set<Listener>>()
-
-  static pair (): [FakeChannel, FakeChannel] {
-    const a = new FakeChannel()
-    const b = new FakeChannel()
-    a.other = b
-    b.other = a
-    setImmediate(() => { a.open(); b.open() })
-    return [a, b]
-  }
-
-  open (): void { if (this.readyState === 'connecting') { this.readyState = 'open'; this.emit('open', {}) } }
-  send (data: Uint8Array): void {
-    if (this.readyState !== 'open') throw new Error('InvalidStateError')
-    this.outbox.push(data.slice().buffer)
-    this.bufferedAmount += data.byteLength
-    if (this.auto) setImmediate(() => { if (this.auto) this.flush() })
-  }
-
-  flush (): void {
-    const before = this.bufferedAmount
-    for (const m of this.outbox.splice(0)) {
-      this.bufferedAmount -= m.byteLength
-      if (this.other.readyState === 'open') this.other.emit('message', { data: m })
-    }
-    if (before > this.bufferedAmountLowThreshold && this.bufferedAmount <= this.bufferedAmountLowThreshold) this.emit('bufferedamountlow', {})
-  }
-
-  close (): void {
-    if (this.readyState === 'closed') return
-    this.readyState = 'closed'
-    setImmediate(() => {
-      this.emit('close', {})
-      if (this.other.readyState !== 'closed') { this.other.readyState = 'closed'; this.other.emit('close', {}) }
-    })
-  }
-
-  emit (type: string, event: DataChannelEventLike): void { for (const l of [...this.#listeners.get(type) ?? []]) l(event) }
-  addEventListener (type: string, listener: Listener): void {
-    const set = this.#listeners.get(type) ?? new Set()
-    set.add(listener)
-    this.#listeners.set(type, set)
-  }
-
-  removeEventListener (type: string, listener: Listener): void { this.#listeners.get(type)?.delete(listener) }
-}
+import { FakeChannel } from './_fake-rtc.js'
 
 /** Two plugs joined by rtcWire over a fake channel pair. */
 function rtcPair (options?: Parameters<typeof rtcWire>[2]): { a: Plug, b: Plug, ca: FakeChannel, cb: FakeChannel } {
