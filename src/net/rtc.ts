@@ -225,22 +225,54 @@ export interface IceCandidateLike {
   readonly sdpMLineIndex: number | null
 }
 
+/** A session description as `RTCSessionDescription` carries it. */
+export interface SessionDescriptionLike {
+  /** `'offer'`, `'answer'`, ... */
+  type: string
+  /** The SDP text. */
+  sdp?: string
+}
+
+/** The SCTP transport of a peer connection. */
+export interface SctpTransportLike {
+  /** Largest message the peer accepts (bytes). */
+  readonly maxMessageSize?: number
+}
+
+/** The configuration the mesh gives each peer connection. */
+export interface PeerConnectionConfig {
+  /** ICE servers ({@link RtcMeshOptions.iceServers}). */
+  iceServers: IceServer[]
+}
+
+/** A class of peer connections (`RTCPeerConnection`). */
+export interface PeerConnectionClass {
+  /** Creates a peer connection. */
+  new (config: PeerConnectionConfig): PeerConnectionLike
+}
+
+/** A class of WebSockets (`WebSocket`). */
+export interface SignalWebSocketClass {
+  /** Opens a WebSocket to `url`. */
+  new (url: string): SignalWebSocketLike
+}
+
 /** The `RTCPeerConnection` interface the mesh uses (a browser's fits). */
 export interface PeerConnectionLike {
   /** Creates the negotiated data channel. */
   createDataChannel (label: string, init: { negotiated: boolean, id: number, ordered: boolean }): DataChannelLike
   /** Makes an offer. */
-  createOffer (): Promise<{ type: string, sdp?: string }>
+  createOffer (): Promise<SessionDescriptionLike>
   /** Makes an answer. */
-  createAnswer (): Promise<{ type: string, sdp?: string }>
+  createAnswer (): Promise<SessionDescriptionLike>
   /** Sets the local description (the argument's, or an implicit one). */
-  setLocalDescription (description?: { type: string, sdp?: string }): Promise<void>
+  setLocalDescription (description?: SessionDescriptionLike): Promise<void>
   /** Sets the remote description. */
   setRemoteDescription (description: { type: 'offer' | 'answer', sdp: string }): Promise<void>
   /** Adds a remote candidate. */
   addIceCandidate (candidate: { candidate: string, sdpMid: string | null, sdpMLineIndex: number | null }): Promise<void>
   /** The local description once set. */
-  readonly localDescription: { type: string, sdp: string } | null
+  readonly localDescription: SessionDescriptionLike | null
   /** The remote description once set. */
   readonly remoteDescription: unknown
   /** `'stable'`, `'have-local-offer'`, ... */
@@ -248,7 +280,7 @@ export interface PeerConnectionLike {
   /** `'new'`, `'connecting'`, `'connected'`, `'disconnected'`, `'failed'`, `'closed'`. */
   readonly connectionState: string
   /** The SCTP transport once negotiated (its `maxMessageSize`). */
-  readonly sctp?: { readonly maxMessageSize?: number } | null
+  readonly sctp?: SctpTransportLike | null
   /** Closes the connection. */
   close (): void
   /** Listens for `icecandidate` and `connectionstatechange`. */
@@ -284,9 +316,9 @@ export interface RtcMeshOptions extends RtcWireOptions {
   /** Milliseconds a peer connection has to open its data channel before it is dropped (20 000). */
   connectTimeout?: number
   /** The `RTCPeerConnection` class (default: the global one). */
-  RTCPeerConnection?: new (config: { iceServers: IceServer[] }) => PeerConnectionLike
+  RTCPeerConnection?: PeerConnectionClass
   /** The WebSocket class (default: the global one). */
-  WebSocket?: new (url: string) => SignalWebSocketLike
+  WebSocket?: SignalWebSocketClass
 }
 
 /** A running WebRTC mesh, from {@link joinRtc}. */
@@ -378,8 +410,8 @@ export function joinRtc (signalUrl: string, spawn: SpawnPlug, options: RtcMeshOp
   if (typeof spawn !== 'function') throw new TypeError(`"spawn" expected a function, got ${typeof spawn}`)
   const room = options.room ?? 'picostack'
   if (!isRoom(room)) throw new TypeError('"room" expected 1 to 64 characters of A-Z a-z 0-9 . _ -')
-  const WS = options.WebSocket ?? (globalThis as { WebSocket?: new (url: string) => SignalWebSocketLike }).WebSocket
-  const PC = options.RTCPeerConnection ?? (globalThis as { RTCPeerConnection?: new (config: { iceServers: IceServer[] }) => PeerConnectionLike }).RTCPeerConnection
+  const WS = options.WebSocket ?? (globalThis as { WebSocket?: SignalWebSocketClass }).WebSocket
+  const PC = options.RTCPeerConnection ?? (globalThis as { RTCPeerConnection?: PeerConnectionClass }).RTCPeerConnection
   if (typeof WS !== 'function') throw new TypeError('no WebSocket here: pass options.WebSocket')
   if (typeof PC !== 'function') throw new TypeError('no RTCPeerConnection here: pass options.RTCPeerConnection')
   const maxPeers = intOption('maxPeers', options.maxPeers, 16)
@@ -472,7 +504,7 @@ export function joinRtc (signalUrl: string, spawn: SpawnPlug, options: RtcMeshOp
     return entry
   }
 
-  const describe = async (entry: Pc, make: () => Promise<{ type: string, sdp?: string }>): Promise<void> => {
+  const describe = async (entry: Pc, make: () => Promise<SessionDescriptionLike>): Promise<void> => {
     const description = await make()
     if (entry.gone) return
     await entry.pc.setLocalDescription(description)

@@ -106,6 +106,12 @@ export interface BroadcastChannelLike {
   removeEventListener (type: 'message' | 'messageerror', listener: (event: { data?: unknown }) => void): void
 }
 
+/** A class of broadcast channels (`BroadcastChannel`). */
+export interface BroadcastChannelClass {
+  /** Opens the channel `name`. */
+  new (name: string): BroadcastChannelLike
+}
+
 /** Page lifecycle events the mesh follows (a browser `window` fits). */
 export interface LifecycleTarget {
   /** Listens for `pagehide` (leave) and `pageshow` (come back from the back/forward cache). */
@@ -119,7 +125,7 @@ export interface TabMeshOptions extends TransportOptions {
   /** Most other tabs linked at once (32); a HELLO beyond it is ignored. */
   maxTabs?: number
   /** The BroadcastChannel class (default: the global one). */
-  BroadcastChannel?: new (name: string) => BroadcastChannelLike
+  BroadcastChannel?: BroadcastChannelClass
   /**
    * Where `pagehide`/`pageshow` come from (default: the global object when it has
    * `addEventListener`, i.e. `window` in a page; `null`: none).
@@ -194,7 +200,7 @@ function idBytesOf (hex: string): Uint8Array {
 export function joinTabs (name: string, spawn: SpawnPlug, options: TabMeshOptions = {}): TabMesh {
   if (typeof name !== 'string' || name.length === 0 || name.length > MAX_NAME) throw new TypeError(`"name" expected a string of 1 to ${MAX_NAME} characters`)
   if (typeof spawn !== 'function') throw new TypeError(`"spawn" expected a function, got ${typeof spawn}`)
-  const Channel = options.BroadcastChannel ?? (globalThis as { BroadcastChannel?: new (name: string) => BroadcastChannelLike }).BroadcastChannel
+  const Channel = options.BroadcastChannel ?? (globalThis as { BroadcastChannel?: BroadcastChannelClass }).BroadcastChannel
   if (typeof Channel !== 'function') throw new TypeError('no BroadcastChannel here: pass options.BroadcastChannel')
   const opts = transportOptions(options)
   const maxTabs = intOption('maxTabs', options.maxTabs, DEFAULT_MAX_TABS)
