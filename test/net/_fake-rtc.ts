@@ -1,7 +1,7 @@
 // In-process stand-ins for WebRTC and the signalling WebSocket, for tests of rtcWire and
 // joinRtc in Node (the real ones run in Chromium: test/net/mesh-browser.test.ts).
 import type {
-  DataChannelEventLike, DataChannelLike, IceCandidateLike, PeerConnectionLike, SignalRelay, SignalSocket, SignalWebSocketLike
+  DataChannelEventLike, DataChannelLike, IceCandidateLike, PeerConnectionLike, SessionDescriptionLike, SignalRelay, SignalSocket, SignalWebSocketLike
 } from '../../src/net/index.js'
 
 type Listener = (event: DataChannelEventLike) => void
@@ -83,8 +83,8 @@ export class FakePeerConnection implements PeerConnectionLike {
   static stall = false
   readonly token: string = String(FakePeerConnection.all.length + 1)
   readonly channel = new FakeChannel()
-  localDescription: { type: string, sdp: string } | null = null
-  remoteDescription: { type: string, sdp: string } | null = null
+  localDescription: SessionDescriptionLike | null = null
+  remoteDescription: SessionDescriptionLike | null = null
   signalingState = 'stable'
   connectionState = 'new'
   readonly sctp = { maxMessageSize: 262144 }
@@ -101,13 +101,13 @@ export class FakePeerConnection implements PeerConnectionLike {
   }
 
   createDataChannel (): DataChannelLike { return this.channel }
-  #sdp (type: string): string {
+  #sdp (type: 'offer' | 'answer'): string {
     return [`v=0 ${type}`, `x-token:${this.token}`, 'a=candidate:1 1 udp 1 127.0.0.1 5000 typ host', 'a=candidate:2 1 udp 1 10.0.0.1 5000 typ host', ''].join('\r\n')
   }
 
-  async createOffer (): Promise<{ type: string, sdp: string }> { this.offers++; return { type: 'offer', sdp: this.#sdp('offer') } }
-  async createAnswer (): Promise<{ type: string, sdp: string }> { this.answers++; return { type: 'answer', sdp: this.#sdp('answer') } }
-  async setLocalDescription (d?: { type: string, sdp?: string }): Promise<void> {
+  async createOffer (): Promise<SessionDescriptionLike> { this.offers++; return { type: 'offer', sdp: this.#sdp('offer') } }
+  async createAnswer (): Promise<SessionDescriptionLike> { this.answers++; return { type: 'answer', sdp: this.#sdp('answer') } }
+  async setLocalDescription (d?: SessionDescriptionLike): Promise<void> {
     this.localDescription = { type: d?.type ?? 'offer', sdp: d?.sdp ?? '' }
     this.signalingState = this.localDescription.type === 'offer' ? 'have-local-offer' : 'stable'
     setImmediate(() => {

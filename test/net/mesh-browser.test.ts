@@ -48,7 +48,7 @@ function canIsolate (): boolean {
   return spawnSync('unshare', ['--net', 'true'], { stdio: 'ignore' }).status === 0
 }
 
-test('WebRTC mesh in Chromium: two users sync over a data channel while the node only signals', { skip }, async () => {
+test('WebRTC in Chromium: two users sync over a data channel while the node only signals; wire conformance over the browser transports', { skip }, async () => {
   let outcome: RtcOutcome
   if (canIsolate()) {
     const run = spawnSync('unshare', ['--net', 'sh', '-c', `ip link set lo up && exec "${process.execPath}" --conditions=source --import tsx test/net/_rtc-scenario.ts`], {
@@ -79,4 +79,8 @@ test('WebRTC mesh in Chromium: two users sync over a data channel while the node
   assert.ok(outcome.relayed > 0, 'the relay passed no signalling message')
   assert.equal(outcome.nodePeers, 0)
   assert.equal(outcome.nodeChains, 0)
+  // the wire conformance suite over a real BroadcastChannel and a real data channel
+  assert.ok(outcome.conformance.length >= 2 * 13, `${outcome.conformance.length} checks ran`)
+  const failed = outcome.conformance.filter(o => !o.ok)
+  assert.deepEqual(failed, [], failed.map(f => `${f.title}\n${f.error ?? ''}`).join('\n\n'))
 })
