@@ -29,7 +29,7 @@ export interface DataChannelLike {
   /** The transport sets `'arraybuffer'`. */
   binaryType: string
   /** Sends a binary message. */
-  send (data: Uint8Array): void
+  send (data: Uint8Array<ArrayBuffer>): void
   /** Closes the channel. */
   close (): void
   /** Listens for a channel event. */
@@ -227,8 +227,8 @@ export interface IceCandidateLike {
 
 /** A session description as `RTCSessionDescription` carries it. */
 export interface SessionDescriptionLike {
-  /** `'offer'`, `'answer'`, ... */
-  type: string
+  /** The description's type. */
+  type: 'offer' | 'answer' | 'pranswer' | 'rollback'
   /** The SDP text. */
   sdp?: string
 }
