@@ -27,6 +27,8 @@ export interface RtcOutcome {
   nodePeers: number
   /** Chains the node holds at the end (blocks it received). */
   nodeChains: number
+  /** Links of the first page after the second page closed. */
+  afterLeave: number
   /** The wire conformance suite in one page over a real BroadcastChannel and a real data channel. */
   conformance: Outcome[]
 }
@@ -69,6 +71,9 @@ export async function rtcScenario (): Promise<RtcOutcome> {
     const totals = await within(Promise.all(pages.map(p => p.evaluate(() => (globalThis as G).__mesh.total(9)))), 30_000, 'both pages see both blocks')
     const links = await Promise.all(pages.map(p => p.evaluate(() => (globalThis as G).__mesh.peers(1))))
     const candidates = await Promise.all(pages.map(p => p.evaluate(() => (globalThis as G).__mesh.candidates())))
+    // the other user closing the page: the data channel closes, the link leaves
+    await two.close()
+    const afterLeave = await within(one.evaluate(() => (globalThis as G).__mesh.count(0)), 60_000, 'the closed page left')
     const tester = await browser.newContext()
     await tester.grantPermissions(['microphone'])
     const conformance = await startPage<Outcome[]>(await tester.newPage(), suite.url, null, 120_000)
@@ -82,6 +87,7 @@ export async function rtcScenario (): Promise<RtcOutcome> {
       relayed: started.filter(s => s.id !== null).length,
       nodePeers: Math.max(0, ...peerCounts),
       nodeChains: chains.at(-1) ?? 0,
+      afterLeave,
       conformance
     }
   } finally {
