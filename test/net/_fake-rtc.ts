@@ -151,8 +151,8 @@ export class FakePeerConnection implements PeerConnectionLike {
 
 type WsListener = (event: { data?: unknown, code?: number, reason?: string }) => void
 
-/** A WebSocket class whose sockets talk to `relay` in this process. */
-export function fakeWebSocket (relay: SignalRelay): { WebSocket: new (url: string) => SignalWebSocketLike, sockets: Array<SignalWebSocketLike & { inject: (text: string) => void }> } {
+/** A WebSocket class whose sockets talk to `relay` (or the relay `relay()` returns then) in this process. */
+export function fakeWebSocket (relay: SignalRelay | (() => SignalRelay)): { WebSocket: new (url: string) => SignalWebSocketLike, sockets: Array<SignalWebSocketLike & { inject: (text: string) => void }> } {
   const sockets: Array<SignalWebSocketLike & { inject: (text: string) => void }> = []
   class Client implements SignalWebSocketLike {
     readyState = 0
@@ -171,7 +171,7 @@ export function fakeWebSocket (relay: SignalRelay): { WebSocket: new (url: strin
         addEventListener: (type, l) => { this.#serverListeners.set(type, [...this.#serverListeners.get(type) ?? [], l]) }
       }
       sockets.push(this)
-      setImmediate(() => { this.readyState = 1; relay.handle(this.server); this.emit('open', {}) })
+      setImmediate(() => { this.readyState = 1; (typeof relay === 'function' ? relay() : relay).handle(this.server); this.emit('open', {}) })
     }
 
     #serverEmit (type: string, data?: unknown): void { for (const l of this.#serverListeners.get(type) ?? []) l({ data }) }

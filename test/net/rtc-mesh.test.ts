@@ -130,3 +130,25 @@ test('joinRtc: a connection that never opens is dropped after connectTimeout', a
     relay.close()
   }
 })
+
+test('joinRtc: with reconnect, pages join again after the relay restarts and meet newcomers', async () => {
+  let relay = new SignalRelay({ pingInterval: 0 })
+  const ws = fakeWebSocket(() => relay)
+  const one = page(ws, { reconnect: 5 })
+  await one.mesh.ready
+  const two = page(ws, { reconnect: 5 })
+  await two.mesh.ready
+  await Promise.all([links(one.mesh, 1), links(two.mesh, 1)])
+  const firstId = one.mesh.id
+  const old = relay
+  relay = new SignalRelay({ pingInterval: 0 })
+  old.close() // the node goes away and comes back: pages rejoin with new ids
+  const three = page(ws)
+  await three.mesh.ready
+  await links(three.mesh, 2)
+  assert.notEqual(one.mesh.id, firstId)
+  assert.ok(one.mesh.peers.length >= 2) // the old link stays; the kernel would drop a duplicate
+  for (const p of [one, two, three]) p.mesh.close()
+  assert.equal(await one.mesh.signalClosed, null)
+  relay.close()
+})
