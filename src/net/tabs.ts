@@ -211,7 +211,7 @@ export function joinTabs (name: string, spawn: SpawnPlug, options: TabMeshOption
   const me = randomIdBytes()
   const myId = hexOf(me)
   const links = new Map<string, Link>()
-  /** Tabs sent a RESET and not heard from since (bounded): their stale DATA gets one RESET. */
+  /** Tabs sent a RESET and not linked since (the last 4 × maxTabs): their stale DATA gets one RESET. */
   const reset = new Set<string>()
   const events = new MeshEvents()
   const channel = new Channel(CHANNEL_PREFIX + name)
@@ -298,7 +298,8 @@ export function joinTabs (name: string, spawn: SpawnPlug, options: TabMeshOption
         return
       case TAB_DATA: {
         if (known === undefined) {
-          if (!reset.has(frame.from) && reset.size < 4 * maxTabs) {
+          if (!reset.has(frame.from)) {
+            if (reset.size >= 4 * maxTabs) reset.delete(reset.values().next().value as string) // forget the oldest
             reset.add(frame.from)
             control(TAB_RESET, idBytesOf(frame.from))
           }
