@@ -57,7 +57,7 @@ test('WebRTC in Chromium: two users sync over a data channel while the node only
     const run = spawnSync('unshare', ['--net', 'sh', '-c', `ip link set lo up && exec "${process.execPath}" --conditions=source --import tsx test/net/_rtc-scenario.ts`], {
       env: { ...process.env, PICOSTACK_NETNS: '1' },
       encoding: 'utf8',
-      timeout: 240_000
+      timeout: 120_000
     })
     const line = run.stdout.split('\n').find(l => l.startsWith('{"outcome"'))
     assert.ok(line !== undefined, `the scenario printed no outcome (status ${String(run.status)}):\n${run.stderr}\n${run.stdout}`)
