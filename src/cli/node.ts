@@ -22,6 +22,7 @@ import { toHex as hex } from '../feed/index.js'
 import { Modem56 } from '../modem/index.js'
 import type { SwarmClass } from '../modem/index.js'
 import { NodeKernel } from './demo.js'
+import { mountSignal } from './signal.js'
 import { EXIT, EXIT_CODES_HELP } from './errors.js'
 import { untilSignal } from './io.js'
 import type { Command, Io } from './io.js'
@@ -254,8 +255,10 @@ export async function runNode (argv: string[], io: NodeIO): Promise<number> {
     tcpPort = await listen(tcp, args.port, args.host)
     if (args.wsPort >= 0) {
       // no automatic answer to WebSocket-level pings: the wire has its own, under backpressure
-      wss = new WebSocketServer({ server: http, maxPayload: MAX_FRAME_SIZE, autoPong: false })
+      wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_SIZE, autoPong: false })
       wss.on('connection', (ws: WebSocket) => { wsWire(kernel.spawnWire(), ws as unknown as WebSocketLike, transport) })
+      const signal = mountSignal(http, wss) // /signal: the WebRTC signalling relay; other paths: sync
+      cleanups.push(() => signal.close())
       wsPort = await listen(http, args.wsPort, args.host)
     }
   } catch (err) {
