@@ -10,6 +10,7 @@ try {
   addEventListener('unhandledrejection', e => {
     if (isQuotaError(e.reason)) peer.setError(describeError(e.reason))
   })
+  target.replaceChildren()
   mount(App, { target })
 } catch (err) {
   target.innerHTML = '<p role="alert" class="fatal"></p>'

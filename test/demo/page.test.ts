@@ -56,6 +56,7 @@ test('demo page: two users sync through the node; the rules hold; reload and nod
   await alice.page.getByLabel('New todo').press('Enter')
   await alice.page.getByRole('alert').filter({ hasText: 'TitleTooLong' }).waitFor()
   await alice.page.getByRole('button', { name: 'Dismiss' }).click()
+  await alice.page.getByLabel('New todo').fill('')
 
   if (screenshots) {
     mkdirSync(docs, { recursive: true })
