@@ -10,6 +10,7 @@ import { write } from '../src/nuro/index.js'
 import type { Neuron } from '../src/nuro/index.js'
 import type { StoreEvent } from '../src/store/index.js'
 import { refusalOf } from '../src/todo/index.js'
+import { joinMeshes, meshOptions } from './mesh.js'
 
 export { DemoKernel }
 
@@ -17,8 +18,8 @@ export { DemoKernel }
 export interface Link {
   /** Local number of the link. */
   id: number
-  /** How it is carried. */
-  transport: 'websocket' | 'broadcast' | 'webrtc'
+  /** How it is carried: the node's WebSocket, another tab (BroadcastChannel) or a WebRTC data channel. */
+  transport: 'websocket' | 'tab' | 'webrtc'
   /** Where to (a URL, a channel name). */
   to: string
   /** Its state. */
@@ -169,20 +170,24 @@ export async function startPeer (base = 'picostack-demo'): Promise<Peer> {
   // links
   const links = new Map<number, Link>()
   const [$links, setLinks] = write<Link[]>([])
+  let meshLinks: () => Link[] = () => []
+  const publish = (): void => {
+    // closed links stay listed (with their error) until newer ones push them out
+    const closed = [...links.values()].filter(l => l.state === 'closed')
+    for (const l of closed.slice(0, Math.max(0, closed.length - CLOSED_LINKS_KEPT))) links.delete(l.id)
+    setLinks([...links.values(), ...meshLinks()])
+  }
   let nextLink = 1
   const addLink = (link: Omit<Link, 'id'>): ((patch: Partial<Link> | null) => void) => {
     const id = nextLink++
     links.set(id, { ...link, id })
-    setLinks([...links.values()])
+    publish()
     return patch => {
       const cur = links.get(id)
       if (cur === undefined) return
       if (patch === null) links.delete(id)
       else links.set(id, { ...cur, ...patch })
-      // closed links stay listed (with their error) until newer ones push them out
-      const closed = [...links.values()].filter(l => l.state === 'closed')
-      for (const l of closed.slice(0, Math.max(0, closed.length - CLOSED_LINKS_KEPT))) links.delete(l.id)
-      setLinks([...links.values()])
+      publish()
     }
   }
 
@@ -220,6 +225,19 @@ export async function startPeer (base = 'picostack-demo'): Promise<Peer> {
   const poll = setInterval(refresh, 2000) // traffic and mempool expiry change without events
 
   const stopDial = dialNode(kernel, addLink)
+  // direct links: other tabs of this profile, other pages over WebRTC (listed with live counters)
+  const meshes = joinMeshes(base, () => kernel.spawnWire(), `${nodeUrl()}signal`, meshOptions(location.search))
+  const ids = new Map<string, number>()
+  meshLinks = () => meshes.peers().map(p => {
+    let id = ids.get(p.id)
+    if (id === undefined) ids.set(p.id, id = nextLink++)
+    return { id, transport: p.transport, to: p.id, state: 'open', since: p.since, bytesIn: p.bytesIn, bytesOut: p.bytesOut }
+  })
+  meshes.onChange((p, closed) => {
+    if (closed !== undefined) addLink({ transport: p.transport, to: p.id, state: 'closed', since: Date.now(), bytesIn: p.bytesIn, bytesOut: p.bytesOut, ...(closed === null ? {} : { error: closed }) })
+    publish()
+  })
+  const pollLinks = setInterval(publish, 1000) // the counters move without events
   const peer: Peer = {
     kernel,
     storage,
@@ -231,6 +249,8 @@ export async function startPeer (base = 'picostack-demo'): Promise<Peer> {
     addLink,
     async stop () {
       stopDial()
+      meshes.close()
+      clearInterval(pollLinks)
       clearInterval(poll)
       offTap()
       await kernel.halt()

@@ -1,7 +1,6 @@
 // The demo page's HTTP server for `picostack node`: the files of dist/demo (read once, kept in
-// memory: a request can only name one of them), and WebSocket upgrades at `/` handed to the
-// node's sync (so the page dials `ws://location.host/`). Other upgrade paths go to handlers
-// mounted by name (`upgrades`), e.g. a signalling relay.
+// memory: a request can only name one of them). The node routes its WebSocket upgrades (sync
+// at `/`, so the page dials `ws://location.host/`, and the signalling relay at `/signal`).
 import { createHash } from 'node:crypto'
 import { existsSync, lstatSync, readdirSync, readFileSync } from 'node:fs'
 import { createServer } from 'node:http'
@@ -134,17 +133,18 @@ export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer
 
 /**
  * The demo page's HTTP server: {@link serveSite} for requests, `upgrades[path]` for WebSocket
- * upgrades (`/` is the node's sync); an upgrade to another path is answered 404 and closed.
- * Requests must arrive whole within `timeout` ms.
+ * upgrades; an upgrade to another path is answered 404 and closed. Requests must arrive whole
+ * within `timeout` ms.
  *
  * @param site - the files (null: not built)
- * @param upgrades - upgrade handlers by path
+ * @param upgrades - upgrade handlers by path, or null to leave upgrades to the caller (e.g. `mountSignal`)
  * @param timeout - headers and request deadline, ms
  * @returns the server (not listening)
  */
-export function createPageServer (site: Site | null, upgrades: Record<string, UpgradeHandler>, timeout: number): Server {
+export function createPageServer (site: Site | null, upgrades: Record<string, UpgradeHandler> | null, timeout: number): Server {
   const server = createServer({ connectionsCheckingInterval: 1000 }, (req, res) => serveSite(site, req, res))
   server.headersTimeout = server.requestTimeout = timeout
+  if (upgrades === null) return server
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const path = (req.url ?? '').split(/[?#]/, 1)[0] as string
     if (Object.hasOwn(upgrades, path)) { (upgrades[path] as UpgradeHandler)(req, socket, head); return }

@@ -25,6 +25,7 @@ import type { SwarmClass } from '../modem/index.js'
 import { NodeKernel } from './demo.js'
 import { DEFAULT_HTTP_PORT, DEMO_DIR, createPageServer, listenPage, loadSite } from './http.js'
 import type { Site } from './http.js'
+import { mountSignal } from './signal.js'
 import { EXIT, EXIT_CODES_HELP } from './errors.js'
 import { untilSignal } from './io.js'
 import type { Command, Io } from './io.js'
@@ -268,9 +269,9 @@ export async function runNode (argv: string[], io: NodeIO): Promise<number> {
     const sync = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_SIZE, autoPong: false })
     sync.on('connection', onWebSocket)
     pageWss = sync
-    page = createPageServer(site, {
-      '/': (req, socket, head) => { sync.handleUpgrade(req, socket, head, ws => sync.emit('connection', ws, req)) }
-    }, args.handshakeTimeout)
+    page = createPageServer(site, null, args.handshakeTimeout)
+    const signal = mountSignal(page, sync) // as on the WebSocket port: /signal relays WebRTC offers, other paths sync
+    cleanups.push(() => signal.close())
     limitConnections(page, gate)
   }
   let tcpPort: number
@@ -280,8 +281,10 @@ export async function runNode (argv: string[], io: NodeIO): Promise<number> {
     tcpPort = await listen(tcp, args.port, args.host)
     if (args.wsPort >= 0) {
       // no automatic answer to WebSocket-level pings: the wire has its own, under backpressure
-      wss = new WebSocketServer({ server: http, maxPayload: MAX_FRAME_SIZE, autoPong: false })
+      wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_SIZE, autoPong: false })
       wss.on('connection', onWebSocket)
+      const signal = mountSignal(http, wss) // /signal: the WebRTC signalling relay; other paths: sync
+      cleanups.push(() => signal.close())
       wsPort = await listen(http, args.wsPort, args.host)
     }
     if (page !== null) httpPort = await listenPage(page, args.httpPort ?? DEFAULT_HTTP_PORT, args.host, args.httpPort === undefined)

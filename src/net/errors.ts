@@ -19,6 +19,8 @@ import { PicoError } from '../errors.js'
  * - `ConnectionError`: the underlying socket failed (the socket's error is the `cause`).
  * - `NodeTimedout`: a hub wire's loose end was not opened within the hub's `openTimeout`.
  * - `NoAnswer`: a repeater hub had no other node that answered a message expecting a reply.
+ * - `SignalRefused`: the WebRTC signalling relay closed the page's connection with one of its
+ *   close codes (`SIGNAL_CLOSE_CODES`: `RoomFull`, `RateLimited`, ...; the name is in the message).
  */
 export type NetErrorCode =
   | 'Disconnected'
@@ -37,6 +39,7 @@ export type NetErrorCode =
   | 'ConnectionError'
   | 'NodeTimedout'
   | 'NoAnswer'
+  | 'SignalRefused'
 
 /**
  * The error class of `picostack/net`; `code` says what happened.

@@ -42,7 +42,7 @@ export async function demoNode (t: TestContext, extra: string[] = []): Promise<D
     async start () {
       node.proc = n.start(['--offline', '--data', data, '--port', '0', '--ws-port=-1', '--http-port', String(port), ...extra])
       const [, url] = await node.proc.line(/^open (http:\/\/127\.0\.0\.1:\d+\/)$/)
-      node.url = url as string
+      node.url = `${url as string}?ice=loopback` // WebRTC, if the browser tries it, stays on loopback
     },
     async stop () {
       const code = await node.proc.stop()

@@ -170,3 +170,33 @@ test('demo page: storage unavailable or full is a readable error, and the page k
   await p2.getByRole('checkbox', { name: 'kept in memory', exact: true }).waitFor()
   assert.deepEqual([...e1, ...e2], [])
 })
+
+test('demo page: two tabs of one browser profile sync with each other while the node is stopped', { skip }, async t => {
+  const node = await demoNode(t)
+  const browser = await launch(t)
+  const context = await browser.newContext()
+  const a = await openTab(context, node.url)
+  const b = await openTab(context, node.url)
+  // each tab is a peer with its own database and key: the node and the other tab
+  await peers(a.page, 2)
+  await peers(b.page, 2)
+  assert.notEqual(await userKey(a.page), await userKey(b.page))
+  await b.page.getByRole('link', { name: 'Devtools', exact: true }).click()
+  await b.page.locator('tr', { hasText: 'tab' }).filter({ hasText: 'open' }).first().waitFor()
+  assert.match(await b.page.getByText(/IndexedDB "picostack-demo(-1)?"/).innerText(), /picostack-demo/)
+  await b.page.getByRole('link', { name: 'Todos', exact: true }).click()
+
+  await node.stop()
+  await peers(a.page, 1)
+  await peers(b.page, 1)
+  await addTodo(a.page, 'tab to tab')
+  await b.page.getByRole('checkbox', { name: 'tab to tab', exact: true }).waitFor()
+  await addTodo(b.page, 'and back')
+  await a.page.getByRole('checkbox', { name: 'and back', exact: true }).waitFor()
+  // the node, back, learns both
+  await node.start()
+  const other = await openUser(browser, node.url)
+  await other.page.getByRole('checkbox', { name: 'tab to tab', exact: true }).waitFor()
+  await other.page.getByRole('checkbox', { name: 'and back', exact: true }).waitFor()
+  assert.deepEqual([...a.errors, ...b.errors, ...other.errors], [])
+})
