@@ -150,7 +150,7 @@ export function describeError (err: unknown): string {
  */
 export async function startPeer (base = 'picostack-demo'): Promise<Peer> {
   const [$error, setError] = write<string | null>(null)
-  let kernel: DemoKernel
+  let kernel: DemoKernel | undefined
   let storage: Storage
   try {
     if (typeof indexedDB === 'undefined' || indexedDB === null) throw new Error('IndexedDB is not available in this window')
@@ -160,6 +160,7 @@ export async function startPeer (base = 'picostack-demo'): Promise<Peer> {
     storage = { kind: 'indexeddb', name }
     await kernel.boot()
   } catch (err) {
+    void kernel?.halt().catch(() => {})
     const why = err instanceof Error ? err.message : String(err)
     setError(`Storage unavailable (${why}): your todos live in this tab's memory only and are lost when it closes. They still sync with other peers.`)
     kernel = new DemoKernel()
@@ -234,6 +235,7 @@ export async function startPeer (base = 'picostack-demo'): Promise<Peer> {
     return { id, transport: p.transport, to: p.id, state: 'open', since: p.since, bytesIn: p.bytesIn, bytesOut: p.bytesOut }
   })
   meshes.onChange((p, closed) => {
+    if (closed !== undefined) ids.delete(p.id)
     if (closed !== undefined) addLink({ transport: p.transport, to: p.id, state: 'closed', since: Date.now(), bytesIn: p.bytesIn, bytesOut: p.bytesOut, ...(closed === null ? {} : { error: closed }) })
     publish()
   })
