@@ -47,13 +47,14 @@ export type { WebSocketLike, WebSocketEventLike, WebSocketOptions } from './webs
 export { FrameDecoder, HEADER_SIZE, LENGTH_SIZE, MIN_BODY, decodePacket, encodeFrame, encodePacket } from './frame.js'
 export type { Packet, FrameDecoderOptions } from './frame.js'
 export { joinTabs, DEFAULT_MAX_TABS } from './tabs.js'
-export type { TabMesh, TabMeshOptions, BroadcastChannelLike, LifecycleTarget } from './tabs.js'
+export type { TabMesh, TabMeshOptions, BroadcastChannelLike, BroadcastChannelClass, LifecycleTarget } from './tabs.js'
 export type { MeshPeer, MeshTransport, SpawnPlug, PeerListener, LeaveListener } from './mesh.js'
 export { SignalRelay, DEFAULT_SIGNAL_MAX_MESSAGE, DEFAULT_SIGNAL_MAX_PEERS, DEFAULT_SIGNAL_MAX_ROOMS, DEFAULT_SIGNAL_RATE, DEFAULT_SIGNAL_BURST, DEFAULT_SIGNAL_JOIN_TIMEOUT, DEFAULT_SIGNAL_PING_INTERVAL } from './signal-relay.js'
 export type { SignalRelayOptions, SignalRelayStats, SignalSocket } from './signal-relay.js'
 export { SIGNAL_CLOSE_CODES } from './signal-protocol.js'
-export type { SignalCloseName, SignalData } from './signal-protocol.js'
+export type { SignalCloseName, SignalData, SignalHello, SignalDescription, SignalCandidate } from './signal-protocol.js'
 export { rtcWire, joinRtc, loopbackCandidate, DEFAULT_RTC_CHUNK_SIZE } from './rtc.js'
 export type {
-  RtcWireOptions, RtcMesh, RtcMeshOptions, DataChannelLike, DataChannelEventLike, PeerConnectionLike, IceServer, IceCandidateLike, SignalWebSocketLike
+  RtcWireOptions, RtcMesh, RtcMeshOptions, DataChannelLike, DataChannelEventLike, PeerConnectionLike, PeerConnectionClass, PeerConnectionConfig,
+  SessionDescriptionLike, SctpTransportLike, IceServer, IceCandidateLike, SignalWebSocketLike, SignalWebSocketClass
 } from './rtc.js'

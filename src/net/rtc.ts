@@ -29,7 +29,7 @@ export interface DataChannelLike {
   /** The transport sets `'arraybuffer'`. */
   binaryType: string
   /** Sends a binary message. */
-  send (data: Uint8Array): void
+  send (data: Uint8Array<ArrayBuffer>): void
   /** Closes the channel. */
   close (): void
   /** Listens for a channel event. */
@@ -225,22 +225,54 @@ export interface IceCandidateLike {
   readonly sdpMLineIndex: number | null
 }
 
+/** A session description as `RTCSessionDescription` carries it. */
+export interface SessionDescriptionLike {
+  /** The description's type. */
+  type: 'offer' | 'answer' | 'pranswer' | 'rollback'
+  /** The SDP text. */
+  sdp?: string
+}
+
+/** The SCTP transport of a peer connection. */
+export interface SctpTransportLike {
+  /** Largest message the peer accepts (bytes). */
+  readonly maxMessageSize?: number
+}
+
+/** The configuration the mesh gives each peer connection. */
+export interface PeerConnectionConfig {
+  /** ICE servers ({@link RtcMeshOptions.iceServers}). */
+  iceServers: IceServer[]
+}
+
+/** A class of peer connections (`RTCPeerConnection`). */
+export interface PeerConnectionClass {
+  /** Creates a peer connection. */
+  new (config: PeerConnectionConfig): PeerConnectionLike
+}
+
+/** A class of WebSockets (`WebSocket`). */
+export interface SignalWebSocketClass {
+  /** Opens a WebSocket to `url`. */
+  new (url: string): SignalWebSocketLike
+}
+
 /** The `RTCPeerConnection` interface the mesh uses (a browser's fits). */
 export interface PeerConnectionLike {
   /** Creates the negotiated data channel. */
   createDataChannel (label: string, init: { negotiated: boolean, id: number, ordered: boolean }): DataChannelLike
   /** Makes an offer. */
-  createOffer (): Promise<{ type: string, sdp?: string }>
+  createOffer (): Promise<SessionDescriptionLike>
   /** Makes an answer. */
-  createAnswer (): Promise<{ type: string, sdp?: string }>
+  createAnswer (): Promise<SessionDescriptionLike>
   /** Sets the local description (the argument's, or an implicit one). */
-  setLocalDescription (description?: { type: string, sdp?: string }): Promise<void>
+  setLocalDescription (description?: SessionDescriptionLike): Promise<void>
   /** Sets the remote description. */
   setRemoteDescription (description: { type: 'offer' | 'answer', sdp: string }): Promise<void>
   /** Adds a remote candidate. */
   addIceCandidate (candidate: { candidate: string, sdpMid: string | null, sdpMLineIndex: number | null }): Promise<void>
   /** The local description once set. */
-  readonly localDescription: { type: string, sdp: string } | null
+  readonly localDescription: SessionDescriptionLike | null
   /** The remote description once set. */
   readonly remoteDescription: unknown
   /** `'stable'`, `'have-local-offer'`, ... */
@@ -248,7 +280,7 @@ export interface PeerConnectionLike {
   /** `'new'`, `'connecting'`, `'connected'`, `'disconnected'`, `'failed'`, `'closed'`. */
   readonly connectionState: string
   /** The SCTP transport once negotiated (its `maxMessageSize`). */
-  readonly sctp?: { readonly maxMessageSize?: number } | null
+  readonly sctp?: SctpTransportLike | null
   /** Closes the connection. */
   close (): void
   /** Listens for `icecandidate` and `connectionstatechange`. */
@@ -283,26 +315,37 @@ export interface RtcMeshOptions extends RtcWireOptions {
   maxPeers?: number
   /** Milliseconds a peer connection has to open its data channel before it is dropped (20 000). */
   connectTimeout?: number
+  /**
+   * Milliseconds before joining again after the signalling connection closed (the node
+   * restarted, say), doubling on each failed attempt up to 30 s; `0` (default): never. The page
+   * gets a new id on each join and meets the room again; open links stay, and a pair that ends
+   * up with two links keeps one (the kernel drops the duplicate wire).
+   */
+  reconnect?: number
   /** The `RTCPeerConnection` class (default: the global one). */
-  RTCPeerConnection?: new (config: { iceServers: IceServer[] }) => PeerConnectionLike
+  RTCPeerConnection?: PeerConnectionClass
   /** The WebSocket class (default: the global one). */
-  WebSocket?: new (url: string) => SignalWebSocketLike
+  WebSocket?: SignalWebSocketClass
 }
 
 /** A running WebRTC mesh, from {@link joinRtc}. */
 export interface RtcMesh {
   /** This page's id in the room, assigned by the relay (null until joined). */
   readonly id: string | null
-  /** Resolves once joined; rejects with `SignalRefused` or `ConnectionError` when signalling fails first. */
+  /**
+   * Resolves once joined; rejects with `SignalRefused` or `ConnectionError` when signalling
+   * fails first (with `reconnect`, it waits for the first join instead).
+   */
   readonly ready: Promise<void>
   /** The data-channel links open now, with live counters. */
   readonly peers: MeshPeer[]
   /** Whether {@link RtcMesh.close} was called. */
   readonly closed: boolean
   /**
-   * Resolves when the signalling socket closes: `null` after `close()`, else the error
-   * (`SignalRefused` with the relay's close name, or `ConnectionError`). Open links stay up; no
-   * new peer is found until the app joins again.
+   * Resolves when the signalling connection is over for good: `null` after `close()`, else the
+   * error (`SignalRefused` with the relay's close name, or `ConnectionError`); never before
+   * `close()` with `reconnect`. Open links stay up; without `reconnect` no new peer is found
+   * until the app joins again.
    */
   readonly signalClosed: Promise<Error | null>
   /** Calls `listener` for each data-channel link that opens; returns a remover. */
@@ -331,6 +374,9 @@ export function loopbackCandidate (candidate: string): boolean {
 function filterSdp (sdp: string, keep: (candidate: string) => boolean): string {
   return sdp.split('\r\n').filter(line => !line.startsWith('a=candidate:') || keep(line.slice(2))).join('\r\n')
 }
+
+/** Longest wait between two reconnection attempts (ms). */
+const MAX_RECONNECT_DELAY = 30_000
 
 /** Most remote candidates held for a connection whose remote description is not set yet. */
 const MAX_PENDING_CANDIDATES = 64
@@ -378,8 +424,8 @@ export function joinRtc (signalUrl: string, spawn: SpawnPlug, options: RtcMeshOp
   if (typeof spawn !== 'function') throw new TypeError(`"spawn" expected a function, got ${typeof spawn}`)
   const room = options.room ?? 'picostack'
   if (!isRoom(room)) throw new TypeError('"room" expected 1 to 64 characters of A-Z a-z 0-9 . _ -')
-  const WS = options.WebSocket ?? (globalThis as { WebSocket?: new (url: string) => SignalWebSocketLike }).WebSocket
-  const PC = options.RTCPeerConnection ?? (globalThis as { RTCPeerConnection?: new (config: { iceServers: IceServer[] }) => PeerConnectionLike }).RTCPeerConnection
+  const WS = options.WebSocket ?? (globalThis as { WebSocket?: SignalWebSocketClass }).WebSocket
+  const PC = options.RTCPeerConnection ?? (globalThis as { RTCPeerConnection?: PeerConnectionClass }).RTCPeerConnection
   if (typeof WS !== 'function') throw new TypeError('no WebSocket here: pass options.WebSocket')
   if (typeof PC !== 'function') throw new TypeError('no RTCPeerConnection here: pass options.RTCPeerConnection')
   const maxPeers = intOption('maxPeers', options.maxPeers, 16)
@@ -388,6 +434,7 @@ export function joinRtc (signalUrl: string, spawn: SpawnPlug, options: RtcMeshOp
   const keep = options.candidateFilter ?? ((): boolean => true)
   if (typeof keep !== 'function') throw new TypeError('"candidateFilter" expected a function')
   const iceServers = options.iceServers ?? []
+  const reconnect = intOption('reconnect', options.reconnect, 0, 0)
 
   const events = new MeshEvents()
   const pcs = new Map<string, Pc>()
@@ -400,7 +447,6 @@ export function joinRtc (signalUrl: string, spawn: SpawnPlug, options: RtcMeshOp
   let signalDone!: (err: Error | null) => void
   const signalClosed = new Promise<Error | null>(resolve => { signalDone = resolve })
 
-  const socket = new WS(signalUrl)
   const send = (message: ClientMessage): void => {
     if (socket.readyState !== 1) return
     try { socket.send(encodeSignalMessage(message)) } catch { /* closing */ }
@@ -472,7 +518,7 @@ export function joinRtc (signalUrl: string, spawn: SpawnPlug, options: RtcMeshOp
     return entry
   }
 
-  const describe = async (entry: Pc, make: () => Promise<{ type: string, sdp?: string }>): Promise<void> => {
+  const describe = async (entry: Pc, make: () => Promise<SessionDescriptionLike>): Promise<void> => {
     const description = await make()
     if (entry.gone) return
     await entry.pc.setLocalDescription(description)
@@ -537,40 +583,56 @@ export function joinRtc (signalUrl: string, spawn: SpawnPlug, options: RtcMeshOp
     }
   }
 
-  socket.addEventListener('open', () => send({ type: 'join', room }))
-  socket.addEventListener('message', event => {
-    if (closed) return
-    const message = parseServerMessage(event.data)
-    if (message === null) return // not the relay's grammar: ignored
-    switch (message.type) {
-      case 'welcome':
-        if (myId !== null) return
-        myId = message.id
-        joined()
-        for (const peer of message.peers.slice(0, maxPeers)) meet(peer)
-        return
-      case 'signal':
-        if (myId !== null) onsignal(message.peer, message.data)
-        return
-      case 'leave': {
-        const entry = pcs.get(message.peer)
-        if (entry !== undefined && !entry.opened) drop(entry, null) // an open link ends by itself
+  /** Opens the signalling socket and joins the room; with `reconnect`, again after it closes. */
+  const connect = (): void => {
+    retry = null
+    const s = new WS(signalUrl)
+    socket = s
+    let welcomed = false
+    let socketError: Error | null = null
+    s.addEventListener('open', () => { if (socket === s) send({ type: 'join', room }) })
+    s.addEventListener('message', event => {
+      if (closed || socket !== s) return
+      const message = parseServerMessage(event.data)
+      if (message === null) return // not the relay's grammar: ignored
+      switch (message.type) {
+        case 'welcome':
+          if (welcomed) return
+          welcomed = true
+          myId = message.id
+          attempts = 0
+          joined()
+          for (const peer of message.peers.slice(0, maxPeers)) meet(peer)
+          return
+        case 'signal':
+          if (welcomed) onsignal(message.peer, message.data)
+          return
+        case 'leave': {
+          const entry = pcs.get(message.peer)
+          if (entry !== undefined && !entry.opened) drop(entry, null) // an open link ends by itself
+        }
       }
-    }
-  })
-  let socketError: Error | null = null
-  socket.addEventListener('error', () => { socketError ??= connectionError('signalling WebSocket error') })
-  socket.addEventListener('close', event => {
-    let error: Error | null = null
-    if (!closed) {
+    })
+    s.addEventListener('error', () => { socketError ??= connectionError('signalling WebSocket error') })
+    s.addEventListener('close', event => {
+      if (socket !== s) return
+      if (closed) { signalDone(null); return }
       const name = Object.entries(SIGNAL_CLOSE_CODES).find(([, code]) => code === event.code)?.[0]
-      error = name !== undefined
+      const error = name !== undefined
         ? new NetError('SignalRefused', `SignalRefused: the relay closed the signalling connection with ${name} (${String(event.code)})`)
         : socketError ?? connectionError(`signalling WebSocket closed with ${String(event.code)}`)
+      if (reconnect > 0) {
+        retry = setTimeout(connect, Math.min(MAX_RECONNECT_DELAY, reconnect * 2 ** attempts++))
+        return
+      }
       refused(error)
-    }
-    signalDone(error)
-  })
+      signalDone(error)
+    })
+  }
+  let socket!: SignalWebSocketLike
+  let attempts = 0
+  let retry: ReturnType<typeof setTimeout> | null = null
+  connect()
 
   return {
     get id (): string | null { return myId },
@@ -583,7 +645,9 @@ export function joinRtc (signalUrl: string, spawn: SpawnPlug, options: RtcMeshOp
       if (closed) return
       closed = true
       refused(connectionError('the mesh was closed'))
+      if (retry !== null) { clearTimeout(retry); retry = null }
       try { socket.close(1000) } catch { /* closed */ }
+      signalDone(null)
       for (const entry of [...pcs.values()]) drop(entry, null)
       events.clear()
     }

@@ -18,11 +18,34 @@
  * No other key, no other type.
  */
 
+/** "I am here; you offer" (sent by the page with the larger id). */
+export interface SignalHello {
+  /** `'hello'`. */
+  kind: 'hello'
+}
+
+/** A session description. */
+export interface SignalDescription {
+  /** `'offer'` or `'answer'`. */
+  kind: 'offer' | 'answer'
+  /** The SDP text. */
+  sdp: string
+}
+
+/** A trickled ICE candidate. */
+export interface SignalCandidate {
+  /** `'candidate'`. */
+  kind: 'candidate'
+  /** The `candidate:...` text (`''`: end of candidates). */
+  candidate: string
+  /** Its media stream id. */
+  sdpMid: string | null
+  /** Its m-line index. */
+  sdpMLineIndex: number | null
+}
+
 /** What one page says to another through the relay. */
-export type SignalData =
-  | { kind: 'hello' }
-  | { kind: 'offer' | 'answer', sdp: string }
-  | { kind: 'candidate', candidate: string, sdpMid: string | null, sdpMLineIndex: number | null }
+export type SignalData = SignalHello | SignalDescription | SignalCandidate
 
 /** A message from a page to the relay. @internal */
 export type ClientMessage =

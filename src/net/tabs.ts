@@ -106,6 +106,12 @@ export interface BroadcastChannelLike {
   removeEventListener (type: 'message' | 'messageerror', listener: (event: { data?: unknown }) => void): void
 }
 
+/** A class of broadcast channels (`BroadcastChannel`). */
+export interface BroadcastChannelClass {
+  /** Opens the channel `name`. */
+  new (name: string): BroadcastChannelLike
+}
+
 /** Page lifecycle events the mesh follows (a browser `window` fits). */
 export interface LifecycleTarget {
   /** Listens for `pagehide` (leave) and `pageshow` (come back from the back/forward cache). */
@@ -119,7 +125,7 @@ export interface TabMeshOptions extends TransportOptions {
   /** Most other tabs linked at once (32); a HELLO beyond it is ignored. */
   maxTabs?: number
   /** The BroadcastChannel class (default: the global one). */
-  BroadcastChannel?: new (name: string) => BroadcastChannelLike
+  BroadcastChannel?: BroadcastChannelClass
   /**
    * Where `pagehide`/`pageshow` come from (default: the global object when it has
    * `addEventListener`, i.e. `window` in a page; `null`: none).
@@ -194,7 +200,7 @@ function idBytesOf (hex: string): Uint8Array {
 export function joinTabs (name: string, spawn: SpawnPlug, options: TabMeshOptions = {}): TabMesh {
   if (typeof name !== 'string' || name.length === 0 || name.length > MAX_NAME) throw new TypeError(`"name" expected a string of 1 to ${MAX_NAME} characters`)
   if (typeof spawn !== 'function') throw new TypeError(`"spawn" expected a function, got ${typeof spawn}`)
-  const Channel = options.BroadcastChannel ?? (globalThis as { BroadcastChannel?: new (name: string) => BroadcastChannelLike }).BroadcastChannel
+  const Channel = options.BroadcastChannel ?? (globalThis as { BroadcastChannel?: BroadcastChannelClass }).BroadcastChannel
   if (typeof Channel !== 'function') throw new TypeError('no BroadcastChannel here: pass options.BroadcastChannel')
   const opts = transportOptions(options)
   const maxTabs = intOption('maxTabs', options.maxTabs, DEFAULT_MAX_TABS)
@@ -205,7 +211,7 @@ export function joinTabs (name: string, spawn: SpawnPlug, options: TabMeshOption
   const me = randomIdBytes()
   const myId = hexOf(me)
   const links = new Map<string, Link>()
-  /** Tabs sent a RESET and not heard from since (bounded): their stale DATA gets one RESET. */
+  /** Tabs sent a RESET and not linked since (the last 4 × maxTabs): their stale DATA gets one RESET. */
   const reset = new Set<string>()
   const events = new MeshEvents()
   const channel = new Channel(CHANNEL_PREFIX + name)
@@ -292,7 +298,8 @@ export function joinTabs (name: string, spawn: SpawnPlug, options: TabMeshOption
         return
       case TAB_DATA: {
         if (known === undefined) {
-          if (!reset.has(frame.from) && reset.size < 4 * maxTabs) {
+          if (!reset.has(frame.from)) {
+            if (reset.size >= 4 * maxTabs) reset.delete(reset.values().next().value as string) // forget the oldest
             reset.add(frame.from)
             control(TAB_RESET, idBytesOf(frame.from))
           }

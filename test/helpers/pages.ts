@@ -25,10 +25,11 @@ export interface PageSite {
 
 /**
  * Serves the bundle of `entry` with a blank page; the page calls `run(input)` with the JSON of
- * its URL hash and stores the outcome in `globalThis.__picostackResult`.
+ * its URL hash and stores the outcome in `globalThis.__picostackResult`. `shims`: bundle the
+ * stand-ins of node:test, node:assert and node:crypto (see browser.ts).
  */
-export async function servePage (entry: URL): Promise<PageSite> {
-  const js = await bundleEntry(entry, '__HASH_INPUT__')
+export async function servePage (entry: URL, shims = false): Promise<PageSite> {
+  const js = await bundleEntry(entry, '__HASH_INPUT__', shims)
   const script = js.replace('"__HASH_INPUT__"', 'JSON.parse(decodeURIComponent(location.hash.slice(1)) || "null")')
   const html = '<!doctype html><meta charset="utf-8"><title>picostack test</title><script type="module" src="/entry.js"></script>'
   const server = createServer((req, res) => {

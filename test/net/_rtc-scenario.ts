@@ -1,6 +1,7 @@
 // The WebRTC scenario of test/net/mesh-browser.test.ts: `picostack node` (offline, on
 // 127.0.0.1) only signals; two browser contexts (two users) join its relay's room, connect over
-// a data channel with ICE on loopback only, and sync blocks page to page. Run as a script (in a
+// a data channel with ICE on loopback only, and sync blocks page to page; then the wire
+// conformance suite runs in a page over the tab mesh and rtcWire. Run as a script (in a
 // loopback-only network namespace) it prints one line `{"outcome": ...}`.
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -8,6 +9,7 @@ import { join } from 'node:path'
 import { runNode } from '../../src/cli/node.js'
 import { launchChromium, servePage, startPage, within } from '../helpers/pages.js'
 import type { Controls, Input, PeerStats, Started } from './mesh.browser.entry.js'
+import type { Outcome } from '../helpers/browser-shims/node-test.js'
 
 /** What the scenario observed. */
 export interface RtcOutcome {
@@ -25,6 +27,10 @@ export interface RtcOutcome {
   nodePeers: number
   /** Chains the node holds at the end (blocks it received). */
   nodeChains: number
+  /** Links of the first page after the second page closed. */
+  afterLeave: number
+  /** The wire conformance suite in one page over a real BroadcastChannel and a real data channel. */
+  conformance: Outcome[]
 }
 
 type G = typeof globalThis & { __mesh: Controls }
@@ -41,6 +47,7 @@ export async function rtcScenario (): Promise<RtcOutcome> {
     signal: stop.signal
   })
   const site = await servePage(new URL('./mesh.browser.entry.ts', import.meta.url))
+  const suite = await servePage(new URL('./mesh-conformance.browser.entry.ts', import.meta.url), true)
   const browser = await launchChromium(['--allow-loopback-in-peer-connection'])
   try {
     const listening = await within(new Promise<string>(resolve => {
@@ -64,6 +71,12 @@ export async function rtcScenario (): Promise<RtcOutcome> {
     const totals = await within(Promise.all(pages.map(p => p.evaluate(() => (globalThis as G).__mesh.total(9)))), 30_000, 'both pages see both blocks')
     const links = await Promise.all(pages.map(p => p.evaluate(() => (globalThis as G).__mesh.peers(1))))
     const candidates = await Promise.all(pages.map(p => p.evaluate(() => (globalThis as G).__mesh.candidates())))
+    // the other user closing the page: the data channel closes, the link leaves
+    await two.close()
+    const afterLeave = await within(one.evaluate(() => (globalThis as G).__mesh.count(0)), 60_000, 'the closed page left')
+    const tester = await browser.newContext()
+    await tester.grantPermissions(['microphone'])
+    const conformance = await startPage<Outcome[]>(await tester.newPage(), suite.url, null, 120_000)
     const peerCounts = lines.filter(l => l.startsWith('peers ')).map(l => Number(/count=(\d+)/.exec(l)?.[1]))
     const chains = lines.filter(l => l.startsWith('chains ')).map(l => Number(/count=(\d+)/.exec(l)?.[1]))
     return {
@@ -73,11 +86,14 @@ export async function rtcScenario (): Promise<RtcOutcome> {
       candidates,
       relayed: started.filter(s => s.id !== null).length,
       nodePeers: Math.max(0, ...peerCounts),
-      nodeChains: chains.at(-1) ?? 0
+      nodeChains: chains.at(-1) ?? 0,
+      afterLeave,
+      conformance
     }
   } finally {
     await browser.close()
     await site.close()
+    await suite.close()
     stop.abort()
     await node
     rmSync(data, { recursive: true, force: true })

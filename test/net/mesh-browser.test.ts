@@ -36,13 +36,16 @@ test('tab mesh in Chromium: two tabs of one profile sync blocks with no node', {
     const other = await (await browser.newContext()).newPage()
     await startPage<Started>(other, site.url, input)
     assert.equal(await other.evaluate(() => (globalThis as G).__mesh.connections()), 0)
+    // closing a tab (pagehide): the other tab's link goes at once
+    await two.close({ runBeforeUnload: true })
+    assert.equal(await within(one.evaluate(() => (globalThis as G).__mesh.count(0)), 20_000, 'tab two left'), 0)
   } finally {
     await browser.close()
     await site.close()
   }
 })
 
-test('WebRTC mesh in Chromium: two users sync over a data channel while the node only signals', { skip }, async () => {
+test('WebRTC in Chromium: two users sync over a data channel while the node only signals; wire conformance over the browser transports', { skip }, async () => {
   const outcome: RtcOutcome = await isolated('test/net/_rtc-scenario.ts', rtcScenario, 120_000)
   assert.equal(outcome.isolated, canIsolate() || process.env.PICOSTACK_NETNS === '1')
   // blocks went page to page over the data channel
@@ -61,4 +64,9 @@ test('WebRTC mesh in Chromium: two users sync over a data channel while the node
   assert.ok(outcome.relayed > 0, 'the relay passed no signalling message')
   assert.equal(outcome.nodePeers, 0)
   assert.equal(outcome.nodeChains, 0)
+  assert.equal(outcome.afterLeave, 0)
+  // the wire conformance suite over a real BroadcastChannel and a real data channel
+  assert.ok(outcome.conformance.length >= 2 * 13, `${outcome.conformance.length} checks ran`)
+  const failed = outcome.conformance.filter(o => !o.ok)
+  assert.deepEqual(failed, [], failed.map(f => `${f.title}\n${f.error ?? ''}`).join('\n\n'))
 })

@@ -32,6 +32,8 @@ export interface Controls {
   total (n: number): Promise<number>
   /** Resolves with the links once there are `n`. */
   peers (n: number): Promise<PeerStats[]>
+  /** Resolves once exactly `n` links are open (after peers left, say). */
+  count (n: number): Promise<number>
   /** The kernel's connected peers (sync handshakes done). */
   connections (): number
   /** ICE candidates this page saw (local and remote), and those it kept. */
@@ -84,6 +86,17 @@ export async function run (input: Input): Promise<Started> {
       }
       if (check()) return
       const off = mesh.on('peer', () => { if (check()) off() })
+    }),
+    count: n => new Promise(resolve => {
+      const offs: Array<() => void> = []
+      const check = (): boolean => {
+        if (mesh.peers.length !== n) return false
+        for (const off of offs) off()
+        resolve(n)
+        return true
+      }
+      if (check()) return
+      offs.push(mesh.on('peer', check), mesh.on('leave', () => { check() }))
     }),
     connections: () => connected,
     candidates: () => ({ seen: [...seen], kept: [...kept] })

@@ -176,6 +176,31 @@ test('tabs: DATA from an unknown tab gets one RESET', async () => {
   a.close()
 })
 
+test('tabs: the set of tabs sent a RESET is bounded and forgets the oldest', async () => {
+  const name = fresh()
+  const spy = raw(name)
+  const a = tab(name, [], { maxTabs: 1 }) // remembers 4 resets
+  await spy.wait(typeIs(TAB_HELLO, a.id))
+  const strangers = Array.from({ length: 6 }, (_, i) => `abcdefabcdef10${String(i).padStart(2, '0')}`)
+  const dataFrom = (from: string): Uint8Array => {
+    const data = new Uint8Array(TAB_HEADER + HEADER_SIZE)
+    data.set([TAB_VERSION, TAB_DATA])
+    data.set(idBytes(from), 2)
+    data.set(idBytes(a.id), 10)
+    return data
+  }
+  for (const s of strangers) spy.ch.postMessage(dataFrom(s))
+  await spy.wait(typeIs(TAB_RESET, a.id, strangers[5]))
+  spy.ch.postMessage(dataFrom(strangers[0] as string)) // forgotten: a second RESET
+  spy.ch.postMessage(dataFrom(strangers[5] as string)) // remembered: none
+  spy.ch.postMessage(dataFrom('abcdefabcdef2000')) // a marker: its RESET comes after the others
+  await spy.wait(typeIs(TAB_RESET, a.id, 'abcdefabcdef2000'))
+  assert.equal(spy.heard.filter(typeIs(TAB_RESET, a.id, strangers[0])).length, 2)
+  assert.equal(spy.heard.filter(typeIs(TAB_RESET, a.id, strangers[5])).length, 1)
+  spy.ch.close()
+  a.close()
+})
+
 test('tabs: maxTabs bounds the links; a leaver frees a place', async () => {
   const name = fresh()
   const a = tab(name, [], { maxTabs: 1 })
