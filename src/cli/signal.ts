@@ -3,7 +3,7 @@
 import type { IncomingMessage, Server } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { WebSocketServer } from 'ws'
-import { DEFAULT_SIGNAL_MAX_MESSAGE, SignalRelay } from '../net/index.js'
+import { SignalRelay } from '../net/index.js'
 import type { SignalRelayOptions, SignalSocket } from '../net/index.js'
 
 /** The path of the signalling endpoint. */
@@ -24,12 +24,12 @@ export interface MountedSignal {
  *
  * @param http - the http server the WebSocket port listens on
  * @param fallback - the sync WebSocket server (`noServer: true`)
- * @param options - the relay's bounds
- * @returns the relay and a close function
+ * @param options - the relay's bounds, or a relay to share (two ports, one set of rooms)
+ * @returns the relay and a close function (which closes the relay too)
  */
-export function mountSignal (http: Server, fallback: WebSocketServer, options: SignalRelayOptions = {}): MountedSignal {
-  const relay = new SignalRelay(options)
-  const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxMessageSize ?? DEFAULT_SIGNAL_MAX_MESSAGE })
+export function mountSignal (http: Server, fallback: WebSocketServer, options: SignalRelayOptions | SignalRelay = {}): MountedSignal {
+  const relay = options instanceof SignalRelay ? options : new SignalRelay(options)
+  const wss = new WebSocketServer({ noServer: true, maxPayload: relay.maxMessageSize })
   const onupgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     const url = req.url ?? '/'
     const cut = url.indexOf('?')

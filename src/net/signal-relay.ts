@@ -151,6 +151,9 @@ export class SignalRelay {
     }
   }
 
+  /** The largest message accepted (bytes): give the WebSocket server the same `maxPayload`. */
+  get maxMessageSize (): number { return this.#maxMessage }
+
   /** Counters, for tests and status lines. */
   get stats (): SignalRelayStats {
     let peers = 0

@@ -120,6 +120,30 @@ test('signal: /signal goes to the relay, other paths to the sync server; a room 
   }
 })
 
+test('signal: two http servers can share one relay (one set of rooms)', async () => {
+  const one = await node()
+  const http = createServer()
+  const sync = new WebSocketServer({ noServer: true })
+  const shared = mountSignal(http, sync, one.relay)
+  http.listen(0, '127.0.0.1')
+  await once(http, 'listening')
+  try {
+    const a = new Client(one.url)
+    const b = new Client(`ws://127.0.0.1:${(http.address() as AddressInfo).port}`)
+    const wa = await a.join()
+    const wb = await b.join()
+    assert.deepEqual(wb.peers, [wa.id])
+    a.ws.close()
+    b.ws.close()
+  } finally {
+    shared.close()
+    sync.close()
+    http.closeAllConnections()
+    await new Promise<void>(resolve => http.close(() => resolve()))
+    await one.close()
+  }
+})
+
 test('signal: an unknown target is dropped and the sender stays', async () => {
   const n = await node()
   try {
