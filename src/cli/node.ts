@@ -14,7 +14,7 @@ import type { WebSocket } from 'ws'
 import {
   ConnectionGate, DEFAULT_FRAME_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_PER_ADDRESS,
   DEFAULT_TRANSPORT_HANDSHAKE_TIMEOUT, HEADER_SIZE, limitConnections,
-  streamWire, wsWire
+  SignalRelay, streamWire, wsWire
 } from '../net/index.js'
 import type { WebSocketLike } from '../net/index.js'
 import { MAX_MESSAGE_SIZE } from '../kernel/constants.js'
@@ -259,6 +259,8 @@ export async function runNode (argv: string[], io: NodeIO): Promise<number> {
   http.headersTimeout = http.requestTimeout = args.handshakeTimeout
   limitConnections(http, gate)
   let wss: WebSocketServer | null = null
+  const relay = new SignalRelay() // one set of rooms for both ports
+  cleanups.push(() => relay.close())
   const onWebSocket = (ws: WebSocket): void => { wsWire(kernel.spawnWire(), ws as unknown as WebSocketLike, transport) }
   // the demo page: its files and its WebSocket (ws://location.host/) on one port, behind the gate
   let page: HttpServer | null = null
@@ -270,7 +272,7 @@ export async function runNode (argv: string[], io: NodeIO): Promise<number> {
     sync.on('connection', onWebSocket)
     pageWss = sync
     page = createPageServer(site, null, args.handshakeTimeout)
-    const signal = mountSignal(page, sync) // as on the WebSocket port: /signal relays WebRTC offers, other paths sync
+    const signal = mountSignal(page, sync, relay) // as on the WebSocket port: /signal relays WebRTC offers, other paths sync
     cleanups.push(() => signal.close())
     limitConnections(page, gate)
   }
@@ -283,7 +285,7 @@ export async function runNode (argv: string[], io: NodeIO): Promise<number> {
       // no automatic answer to WebSocket-level pings: the wire has its own, under backpressure
       wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_SIZE, autoPong: false })
       wss.on('connection', onWebSocket)
-      const signal = mountSignal(http, wss) // /signal: the WebRTC signalling relay; other paths: sync
+      const signal = mountSignal(http, wss, relay) // /signal: the WebRTC signalling relay; other paths: sync
       cleanups.push(() => signal.close())
       wsPort = await listen(http, args.wsPort, args.host)
     }
@@ -294,6 +296,7 @@ export async function runNode (argv: string[], io: NodeIO): Promise<number> {
     wss?.close()
     http.close()
     page?.close()
+    relay.close()
     await kernel.halt()
     return EXIT.failure
   }
