@@ -1,4 +1,5 @@
 import { SimpleKernel } from '../kernel/index.js'
+import { TodoKernel } from '../todo/index.js'
 import { toHex as hex } from '../feed/index.js'
 import type { KernelDb, KernelOptions } from '../kernel/index.js'
 import type { Slice } from '../store/index.js'
@@ -15,11 +16,12 @@ export interface NotesState {
 export const MAX_NOTE: number = 1024
 
 /**
- * The kernel `picostack node` runs: a SimpleKernel with one demo collection, `notes`, so two
- * nodes have something to sync. A `note` block carries `{ text }`; the slice counts notes and
- * keeps the latest.
+ * The kernel `picostack node` runs, and the demo page too: the {@link TodoKernel} (the page's
+ * `todos`, so the node validates them with the page's own rules) plus `notes`, so two nodes
+ * have something to sync from a terminal. A `note` block carries `{ text }`; the slice counts
+ * notes and keeps the latest.
  */
-export class NodeKernel extends SimpleKernel {
+export class NodeKernel extends TodoKernel {
   /** The `notes` slice: `notes.state` is a {@link NotesState}, `notes.on(cb)` subscribes. */
   readonly notes: Slice<NotesState>
 

@@ -2,6 +2,7 @@
 // Prints one event per line, `event key=value ...`, values without spaces (text is JSON).
 import { mkdirSync } from 'node:fs'
 import { createServer as createHttpServer } from 'node:http'
+import type { Server as HttpServer } from 'node:http'
 import { createServer, connect } from 'node:net'
 import type { Server, Socket } from 'node:net'
 import { resolve } from 'node:path'
@@ -13,7 +14,7 @@ import type { WebSocket } from 'ws'
 import {
   ConnectionGate, DEFAULT_FRAME_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_PER_ADDRESS,
   DEFAULT_TRANSPORT_HANDSHAKE_TIMEOUT, HEADER_SIZE, limitConnections,
-  streamWire, wsWire
+  SignalRelay, streamWire, wsWire
 } from '../net/index.js'
 import type { WebSocketLike } from '../net/index.js'
 import { MAX_MESSAGE_SIZE } from '../kernel/constants.js'
@@ -22,6 +23,8 @@ import { toHex as hex } from '../feed/index.js'
 import { Modem56 } from '../modem/index.js'
 import type { SwarmClass } from '../modem/index.js'
 import { NodeKernel } from './demo.js'
+import { DEFAULT_HTTP_PORT, DEMO_DIR, createPageServer, listenPage, loadSite } from './http.js'
+import type { Site } from './http.js'
 import { mountSignal } from './signal.js'
 import { EXIT, EXIT_CODES_HELP } from './errors.js'
 import { untilSignal } from './io.js'
@@ -47,6 +50,9 @@ Options:
   --host HOST         listen address (default 127.0.0.1)
   --port N            TCP port for stream wires (default 0 = any free port)
   --ws-port N         WebSocket port (default 0 = any free port; --ws-port=-1 = off)
+  --http-port N       the demo page (a shared todo list) and its WebSocket on one port, printed
+                      as "open http://HOST:PORT/" (default ${DEFAULT_HTTP_PORT}, or any free port when
+                      that one is taken; --http-port=-1 = off)
   --connect HOST:PORT dial another node over TCP (repeatable; redials when the link drops)
   --topic NAME        hyperswarm topic (default picostack)
   --bootstrap H:P     DHT bootstrap node (repeatable; default: the public DHT)
@@ -62,8 +68,8 @@ Options:
   --frame-timeout MS  a frame that has begun must arrive whole in time (default ${DEFAULT_FRAME_TIMEOUT})
   --help              this text
 
-Output, one event per line: identity, listening, swarm, dial, peers, chains, note, halting,
-halt, error. Ctrl-C (SIGINT) or SIGTERM prints halting and halts within a second.
+Output, one event per line: identity, listening, open, swarm, dial, peers, chains, note,
+halting, halt, error. Ctrl-C (SIGINT) or SIGTERM prints halting and halts within a second.
 Try two nodes offline: picostack dht prints a --bootstrap address on 127.0.0.1.
 ${EXIT_CODES_HELP}`
 
@@ -72,6 +78,8 @@ interface NodeArgs {
   host: string
   port: number
   wsPort: number
+  /** The demo page's port; undefined = the default (or any free port), -1 = off. */
+  httpPort: number | undefined
   connect: Array<{ host: string, port: number }>
   topic: string
   bootstrap: Array<{ host: string, port: number }>
@@ -116,6 +124,7 @@ export function parseNodeArgs (argv: string[]): NodeArgs {
       host: { type: 'string' },
       port: { type: 'string' },
       'ws-port': { type: 'string' },
+      'http-port': { type: 'string' },
       connect: { type: 'string', multiple: true },
       topic: { type: 'string' },
       bootstrap: { type: 'string', multiple: true },
@@ -134,6 +143,7 @@ export function parseNodeArgs (argv: string[]): NodeArgs {
     host: values.host ?? '127.0.0.1',
     port: integer(values.port, '--port', 0, 0),
     wsPort: integer(values['ws-port'], '--ws-port', 0, -1),
+    httpPort: values['http-port'] === undefined ? undefined : integer(values['http-port'], '--http-port', 0, -1),
     connect: (values.connect ?? []).map(v => hostPort(v, '--connect')),
     topic: values.topic ?? 'picostack',
     bootstrap: (values.bootstrap ?? []).map(v => hostPort(v, '--bootstrap')),
@@ -249,27 +259,52 @@ export async function runNode (argv: string[], io: NodeIO): Promise<number> {
   http.headersTimeout = http.requestTimeout = args.handshakeTimeout
   limitConnections(http, gate)
   let wss: WebSocketServer | null = null
+  const relay = new SignalRelay() // one set of rooms for both ports
+  cleanups.push(() => relay.close())
+  const onWebSocket = (ws: WebSocket): void => { wsWire(kernel.spawnWire(), ws as unknown as WebSocketLike, transport) }
+  // the demo page: its files and its WebSocket (ws://location.host/) on one port, behind the gate
+  let page: HttpServer | null = null
+  let pageWss: WebSocketServer | null = null
+  let site: Site | null = null
+  if (args.httpPort !== -1) {
+    try { site = loadSite(DEMO_DIR) } catch (err) { io.err(`error ${JSON.stringify(`demo page: ${(err as Error).message}`)}`) }
+    const sync = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_SIZE, autoPong: false })
+    sync.on('connection', onWebSocket)
+    pageWss = sync
+    page = createPageServer(site, null, args.handshakeTimeout)
+    const signal = mountSignal(page, sync, relay) // as on the WebSocket port: /signal relays WebRTC offers, other paths sync
+    cleanups.push(() => signal.close())
+    limitConnections(page, gate)
+  }
   let tcpPort: number
   let wsPort = -1
+  let httpPort = -1
   try {
     tcpPort = await listen(tcp, args.port, args.host)
     if (args.wsPort >= 0) {
       // no automatic answer to WebSocket-level pings: the wire has its own, under backpressure
       wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_SIZE, autoPong: false })
-      wss.on('connection', (ws: WebSocket) => { wsWire(kernel.spawnWire(), ws as unknown as WebSocketLike, transport) })
-      const signal = mountSignal(http, wss) // /signal: the WebRTC signalling relay; other paths: sync
+      wss.on('connection', onWebSocket)
+      const signal = mountSignal(http, wss, relay) // /signal: the WebRTC signalling relay; other paths: sync
       cleanups.push(() => signal.close())
       wsPort = await listen(http, args.wsPort, args.host)
     }
+    if (page !== null) httpPort = await listenPage(page, args.httpPort ?? DEFAULT_HTTP_PORT, args.host, args.httpPort === undefined)
   } catch (err) {
     io.err(`error ${JSON.stringify(`cannot listen: ${(err as Error).message}`)}`)
     tcp.close()
     wss?.close()
     http.close()
+    page?.close()
+    relay.close()
     await kernel.halt()
     return EXIT.failure
   }
   io.out(`listening tcp=${args.host}:${tcpPort} ws=${wsPort >= 0 ? `${args.host}:${wsPort}` : 'off'}`)
+  if (page !== null) {
+    if (site === null) io.out('demo status=unbuilt hint="npm run build"')
+    io.out(`open http://${args.host.includes(':') ? `[${args.host}]` : args.host}:${httpPort}/`)
+  }
 
   // outgoing links, redialled while the node runs
   const timers = new Set<ReturnType<typeof setTimeout>>()
@@ -366,6 +401,9 @@ export async function runNode (argv: string[], io: NodeIO): Promise<number> {
   }
   http.close()
   http.closeAllConnections()
+  if (pageWss !== null) for (const ws of pageWss.clients) ws.terminate()
+  page?.close()
+  page?.closeAllConnections()
   // The modem closes its channels at once; the DHT may take seconds to let go, so its
   // destroy runs on without holding the halt (the command exits anyway, see untilSignal).
   const leaving = (modem as Modem56 | null)?.destroy().catch(() => {})

@@ -4,8 +4,8 @@
 // inside a loopback-only network namespace when this runs as root with `unshare`.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawnSync } from 'node:child_process'
 import { browserAvailable } from '../helpers/browser.js'
+import { canIsolate, isolated } from '../helpers/netns.js'
 import { launchChromium, servePage, startPage, within } from '../helpers/pages.js'
 import type { Controls, Input, PeerStats, Started } from './mesh.browser.entry.js'
 import { rtcScenario, type RtcOutcome } from './_rtc-scenario.js'
@@ -45,27 +45,9 @@ test('tab mesh in Chromium: two tabs of one profile sync blocks with no node', {
   }
 })
 
-/** Root with `unshare`: the scenario runs in a fresh network namespace that has only loopback. */
-function canIsolate (): boolean {
-  if (process.getuid?.() !== 0 || process.env.PICOSTACK_NETNS === '1') return false
-  return spawnSync('unshare', ['--net', 'true'], { stdio: 'ignore' }).status === 0
-}
-
 test('WebRTC in Chromium: two users sync over a data channel while the node only signals; wire conformance over the browser transports', { skip }, async () => {
-  let outcome: RtcOutcome
-  if (canIsolate()) {
-    const run = spawnSync('unshare', ['--net', 'sh', '-c', `ip link set lo up && exec "${process.execPath}" --conditions=source --import tsx test/net/_rtc-scenario.ts`], {
-      env: { ...process.env, PICOSTACK_NETNS: '1' },
-      encoding: 'utf8',
-      timeout: 120_000
-    })
-    const line = run.stdout.split('\n').find(l => l.startsWith('{"outcome"'))
-    assert.ok(line !== undefined, `the scenario printed no outcome (status ${String(run.status)}):\n${run.stderr}\n${run.stdout}`)
-    outcome = (JSON.parse(line) as { outcome: RtcOutcome }).outcome
-    assert.equal(outcome.isolated, true)
-  } else {
-    outcome = await rtcScenario()
-  }
+  const outcome: RtcOutcome = await isolated('test/net/_rtc-scenario.ts', rtcScenario, 120_000)
+  assert.equal(outcome.isolated, canIsolate() || process.env.PICOSTACK_NETNS === '1')
   // blocks went page to page over the data channel
   assert.deepEqual(outcome.totals, [9, 9])
   for (const links of outcome.links) {

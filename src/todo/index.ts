@@ -1,0 +1,11 @@
+/**
+ * The shared todo list of the demo page served by `picostack node` (`npm start`): a
+ * {@link TodoKernel} whose rules run in the page and in the node alike.
+ *
+ * @packageDocumentation
+ */
+export {
+  TodoKernel, TodoMemory, checkTitle, listTodos, refusalOf,
+  TODOS, MAX_TITLE, MAX_CLOCK_SKEW_MS, TODO_REJECTIONS
+} from './kernel.js'
+export type { Todo, TodoOp, TodoRejection } from './kernel.js'
