@@ -20,7 +20,7 @@ import type { BlockSource, IngestResult, PeerInfo, SyncAnswer, SyncLimits } from
 import { INGEST_SLICE, VERIFY_SLICE } from './constants.js'
 import { yieldTurn } from './yield.js'
 import { keyArg } from '../internal/key-arg.js'
-import { bytesEqual, latin1 } from '../internal/bytes.js'
+import { bytesEqual } from '../internal/bytes.js'
 
 /** The abstract-level database a kernel runs on (binary keys and values). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -58,6 +58,8 @@ export interface ChainStatus {
 
 /** What a peer showed of one author (see `#checkEquivocation`). */
 interface Shown {
+  /** The author's key. */
+  key: Uint8Array
   /** The last block on our branch. */
   ours?: Uint8Array
   /** The lowest position of a refused block (`chainId` null: a second genesis, any chain). */
@@ -123,7 +125,7 @@ export class SimpleKernel {
    * branch (stored or accepted), and the position of a block of it the store refused (a fork).
    * Both at one position of one chain prove the peer holds two branches: equivocation.
    */
-  readonly #shown = new WeakMap<PeerInfo, Map<string, Shown>>()
+  readonly #shown = new WeakMap<PeerInfo, Map<number, Shown[]>>()
 
   /**
    * @param db - an abstract-level database; a location for the embedded default (a folder for
@@ -489,29 +491,41 @@ export class SimpleKernel {
    * that height or below holds two blocks at one position: equivocation. An honest peer whose
    * kernel refuses forks, as ours does, holds one branch per chain and never does this;
    * relaying one side of a fork is not equivocation. Index reads only once a refusal is seen.
+   *
+   * @returns a promise only when there is something to check
    */
-  async #checkEquivocation (block: Block, refused: boolean, peer: PeerInfo): Promise<void> {
+  #checkEquivocation (block: Block, refused: boolean, peer: PeerInfo): Promise<void> | undefined {
     let byAuthor = this.#shown.get(peer)
     if (byAuthor === undefined) this.#shown.set(peer, byAuthor = new Map())
-    const author = latin1(block.key)
-    const shown = byAuthor.get(author) ?? {}
-    byAuthor.set(author, shown)
+    // Found by the key's first 6 bytes (keys are uniformly random), then compared whole.
+    const k = block.key
+    const h = ((k[0] as number) * 0x10000000000) + ((k[1] as number) * 0x100000000) + ((k[2] as number) << 24 >>> 0) + ((k[3] as number) << 16) + ((k[4] as number) << 8) + (k[5] as number)
+    let bucket = byAuthor.get(h)
+    if (bucket === undefined) byAuthor.set(h, bucket = [])
+    let shown = bucket.find(s => bytesEqual(s.key, k))
+    if (shown === undefined) bucket.push(shown = { key: k.slice() })
     if (!refused) {
       shown.ours = block.sig.slice() // not a view: it would keep the whole message alive
-      if (shown.refused === undefined) return
-    } else {
-      let at: { chainId: Uint8Array | null, height: number } = { chainId: null, height: 0 }
-      if (block.psig !== undefined) {
-        const parent = await this.repo.chainOf(block.psig)
-        if (parent === undefined) return
-        at = { chainId: parent.chainId, height: parent.height + 1 }
-      }
-      if (shown.refused === undefined || at.height < shown.refused.height) shown.refused = at
-      if (shown.ours === undefined) return
+      return shown.refused === undefined ? undefined : this.#equivocated(shown)
     }
-    const ours = await this.repo.chainOf(shown.ours)
+    return this.#refusedAt(block, shown)
+  }
+
+  async #refusedAt (block: Block, shown: Shown): Promise<void> {
+    let at: { chainId: Uint8Array | null, height: number } = { chainId: null, height: 0 }
+    if (block.psig !== undefined) {
+      const parent = await this.repo.chainOf(block.psig)
+      if (parent === undefined) return
+      at = { chainId: parent.chainId, height: parent.height + 1 }
+    }
+    if (shown.refused === undefined || at.height < shown.refused.height) shown.refused = at
+    if (shown.ours !== undefined) await this.#equivocated(shown)
+  }
+
+  async #equivocated (shown: Shown): Promise<void> {
     const bad = shown.refused
-    if (ours === undefined || (bad.chainId !== null && !bytesEqual(bad.chainId, ours.chainId)) || ours.height < bad.height) return
+    const ours = shown.ours === undefined ? undefined : await this.repo.chainOf(shown.ours)
+    if (bad === undefined || ours === undefined || (bad.chainId !== null && !bytesEqual(bad.chainId, ours.chainId)) || ours.height < bad.height) return
     throw new KernelError('InvalidBlocks', `equivocation: the peer sent two different blocks by one author at height ${bad.height} of a chain`)
   }
 
@@ -527,7 +541,8 @@ export class SimpleKernel {
     // several peers) costs one index read: no verification, no dispatch.
     const last = feed.last
     if (last !== undefined && await this.repo.hasBlock(last.sig)) {
-      await this.#checkEquivocation(last, false, peer)
+      const check = this.#checkEquivocation(last, false, peer)
+      if (check !== undefined) await check
       return { accepted, missing: undefined }
     }
     for (let i = 0; i < feed.length; i += INGEST_SLICE) {
@@ -538,7 +553,8 @@ export class SimpleKernel {
       if (forged !== undefined) throw new KernelError('InvalidBlocks', `peer sent a block that does not verify: ${forged.reason}`)
       const clean = res.rejected.length === 0 && res.postponed === 0 && res.stashed === 0
       const ours = clean ? part.last : res.accepted[res.accepted.length - 1]?.last
-      if (ours !== undefined) await this.#checkEquivocation(ours, false, peer)
+      const check = ours === undefined ? undefined : this.#checkEquivocation(ours, false, peer)
+      if (check !== undefined) await check
       const refused = res.rejected.find(r => r.code === 'Refused')
       if (refused !== undefined) await this.#checkEquivocation(refused.block, true, peer)
       accepted.push(...res.accepted)
