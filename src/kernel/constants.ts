@@ -51,7 +51,7 @@ export const MAX_OUTBOUND_BYTES: number = 16 * 1024 * 1024
 export const MAX_NODE_OUTBOUND_BYTES: number = 128 * 1024 * 1024
 /** Most bytes queued from all peers together before the largest queue is dropped (64 MiB). */
 export const MAX_NODE_INBOUND_BYTES: number = 64 * 1024 * 1024
-/** Most distinct `want` requests sent on one connection. */
+/** Most orphan messages on one connection waiting on wants the peer has not answered; more is a `Flood`. */
 export const MAX_WANTS = 1024
 /** Most `want` requests a peer may send on one connection. */
 export const MAX_WANTS_RECEIVED = 4096

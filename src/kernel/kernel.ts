@@ -20,6 +20,7 @@ import type { BlockSource, IngestResult, PeerInfo, SyncAnswer, SyncLimits } from
 import { INGEST_SLICE, VERIFY_SLICE } from './constants.js'
 import { yieldTurn } from './yield.js'
 import { keyArg } from '../internal/key-arg.js'
+import { bytesEqual } from '../internal/bytes.js'
 
 /** The abstract-level database a kernel runs on (binary keys and values). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -53,6 +54,16 @@ export interface ChainStatus {
   tip: Uint8Array
   /** Genesis author. */
   owner: Uint8Array
+}
+
+/** What a peer showed of one author (see `#checkEquivocation`). */
+interface Shown {
+  /** The author's key. */
+  key: Uint8Array
+  /** The last block on our branch. */
+  ours?: Uint8Array
+  /** The lowest position of a refused block (`chainId` null: a second genesis, any chain). */
+  refused?: { chainId: Uint8Array | null, height: number }
 }
 
 /** Registry key under which the secret is kept in the repo database. */
@@ -109,6 +120,12 @@ export class SimpleKernel {
   #ready!: { resolve: () => void, reject: (err: Error) => void }
   /** `createBlock` calls in flight, awaited by `halt()`. */
   readonly #creating = new Set<Promise<unknown>>()
+  /**
+   * Per connection, per author (key, latin1): the last block the peer sent that lies on our
+   * branch (stored or accepted), and the position of a block of it the store refused (a fork).
+   * Both at one position of one chain prove the peer holds two branches: equivocation.
+   */
+  readonly #shown = new WeakMap<PeerInfo, Map<number, Shown[]>>()
 
   /**
    * @param db - an abstract-level database; a location for the embedded default (a folder for
@@ -361,7 +378,8 @@ export class SimpleKernel {
   }
 
   /**
-   * Dispatches blocks received from a peer (gossip excludes that peer).
+   * Dispatches blocks received from a peer (gossip excludes that peer). Not called for a
+   * message whose blocks are all stored already (a duplicate).
    *
    * @param feed - the blocks
    * @param peer - who sent them
@@ -467,18 +485,78 @@ export class SimpleKernel {
   }
 
   /**
+   * Records what `peer` showed of an author: `block` on our branch (stored or accepted), or
+   * one the store refused (a fork or a second genesis, with the default merge strategy). A peer
+   * that has shown both a block on our branch at some height of a chain and a refused block at
+   * that height or below holds two blocks at one position: equivocation. An honest peer whose
+   * kernel refuses forks, as ours does, holds one branch per chain and never does this;
+   * relaying one side of a fork is not equivocation. Index reads only once a refusal is seen.
+   *
+   * @returns a promise only when there is something to check
+   */
+  #checkEquivocation (block: Block, refused: boolean, peer: PeerInfo): Promise<void> | undefined {
+    let byAuthor = this.#shown.get(peer)
+    if (byAuthor === undefined) this.#shown.set(peer, byAuthor = new Map())
+    // Found by the key's first 6 bytes (keys are uniformly random), then compared whole.
+    const k = block.key
+    const h = ((k[0] as number) * 0x10000000000) + ((k[1] as number) * 0x100000000) + ((k[2] as number) << 24 >>> 0) + ((k[3] as number) << 16) + ((k[4] as number) << 8) + (k[5] as number)
+    let bucket = byAuthor.get(h)
+    if (bucket === undefined) byAuthor.set(h, bucket = [])
+    let shown = bucket.find(s => bytesEqual(s.key, k))
+    if (shown === undefined) bucket.push(shown = { key: k.slice() })
+    if (!refused) {
+      shown.ours = block.sig.slice() // not a view: it would keep the whole message alive
+      return shown.refused === undefined ? undefined : this.#equivocated(shown)
+    }
+    return this.#refusedAt(block, shown)
+  }
+
+  async #refusedAt (block: Block, shown: Shown): Promise<void> {
+    let at: { chainId: Uint8Array | null, height: number } = { chainId: null, height: 0 }
+    if (block.psig !== undefined) {
+      const parent = await this.repo.chainOf(block.psig)
+      if (parent === undefined) return
+      at = { chainId: parent.chainId, height: parent.height + 1 }
+    }
+    if (shown.refused === undefined || at.height < shown.refused.height) shown.refused = at
+    if (shown.ours !== undefined) await this.#equivocated(shown)
+  }
+
+  async #equivocated (shown: Shown): Promise<void> {
+    const bad = shown.refused
+    const ours = shown.ours === undefined ? undefined : await this.repo.chainOf(shown.ours)
+    if (bad === undefined || ours === undefined || (bad.chainId !== null && !bytesEqual(bad.chainId, ours.chainId)) || ours.height < bad.height) return
+    throw new KernelError('InvalidBlocks', `equivocation: the peer sent two different blocks by one author at height ${bad.height} of a chain`)
+  }
+
+  /**
    * Verifies and dispatches a peer's message, `INGEST_SLICE` blocks at a time so that one
    * large message never holds the store's lock for long (other peers' blocks interleave).
    */
   async #ingest (feed: Feed, peer: PeerInfo): Promise<IngestResult> {
     const accepted: Feed[] = []
     let stashed = 0
+    // A message is one chain segment, and a block is stored only after its parent: when its
+    // last block is stored, so is every block of it. Such a duplicate (gossip reaching us from
+    // several peers) costs one index read: no verification, no dispatch.
+    const last = feed.last
+    if (last !== undefined && await this.repo.hasBlock(last.sig)) {
+      const check = this.#checkEquivocation(last, false, peer)
+      if (check !== undefined) await check
+      return { accepted, missing: undefined }
+    }
     for (let i = 0; i < feed.length; i += INGEST_SLICE) {
       const part = feed.length <= INGEST_SLICE ? feed : feed.slice(i, i + INGEST_SLICE)
       await this.#verify(part)
       const res = await this.onblocks(part, peer)
       const forged = res.rejected.find(r => r.code === 'SignatureVerificationFailed')
       if (forged !== undefined) throw new KernelError('InvalidBlocks', `peer sent a block that does not verify: ${forged.reason}`)
+      const clean = res.rejected.length === 0 && res.postponed === 0 && res.stashed === 0
+      const ours = clean ? part.last : res.accepted[res.accepted.length - 1]?.last
+      const check = ours === undefined ? undefined : this.#checkEquivocation(ours, false, peer)
+      if (check !== undefined) await check
+      const refused = res.rejected.find(r => r.code === 'Refused')
+      if (refused !== undefined) await this.#checkEquivocation(refused.block, true, peer)
       accepted.push(...res.accepted)
       stashed += res.stashed
       // A refused or postponed block ends the message, as one dispatch would: its children

@@ -235,6 +235,11 @@ export class SyncNode {
     return missing
   }
 
+  /** @internal */
+  async has (id: Uint8Array): Promise<boolean> {
+    return (await this.#source.place(id)) !== undefined
+  }
+
   /**
    * Answers a `want`: the blocks of the chain of `id` above the height the peer was last sent
    * on that chain, up to `id`. A repeated or covered want costs one index read and sends nothing.

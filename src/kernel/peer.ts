@@ -35,6 +35,8 @@ export interface PeerHost {
   summary (): Promise<SummaryEntry[]>
   query (summary: Summary, peer: Peer): SyncAnswer | Promise<SyncAnswer>
   ingest (feed: Feed, peer: Peer): Promise<Uint8Array | undefined>
+  /** Whether the block `id` is stored (a want answered). */
+  has (id: Uint8Array): Promise<boolean>
   /** Blocks of the chain of `id` after height `known`, up to `id`; nothing when none. */
   answerWant (id: Uint8Array, known: Map<string, number>): Promise<AsyncIterable<Feed> | undefined>
   /** Node-wide accounting of inbound bytes queued (charged). */
@@ -106,7 +108,10 @@ export class Peer {
   #pumping: Promise<void> | null = null
   #unacked = 0
   #wantsReceived = 0
-  #wantsSent = new Set<string>()
+  /** Wants sent and not seen answered yet, by block id (hex), with the orphan messages waiting on each. */
+  #wantsSent = new Map<string, { id: Uint8Array, orphans: number }>()
+  /** Orphan messages waiting on the wants of {@link Peer.#wantsSent}. */
+  #orphans = 0
   /** Per chain (16-byte prefix, hex), the height up to which wants were answered. */
   #known = new Map<string, number>()
   // outbound
@@ -371,10 +376,11 @@ export class Peer {
         const missing = await this.host.ingest(m.feed, this)
         if (missing !== undefined && !this.closed) {
           const k = toHex(missing)
-          if (!this.#wantsSent.has(k) && this.#wantsSent.size < this.host.limits.maxWants) {
-            this.#wantsSent.add(k)
-            this.#send(encodeWant(missing))
-          }
+          if (++this.#orphans > this.host.limits.maxWants) await this.#pruneWants()
+          const want = this.#wantsSent.get(k)
+          if (want !== undefined) { want.orphans++; return }
+          this.#wantsSent.set(k, { id: missing, orphans: 1 })
+          this.#send(encodeWant(missing))
         }
         return
       }
@@ -386,6 +392,22 @@ export class Peer {
         if (answer !== undefined && !this.closed) this.#answer(answer, false)
       }
     }
+  }
+
+  /**
+   * Past the limit of orphan messages: forgets the wants that were answered (their block is
+   * stored now). An honest peer answers every want (it holds the parent of what it sent), so
+   * orphans still waiting mean a flood of orphans whose parents never come. More than half the
+   * limit must be gone, so this costs at most two index reads per orphan message.
+   */
+  async #pruneWants (): Promise<void> {
+    for (const [k, want] of [...this.#wantsSent]) {
+      if (!(await this.host.has(want.id))) continue
+      this.#wantsSent.delete(k)
+      this.#orphans -= want.orphans
+    }
+    const max = this.host.limits.maxWants
+    if (this.#orphans > max / 2) throw new KernelError('Flood', `more than ${max} orphans whose missing parents the peer did not send when asked`)
   }
 
   #hello (m: Extract<Message, { type: 'hello' }>): void {

@@ -19,7 +19,7 @@ export interface SyncLimits {
   maxNodeOutboundBytes: number
   /** Most bytes queued from all peers together; past it the largest queue is dropped (64 MiB). */
   maxNodeInboundBytes: number
-  /** Most `want` requests sent on one connection (1024). */
+  /** Most orphan messages on one connection waiting on unanswered wants; more is a `Flood` (1024). */
   maxWants: number
   /** Most `want` requests a peer may send on one connection; more is a `Flood` (4096). */
   maxWantsReceived: number

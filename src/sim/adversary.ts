@@ -16,7 +16,7 @@ export interface AdversaryOptions {
   topic: string | Uint8Array
   /** Collection name the fake blocks claim to be for ('tick'). */
   root?: string
-  /** How many blocks an attack sends per peer (forger: 20, orphan flood: 500). */
+  /** How many blocks an attack sends per peer (forger: 20, orphan flood: 1100). */
   count?: number
 }
 
@@ -72,11 +72,15 @@ export const adversaries = {
     }
   },
 
-  /** Sends many blocks whose parents nobody has (orphans for the mempool). */
+  /**
+   * Sends many blocks whose parents nobody has (orphans for the mempool) and never answers the
+   * wants they cause: past the kernel's `maxWants` (1024) unanswered wants a peer drops it
+   * (`Flood`), so the default count is above it.
+   */
   orphanFlood (opts: AdversaryOptions): PeerInit {
     return async peer => {
       const root = opts.root ?? 'tick'
-      const count = opts.count ?? 500
+      const count = opts.count ?? 1100
       await attackWith(peer, opts.topic, () => {
         const out: Feed[] = []
         for (let i = 0; i < count; i++) {
@@ -91,7 +95,11 @@ export const adversaries = {
     }
   },
 
-  /** Equivocates: the same chain position with two different blocks, one to each half of its peers. */
+  /**
+   * Equivocates: the same chain position with two different blocks, both to every peer, in
+   * alternating order (so peers take different sides first). A peer drops it once it has
+   * received both (`InvalidBlocks`).
+   */
   equivocator (opts: AdversaryOptions): PeerInit {
     return async peer => {
       const root = opts.root ?? 'tick'
@@ -102,7 +110,7 @@ export const adversaries = {
       let n = 0
       await attackWith(peer, opts.topic, () => {
         peer.signal('attack', { kind: 'fork' })
-        return [n++ % 2 === 0 ? a : b]
+        return n++ % 2 === 0 ? [a, b] : [b, a]
       })
     }
   },

@@ -284,6 +284,8 @@ interface TopicEntry {
 /** The simulated DHT: who announces which topic. @internal */
 export class SimDht {
   readonly topics: Map<string, TopicEntry> = new Map()
+  /** Live swarms by public key (hex): what `joinPeer` dials. */
+  readonly swarms: Map<string, SwarmCore> = new Map()
 
   entry (key: Uint8Array): TopicEntry {
     const hex = toHex(key)
@@ -293,6 +295,8 @@ export class SimDht {
   }
 
   remove (s: SwarmCore): void {
+    const hex = toHex(s.publicKey)
+    if (this.swarms.get(hex) === s) this.swarms.delete(hex)
     for (const [hex, e] of this.topics) {
       e.servers.delete(s)
       e.hungry.delete(s)
@@ -303,8 +307,16 @@ export class SimDht {
 
 /** A discovery session, as `join()` returns it (hyperswarm's PeerDiscovery). */
 export interface SimDiscovery {
+  /** The topic (32 bytes). */
+  readonly topic: Uint8Array
+  /** Announcing the topic (server mode). */
+  readonly isServer: boolean
+  /** Looking peers up on the topic (client mode). */
+  readonly isClient: boolean
   /** Resolves once the topic was announced and looked up (after the DHT's lookup delay). */
   flushed (): Promise<void>
+  /** Changes the modes (when given) and announces and looks up again; resolves once done. */
+  refresh (options?: { server?: boolean, client?: boolean }): Promise<void>
   /** Leaves the topic. */
   destroy (): Promise<void>
 }
@@ -325,6 +337,12 @@ export class SwarmCore {
   readonly #mine: Set<number> = new Set()
   #waiters: Array<() => void> = []
   #retry = false
+  /** Peers dialled directly (`joinPeer`), by public key hex: kept connected until `leavePeer`. */
+  readonly #explicit: Map<string, Uint8Array> = new Map()
+  /** Explicit peers with a reconnection attempt scheduled. */
+  readonly #explicitRetry: Set<string> = new Set()
+  /** Called when connections or dials change (the swarm's `update` event). */
+  onupdate: () => void = () => {}
   destroyed = false
 
   constructor (host: SwarmHost, endpoint: Endpoint, publicKey: Uint8Array, maxPeers: number, emit: (socket: SimSocket, info: SimPeerInfo) => void) {
@@ -333,7 +351,11 @@ export class SwarmCore {
     this.publicKey = publicKey
     this.maxPeers = maxPeers
     this.#emit = emit
+    host.dht.swarms.set(toHex(publicKey), this)
   }
+
+  /** Dials in progress. */
+  get connecting (): number { return this.#dialing.size }
 
   get load (): number { return this.conns.size + this.#dialing.size }
   /** Connections this side dialled (and dials in progress). */
@@ -378,7 +400,7 @@ export class SwarmCore {
           const candidates = this.endpoint.random.shuffle([...entry.servers].filter(s => s !== this))
           for (const c of candidates) {
             if (!this.wants) break
-            this.dial(c, entry.key)
+            void this.dial(c, entry.key)
           }
           // Only a peer that found nobody waits for announcements (as a periodic re-lookup
           // would find them); others leave their free slots to peers that come later, so the
@@ -394,7 +416,7 @@ export class SwarmCore {
   offer (server: SwarmCore, key: Uint8Array): void {
     if (!this.alive) return
     if (this.load > 0 || !this.wants) { this.#host.dht.entry(key).hungry.delete(this); return }
-    this.dial(server, key)
+    void this.dial(server, key)
   }
 
   #connectedTo (other: SwarmCore): boolean {
@@ -403,36 +425,84 @@ export class SwarmCore {
     return false
   }
 
-  dial (remote: SwarmCore, topic: Uint8Array): void {
+  /**
+   * Dials `remote` (found on `topic`, or directly when `topic` is undefined: `joinPeer`, which
+   * also ignores the back-off and the dial quota); resolves true once connected.
+   */
+  dial (remote: SwarmCore, topic: Uint8Array | undefined): Promise<boolean> {
     const rid = remote.endpoint.id
+    const direct = topic === undefined
     const recent = this.#recent.get(rid)
-    if (recent !== undefined && recent.until > this.#host.time) return
-    if (!remote.alive || remote === this || this.#connectedTo(remote) || remote.load >= remote.maxPeers) return
-    if (remote.endpoint.group !== this.endpoint.group) return
+    if (!direct && recent !== undefined && recent.until > this.#host.time) return Promise.resolve(false)
+    if (!remote.alive || remote === this || this.#connectedTo(remote) || remote.load >= remote.maxPeers) return Promise.resolve(false)
+    if (remote.endpoint.group !== this.endpoint.group) return Promise.resolve(false)
     this.#dialing.add(rid)
     this.#pending++
+    this.onupdate()
     const rtt = 2 * Math.max(drawLatency(this.endpoint.profile.latency, () => this.endpoint.random.next()), 1)
-    this.#host.schedule(Math.ceil(rtt), () => {
-      this.#dialing.delete(rid)
-      this.#settle()
-      if (!this.alive || !remote.alive || remote.load >= remote.maxPeers || this.conns.size >= this.maxPeers || this.#out >= this.dialQuota) return
-      if (remote.endpoint.group !== this.endpoint.group || this.#connectedTo(remote)) return
-      const conn = new Connection(this.#host, this.endpoint, remote.endpoint, this.publicKey, remote.publicKey, topic, this.#host.nextConnectionId())
-      this.conns.set(conn.id, conn)
-      this.#mine.add(conn.id)
-      this.#out++
-      remote.conns.set(conn.id, conn)
-      this.#host.connectionOpened(conn)
-      this.#emit(conn.sa, { publicKey: remote.publicKey, topics: [topic], client: true })
-      this.#host.schedule(0, () => { if (remote.alive) remote.#emit(conn.sb, { publicKey: this.publicKey, topics: [], client: false }); else conn.sb.destroy() }, remote.endpoint.incarnation)
-    }, this.endpoint.incarnation)
+    return new Promise(resolve => {
+      this.#host.schedule(Math.ceil(rtt), () => {
+        this.#dialing.delete(rid)
+        this.#settle()
+        resolve(this.#connect(remote, topic))
+        this.onupdate()
+      }, this.endpoint.incarnation)
+    })
+  }
+
+  #connect (remote: SwarmCore, topic: Uint8Array | undefined): boolean {
+    if (!this.alive || !remote.alive || remote.load >= remote.maxPeers || this.conns.size >= this.maxPeers) return false
+    if (topic !== undefined && this.#out >= this.dialQuota) return false
+    if (remote.endpoint.group !== this.endpoint.group || this.#connectedTo(remote)) return false
+    const conn = new Connection(this.#host, this.endpoint, remote.endpoint, this.publicKey, remote.publicKey, topic, this.#host.nextConnectionId())
+    this.conns.set(conn.id, conn)
+    this.#mine.add(conn.id)
+    this.#out++
+    remote.conns.set(conn.id, conn)
+    this.#host.connectionOpened(conn)
+    this.#emit(conn.sa, { publicKey: remote.publicKey, topics: topic === undefined ? [] : [topic], client: true })
+    this.#host.schedule(0, () => { if (remote.alive) remote.#emit(conn.sb, { publicKey: this.publicKey, topics: [], client: false }); else conn.sb.destroy() }, remote.endpoint.incarnation)
+    return true
+  }
+
+  /** Keeps a direct connection to the swarm with `publicKey` (hyperswarm's `joinPeer`). */
+  joinPeer (publicKey: Uint8Array): void {
+    const hex = toHex(publicKey)
+    if (this.destroyed || hex === toHex(this.publicKey) || this.#explicit.has(hex)) return
+    this.#explicit.set(hex, publicKey.slice())
+    this.#attempt(hex)
+  }
+
+  /** Stops reconnecting to `publicKey` (an open connection stays). */
+  leavePeer (publicKey: Uint8Array): void {
+    this.#explicit.delete(toHex(publicKey))
+  }
+
+  /** One attempt at an explicit peer; another after the retry delay while not connected. */
+  #attempt (hex: string): void {
+    if (!this.alive || !this.#explicit.has(hex)) return
+    const remote = this.#host.dht.swarms.get(hex)
+    if (remote !== undefined && this.#connectedTo(remote)) return
+    const retry = (): void => {
+      if (!this.alive || !this.#explicit.has(hex) || this.#explicitRetry.has(hex)) return
+      this.#explicitRetry.add(hex)
+      this.#host.schedule(this.#host.retryDelay(this.endpoint.random), () => {
+        this.#explicitRetry.delete(hex)
+        this.#attempt(hex)
+      }, this.endpoint.incarnation)
+    }
+    if (remote === undefined || !remote.alive) { retry(); return }
+    void this.dial(remote, undefined).then(ok => { if (!ok) retry() })
   }
 
   /** A connection of ours closed: forget it, back off from that peer, look for another. */
   closed (conn: Connection): void {
     this.conns.delete(conn.id)
     if (this.#mine.delete(conn.id)) this.#out--
+    this.onupdate()
     if (!this.alive) return
+    const otherKey = toHex(conn.other(this.endpoint) === conn.a ? conn.sb.remotePublicKey : conn.sa.remotePublicKey)
+    if (this.#explicit.has(otherKey)) this.#attempt(otherKey)
     const other = conn.other(this.endpoint).id
     const prev = this.#recent.get(other)
     const strikes = (prev?.strikes ?? 0) + (this.#host.time - conn.opened < 60_000 ? 1 : 0)
@@ -478,8 +548,10 @@ export class SwarmCore {
 
 /**
  * A swarm with hyperswarm 4's API over the simulated network: `join(topic, { server, client })`
- * returns a discovery with `flushed()`, `leave`, `flush`, `destroy`, and `connection` events
- * `(socket, peerInfo)`. Get the class bound to a peer from its context (`peer.Swarm`).
+ * returns a discovery with `flushed()`, `refresh()` and `destroy()`; `leave`, `joinPeer`,
+ * `leavePeer`, `status`, `topics`, `flush`, `destroy`; `connections`, `peers`, `connecting`;
+ * `connection` events `(socket, peerInfo)` and `update` events. Get the class bound to a peer
+ * from its context (`peer.Swarm`).
  */
 export class SimSwarm extends EventEmitter {
   /** This swarm's key pair (the public key only: connections are not really encrypted). */
@@ -489,6 +561,8 @@ export class SimSwarm extends EventEmitter {
   }
   /** Open connections. */
   readonly connections: Set<SimSocket> = new Set()
+  /** Connected peers: public key (hex) → the peer info of the connection. */
+  readonly peers: Map<string, SimPeerInfo> = new Map()
   readonly #core: SwarmCore
   readonly #discoveries: Map<string, SimDiscovery> = new Map()
 
@@ -496,15 +570,26 @@ export class SimSwarm extends EventEmitter {
   constructor (factory: (emit: (socket: SimSocket, info: SimPeerInfo) => void) => SwarmCore) {
     super()
     this.#core = factory((socket, info) => {
+      const hex = toHex(info.publicKey)
       this.connections.add(socket)
-      socket.once('close', () => this.connections.delete(socket))
+      this.peers.set(hex, info)
+      socket.once('close', () => {
+        this.connections.delete(socket)
+        if (this.peers.get(hex) === info) this.peers.delete(hex)
+        this.emit('update')
+      })
       this.emit('connection', socket, info)
+      this.emit('update')
     })
+    this.#core.onupdate = () => { this.emit('update') }
     this.keyPair = { publicKey: this.#core.publicKey }
   }
 
   /** The most connections this swarm keeps. */
   get maxPeers (): number { return this.#core.maxPeers }
+
+  /** Connection attempts in progress. */
+  get connecting (): number { return this.#core.connecting }
 
   /** True once destroyed. */
   get destroyed (): boolean { return this.#core.destroyed }
@@ -518,13 +603,29 @@ export class SimSwarm extends EventEmitter {
    */
   join (topic: Uint8Array, options: { server?: boolean, client?: boolean } = {}): SimDiscovery {
     if (!(topic instanceof Uint8Array) || topic.length !== 32) throw new TypeError('"topic" expected a 32-byte key')
-    const server = options.server !== false
-    const client = options.client !== false
+    let server = options.server !== false
+    let client = options.client !== false
     if (!server && !client) throw new TypeError('join() needs server or client')
     const hex = toHex(topic)
     const key = topic.slice()
-    const done = this.#core.destroyed ? Promise.resolve() : this.#core.join(key, server, client)
-    const discovery: SimDiscovery = { flushed: () => done, destroy: () => this.leave(key) }
+    const core = this.#core
+    const start = (): Promise<void> => core.destroyed ? Promise.resolve() : core.join(key, server, client)
+    let done = start()
+    const discovery: SimDiscovery = {
+      topic: key,
+      get isServer () { return server },
+      get isClient () { return client },
+      flushed: () => done,
+      refresh: (opts = {}) => {
+        server = opts.server ?? server
+        client = opts.client ?? client
+        if (!server && !client) return this.leave(key)
+        core.leave(key).catch(() => {})
+        done = start()
+        return done
+      },
+      destroy: () => this.leave(key)
+    }
     this.#discoveries.set(hex, discovery)
     return discovery
   }
@@ -535,11 +636,48 @@ export class SimSwarm extends EventEmitter {
     return this.#core.leave(topic)
   }
 
+  /**
+   * Connects directly to the swarm with `publicKey` and reconnects whenever that connection
+   * is lost, until {@link SimSwarm.leavePeer}.
+   *
+   * @param publicKey - the remote swarm's public key (32 bytes)
+   */
+  joinPeer (publicKey: Uint8Array): void {
+    if (!(publicKey instanceof Uint8Array) || publicKey.length !== 32) throw new TypeError('"publicKey" expected a 32-byte key')
+    this.#core.joinPeer(publicKey)
+  }
+
+  /**
+   * Stops reconnecting to `publicKey`; an open connection to it stays.
+   *
+   * @param publicKey - the remote swarm's public key (32 bytes)
+   */
+  leavePeer (publicKey: Uint8Array): void {
+    if (!(publicKey instanceof Uint8Array) || publicKey.length !== 32) throw new TypeError('"publicKey" expected a 32-byte key')
+    this.#core.leavePeer(publicKey)
+  }
+
+  /**
+   * The discovery session of `topic`, if joined.
+   *
+   * @param topic - 32-byte key
+   * @returns the session, or undefined
+   */
+  status (topic: Uint8Array): SimDiscovery | undefined {
+    return this.#discoveries.get(toHex(topic))
+  }
+
+  /** The discovery sessions of every joined topic. */
+  topics (): IterableIterator<SimDiscovery> {
+    return this.#discoveries.values()
+  }
+
   /** Resolves once pending lookups and connection attempts have settled. */
   flush (): Promise<void> { return this.#core.flush() }
 
   /** Closes every connection and leaves every topic. */
   async destroy (): Promise<void> {
+    this.#discoveries.clear()
     this.#core.destroy(false)
   }
 }

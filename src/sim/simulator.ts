@@ -1,9 +1,10 @@
 // The simulator: one event queue in virtual time, peers launched with an init function, a
 // simulated DHT and network, scripted faults, convergence metrics and an ndjson log.
-import { MemoryLevel } from 'memory-level'
-import { ed25519, setEd25519, toHex } from '../feed/index.js'
+import { ed25519, setEd25519 } from '../feed/index.js'
+import { bytesEqual, latin1 } from '../internal/bytes.js'
 import type { Ed25519 } from '../feed/index.js'
 import type { KernelDb } from '../kernel/index.js'
+import { Interner, internedDb } from './db.js'
 import { parseDuration } from './duration.js'
 import { SimError, simError } from './errors.js'
 import { formatEvent } from './log.js'
@@ -340,6 +341,8 @@ export class Simulator {
   readonly peers: Peer[] = []
   /** @internal */ readonly queue: EventQueue = new EventQueue()
   /** @internal */ readonly dht: SimDht = new SimDht()
+  /** @internal Keys and values of every peer's database, each stored once. */
+  readonly interner: Interner = new Interner()
   /** @internal */ readonly rng: Random
   /** @internal */ current: Incarnation | null = null
   /** Last metrics logged. */
@@ -708,7 +711,7 @@ export class Simulator {
       db (name = 'default') {
         let db = peer.dbs.get(name)
         if (db === undefined) {
-          db = new MemoryLevel<Uint8Array, Uint8Array>({ keyEncoding: 'view', valueEncoding: 'view' }) as unknown as KernelDb
+          db = internedDb(sim.interner)
           peer.dbs.set(name, db)
         } else if (db.status === 'closed') {
           void db.open().catch(() => {})
@@ -840,23 +843,29 @@ export class Simulator {
 
 /**
  * An Ed25519 backend that verifies each (public key, signature, message) once per process: the
- * memo is keyed by all three byte strings (the whole block), never by the signature alone.
+ * memo is found by the signature and holds the public key and message it was checked with, so
+ * a hit needs all three byte strings (the whole block) to match, never the signature alone.
  * Signing and key derivation go to `base`; no async verification (it would use the thread pool).
  */
 function memoized (base: Ed25519): Ed25519 {
-  const memo = new Map<string, boolean>()
+  interface Checked { pk: Uint8Array, msg: Uint8Array, ok: boolean }
+  const memo = new Map<string, Checked[]>()
+  let size = 0
   return {
     name: `${base.name}+sim-memo`,
     getPublicKey: seed => base.getPublicKey(seed),
     sign: (msg, seed) => base.sign(msg, seed),
     verify (sig, msg, pk) {
-      const k = toHex(pk) + toHex(sig) + toHex(msg)
-      let ok = memo.get(k)
-      if (ok === undefined) {
-        ok = base.verify(sig, msg, pk)
-        if (memo.size >= 1 << 20) memo.clear()
-        memo.set(k, ok)
+      const k = latin1(sig)
+      let list = memo.get(k)
+      if (list !== undefined) {
+        for (const c of list) if (bytesEqual(c.msg, msg) && bytesEqual(c.pk, pk)) return c.ok
       }
+      const ok = base.verify(sig, msg, pk)
+      if (size >= 1 << 20) { memo.clear(); size = 0; list = undefined }
+      if (list === undefined) memo.set(k, list = [])
+      list.push({ pk: pk.slice(), msg: msg.slice(), ok }) // copies: views would keep whole messages alive
+      size++
       return ok
     }
   }

@@ -4,7 +4,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { Feed, fromHex, signPair, toHex } from '../../src/feed/index.js'
-import { encodeSummary, encodeWant } from '../../src/kernel/protocol.js'
+import { encodeBlocks, encodeSummary, encodeWant } from '../../src/kernel/protocol.js'
 import { KernelError } from '../../src/kernel/errors.js'
 import { get } from '../../src/nuro/index.js'
 import { encodeBody } from '../../src/store/index.js'
@@ -171,5 +171,79 @@ test('the node-wide inbound budget drops the connection holding the most', async
   for (let i = 0; i < 40; i++) void raw.plug.postMessage(filler).catch(() => {})
   await closedWith(raw.plug, 'Flood')
   await honestIntact(victim, honest, 2)
+  await stop()
+})
+
+/** A chain of `n` blocks by `sk` for the `x` collection (payloads 1..n). */
+function xChain (n: number, sk: Parameters<Feed["append"]>[1]): Feed {
+  const f = new Feed()
+  for (let i = 1; i <= n; i++) f.append(encodeBody('x', i, Date.now()), sk)
+  return f
+}
+
+test('orphans whose parents never come: past maxWants unanswered wants the sender is dropped with Flood', async () => {
+  const { victim, honest, stop } = await scene({ limits: { maxWants: 8 } })
+  const raw = await RawPeer.open(victim.spawnWire())
+  await raw.greet()
+  await raw.plug.postMessage(encodeSummary([]))
+  const chain = xChain(40, signPair().sk)
+  let wants = 0
+  raw.on(m => { if (m[0] === 0x04) wants++ })
+  // blocks 2, 4, 6 ...: each an orphan with its own missing parent; no want is ever answered
+  for (let i = 1; i < chain.length; i += 2) void raw.plug.postMessage(encodeBlocks(chain.slice(i, i + 1))).catch(() => {})
+  await closedWith(raw.plug, 'Flood')
+  assert.equal(wants, 8)
+  await honestIntact(victim, honest, 2)
+  await stop()
+})
+
+test('orphans whose wants are answered never reach the want limit', async () => {
+  const { victim, honest, stop } = await scene({ limits: { maxWants: 2 } })
+  const raw = await RawPeer.open(victim.spawnWire())
+  await raw.greet()
+  await raw.plug.postMessage(encodeSummary([]))
+  const chain = xChain(12, signPair().sk)
+  const author = toHex(chain.first?.key as Uint8Array)
+  for (let i = 1; i < chain.length; i += 2) {
+    const want = raw.next(0x04)
+    raw.inbox.length = 0
+    await raw.plug.postMessage(encodeBlocks(chain.slice(i, i + 1))) // orphan: its parent is missing
+    await want
+    await raw.plug.postMessage(encodeBlocks(chain.slice(i - 1, i + 1))) // the answer
+    await until([victim], k => k.x[author] === i + 1)
+  }
+  assert.ok(get(victim.$connections())?.some(p => p.nodeId === toHex(raw.key)), 'still connected')
+  await honestIntact(victim, honest, 2)
+  raw.plug.close()
+  await stop()
+})
+
+test('equivocation: a peer that sends two blocks at one position of a chain is dropped with InvalidBlocks; relaying one side of a fork is fine', async () => {
+  const { victim, honest, stop } = await scene()
+  const { sk } = signPair()
+  const genesis = xChain(1, sk)
+  const a = genesis.clone(); a.append(encodeBody('x', 2, Date.now()), sk)
+  const b = genesis.clone(); b.append(encodeBody('x', 3, Date.now()), sk)
+  const author = toHex(genesis.first?.key as Uint8Array)
+  // the equivocator shows one branch, then the other
+  const equivocator = await RawPeer.open(victim.spawnWire())
+  await equivocator.greet()
+  await equivocator.plug.postMessage(encodeSummary([]))
+  await equivocator.plug.postMessage(encodeBlocks(a))
+  await until([victim], k => k.x[author] === 2)
+  void equivocator.plug.postMessage(encodeBlocks(b)).catch(() => {})
+  await closedWith(equivocator.plug, 'InvalidBlocks')
+  // a second peer that only ever relays the refused branch stays
+  const other2 = await RawPeer.open(victim.spawnWire())
+  await other2.greet()
+  await other2.plug.postMessage(encodeSummary([]))
+  await other2.plug.postMessage(encodeBlocks(b))
+  const marker = xChain(1, signPair().sk)
+  await other2.plug.postMessage(encodeBlocks(marker))
+  await until([victim], k => k.x[toHex(marker.first?.key as Uint8Array)] === 1)
+  assert.ok(get(victim.$connections())?.some(p => p.nodeId === toHex(other2.key)), 'the relay of one branch stays connected')
+  assert.equal(victim.x[author], 2)
+  await honestIntact(victim, honest, 2)
+  other2.plug.close()
   await stop()
 })

@@ -233,3 +233,31 @@ test('a long chain is streamed in pieces: the answer is read as the peer drains,
   await a.halt()
   await b.halt()
 })
+
+test('a message whose blocks are all stored (gossip arriving again) is not dispatched; new blocks are', async () => {
+  class Watching extends Counter {
+    dispatched = 0
+    override onblocks (feed: Feed, peer: Parameters<Counter['onblocks']>[1]): ReturnType<Counter['onblocks']> {
+      this.dispatched++
+      return super.onblocks(feed, peer)
+    }
+  }
+  const k = new Watching()
+  await k.boot()
+  const raw = await RawPeer.open(k.spawnWire())
+  await raw.greet()
+  await raw.plug.postMessage(encodeSummary([]))
+  const { sk } = signPair()
+  const chain = new Feed()
+  for (let i = 1; i <= 3; i++) chain.append(encodeBody('x', i, Date.now()), sk)
+  const author = chain.first?.key as Uint8Array
+  const hex = Buffer.from(author).toString('hex')
+  await raw.plug.postMessage(encodeBlocks(chain.slice(0, 2)))
+  await until([k], c => c.x[hex] === 2)
+  for (let i = 0; i < 5; i++) await raw.plug.postMessage(encodeBlocks(chain.slice(0, 2))) // known
+  await raw.plug.postMessage(encodeBlocks(chain.slice(1, 3))) // one known, one new
+  await until([k], c => c.x[hex] === 3)
+  assert.equal(k.dispatched, 2)
+  raw.plug.close()
+  await k.halt()
+})

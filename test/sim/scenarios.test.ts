@@ -44,13 +44,28 @@ test('scenario churn: crashes and graceful stops, restarts on the same disk, con
   assert.ok(events.filter(e => e.type === 'peer' && e.event === 'restart').length >= 2)
 })
 
-test('scenario adversary: honest peers converge and drop the forgers and the garbage writer', async () => {
+test('scenario adversary: honest peers converge and drop the forgers, the orphan flooder, the equivocator and the garbage writer', async () => {
   const { sim, result, events } = await play(4, sim => adversary(sim, { peers: 12, ticks: 2 }))
   assert.equal(result.converged, true)
   const id = (name: string): number[] => sim.peers.filter(p => p.name === name).map(p => p.id)
   for (const forger of id('forger')) {
     const drops = events.filter(e => e.type === 'peer' && e.event === 'drop' && e.remote === forger && e.code === 'InvalidBlocks')
     assert.ok(drops.length >= 1, `forger ${forger} dropped`)
+  }
+  for (const [name, code] of [['orphans', 'Flood'], ['fork', 'InvalidBlocks']] as const) {
+    for (const attacker of id(name)) {
+      const drops = events.filter(e => e.type === 'peer' && e.event === 'drop' && e.remote === attacker && e.code === code)
+      assert.ok(drops.length >= 1, `${name} ${attacker} dropped with ${code}`)
+      // every honest peer still connected to the attacker when it attacked dropped it (the
+      // kernel closes its wire; the modem's connection may stay for other topics)
+      const attack = events.find(e => e.type === 'custom' && e.name === 'attack' && e.peer === attacker)?.t ?? Infinity
+      const closedBefore = new Set(events.filter(e => e.type === 'conn' && e.event === 'close' && e.t <= attack).map(e => e.type === 'conn' ? e.id : -1))
+      const connected = new Set(events.filter(e => e.type === 'conn' && e.event === 'open' && (e.a === attacker || e.b === attacker) && !closedBefore.has(e.id)).map(e => e.type === 'conn' ? (e.a === attacker ? e.b : e.a) : -1))
+      const droppers = new Set(drops.map(e => e.type === 'peer' ? e.peer : -1))
+      assert.ok(connected.size >= 1)
+      const honest = new Set(sim.peers.filter(p => p.honest).map(p => p.id))
+      for (const p of connected) if (honest.has(p)) assert.ok(droppers.has(p), `honest peer ${p} dropped ${name} ${attacker}`)
+    }
   }
   const [garbage] = id('garbage')
   const opened = events.filter(e => e.type === 'conn' && e.event === 'open' && (e.a === garbage || e.b === garbage))

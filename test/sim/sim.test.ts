@@ -86,6 +86,60 @@ test('swarm: join, flushed after the lookup delay, connection events, bytes in o
   assert.ok((seen.end as number) >= last)
 })
 
+test('swarm: peers, connecting, status and topics, refresh, joinPeer reconnects until leavePeer, update events', async () => {
+  const sim = new Simulator({ lookupDelay: 100 })
+  const topic = topicKey('direct')
+  const seen: Record<string, unknown> = {}
+  let bKey: Uint8Array | undefined
+  let updates = 0
+  const opened: number[] = []
+  const b = sim.launch('b', { latency: 20 }, async peer => {
+    const swarm = new peer.Swarm()
+    bKey = swarm.keyPair.publicKey
+    swarm.on('connection', (socket: SimSocket) => { socket.on('error', () => {}) })
+    // b joins no topic: a can only reach it directly
+  })
+  sim.launch('a', { latency: 20, at: 500 }, async peer => {
+    const swarm = new peer.Swarm()
+    swarm.on('update', () => { updates++ })
+    swarm.on('connection', (socket: SimSocket, info: { publicKey: Uint8Array, topics: Uint8Array[], client: boolean }) => {
+      socket.on('error', () => {})
+      opened.push(peer.now())
+      seen.topics = info.topics.length
+      seen.client = info.client
+      seen.peerKnown = swarm.peers.get(Buffer.from(info.publicKey).toString('hex')) === info
+    })
+    const d = swarm.join(topic, { server: true, client: false })
+    assert.equal(swarm.status(topic), d)
+    assert.equal(swarm.status(topicKey('other')), undefined)
+    assert.deepEqual([...swarm.topics()], [d])
+    assert.equal(d.isServer, true)
+    assert.equal(d.isClient, false)
+    await d.refresh({ client: true })
+    assert.equal(d.isClient, true)
+    swarm.joinPeer(bKey as Uint8Array)
+    seen.connecting = swarm.connecting
+    peer.setTimeout(() => { seen.peersAt1s = swarm.peers.size }, 1000)
+    peer.setTimeout(() => { (swarm.connections.values().next().value as SimSocket).destroy() }, 2000)
+    peer.setTimeout(() => { seen.peersAt6s = swarm.peers.size; swarm.leavePeer(bKey as Uint8Array) }, 6000)
+    peer.setTimeout(() => { (swarm.connections.values().next().value as SimSocket).destroy() }, 7000)
+    peer.setTimeout(() => { seen.peersAt12s = swarm.peers.size; await_(swarm.leave(topic)); seen.topicsAfterLeave = [...swarm.topics()].length }, 12_000)
+  })
+  const await_ = (p: Promise<unknown>): void => { p.catch(() => {}) }
+  await sim.run({ until: '20s' })
+  assert.equal(b.state, 'up')
+  assert.equal(seen.connecting, 1)
+  assert.equal(seen.peersAt1s, 1)
+  assert.equal(seen.topics, 0) // a direct connection is found through no topic
+  assert.equal(seen.client, true)
+  assert.equal(seen.peerKnown, true)
+  assert.equal(seen.peersAt6s, 1) // reconnected after the cut
+  assert.equal(opened.length, 2)
+  assert.equal(seen.peersAt12s, 0) // not after leavePeer
+  assert.equal(seen.topicsAfterLeave, 0)
+  assert.ok(updates >= 4)
+})
+
 test('runtime: Date.now, performance.now and setTimeout run on the peer clock (with skew); globals are restored', async () => {
   const realSetTimeout = globalThis.setTimeout
   const realDateNow = Date.now
