@@ -55,6 +55,8 @@ export const MAX_NODE_INBOUND_BYTES: number = 64 * 1024 * 1024
 export const MAX_WANTS = 1024
 /** Most `want` requests a peer may send on one connection. */
 export const MAX_WANTS_RECEIVED = 4096
+/** Most blocks of one connection the rules refuse (forks aside); more is a `Flood`. */
+export const MAX_REFUSED = 256
 /** Milliseconds a new connection has to complete `hello` and `auth` (10 s). */
 export const HANDSHAKE_TIMEOUT = 10_000
 /** Blocks verified between two yields to the event loop while ingesting. */

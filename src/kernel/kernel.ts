@@ -126,6 +126,8 @@ export class SimpleKernel {
    * Both at one position of one chain prove the peer holds two branches: equivocation.
    */
   readonly #shown = new WeakMap<PeerInfo, Map<number, Shown[]>>()
+  /** Per connection, blocks the store refused (forks aside): past `maxRefused` the peer is a `Flood`. */
+  readonly #refused = new WeakMap<PeerInfo, number>()
 
   /**
    * @param db - an abstract-level database; a location for the embedded default (a folder for
@@ -530,6 +532,18 @@ export class SimpleKernel {
   }
 
   /**
+   * Counts blocks of `peer` the store refused (a rule's rejection, a stranger on an owned
+   * chain ...). A peer running our rules never sends one: past `maxRefused` it is a `Flood`,
+   * so a flood of blocks the rules refuse costs the node a bounded number of dispatches.
+   */
+  #countRefused (n: number, peer: PeerInfo): void {
+    const total = (this.#refused.get(peer) ?? 0) + n
+    this.#refused.set(peer, total)
+    const max = this.#node.limits.maxRefused
+    if (total > max) throw new KernelError('Flood', `more than ${max} blocks refused by the rules`)
+  }
+
+  /**
    * Verifies and dispatches a peer's message, `INGEST_SLICE` blocks at a time so that one
    * large message never holds the store's lock for long (other peers' blocks interleave).
    */
@@ -557,6 +571,8 @@ export class SimpleKernel {
       if (check !== undefined) await check
       const refused = res.rejected.find(r => r.code === 'Refused')
       if (refused !== undefined) await this.#checkEquivocation(refused.block, true, peer)
+      const refusals = res.rejected.length === 0 ? 0 : res.rejected.filter(r => r.code !== 'Refused').length
+      if (refusals > 0) this.#countRefused(refusals, peer)
       accepted.push(...res.accepted)
       stashed += res.stashed
       // A refused or postponed block ends the message, as one dispatch would: its children

@@ -8,7 +8,7 @@ import { write } from '../nuro/index.js'
 import type { Neuron, Setter } from '../nuro/index.js'
 import {
   HANDSHAKE_TIMEOUT, MAX_BLOCKS_PER_MESSAGE, MAX_MESSAGE_SIZE, MAX_NODE_INBOUND_BYTES, MAX_NODE_OUTBOUND_BYTES,
-  MAX_OUTBOUND_BYTES, MAX_QUEUE_BYTES, MAX_WANTS, MAX_WANTS_RECEIVED
+  MAX_OUTBOUND_BYTES, MAX_QUEUE_BYTES, MAX_WANTS, MAX_WANTS_RECEIVED, MAX_REFUSED
 } from './constants.js'
 import { KernelError } from './errors.js'
 import { Peer, chainKey } from './peer.js'
@@ -27,6 +27,7 @@ export const DEFAULT_LIMITS: Readonly<SyncLimits> = Object.freeze({
   maxNodeInboundBytes: MAX_NODE_INBOUND_BYTES,
   maxWants: MAX_WANTS,
   maxWantsReceived: MAX_WANTS_RECEIVED,
+  maxRefused: MAX_REFUSED,
   handshakeTimeout: HANDSHAKE_TIMEOUT
 })
 

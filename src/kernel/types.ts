@@ -23,6 +23,12 @@ export interface SyncLimits {
   maxWants: number
   /** Most `want` requests a peer may send on one connection; more is a `Flood` (4096). */
   maxWantsReceived: number
+  /**
+   * Most blocks of one connection the store refuses (a rule's rejection, a stranger appending
+   * to an owned chain ...; forks are judged as equivocation instead); more is a `Flood` (256).
+   * A peer running the same rules never sends a block they refuse.
+   */
+  maxRefused: number
   /** Milliseconds a connection has to complete `hello` and `auth` (10 000). */
   handshakeTimeout: number
 }

@@ -247,3 +247,19 @@ test('equivocation: a peer that sends two blocks at one position of a chain is d
   other2.plug.close()
   await stop()
 })
+
+test('a peer whose blocks the rules keep refusing is dropped with Flood past maxRefused; the honest peer stays', async () => {
+  const { victim, honest, stop } = await scene({ limits: { maxRefused: 4 } })
+  const raw = await RawPeer.open(victim.spawnWire())
+  await raw.greet()
+  await raw.plug.postMessage(encodeSummary([]))
+  // genesis blocks of fresh authors with payload 0: `x` must increment, so each is refused
+  for (let i = 0; i < 8; i++) {
+    const f = new Feed()
+    f.append(encodeBody('x', 0, Date.now()), signPair().sk)
+    void raw.plug.postMessage(encodeBlocks(f)).catch(() => {})
+  }
+  await closedWith(raw.plug, 'Flood')
+  await honestIntact(victim, honest, 2)
+  await stop()
+})
