@@ -60,6 +60,12 @@ export const HANDSHAKE_TIMEOUT = 10_000
 /** Blocks verified between two yields to the event loop while ingesting. */
 export const VERIFY_SLICE = 64
 /**
+ * Bytes of a peer's queued `blocks` messages whose signatures are checked ahead of their turn
+ * (beyond the one being processed, at least one message): the depth of the verification
+ * pipeline, inside the receive window.
+ */
+export const VERIFY_AHEAD_BYTES: number = 1024 * 1024
+/**
  * Most blocks of a peer's message dispatched under one hold of the store's lock: a large
  * message is dispatched in slices, so other peers' blocks interleave with it.
  */

@@ -25,6 +25,8 @@ export {
 export type { Message, SummaryEntry, DecodeLimits } from './protocol.js'
 export { summarize, planSync, collectDelta } from './sync.js'
 export type { LocalChain, SyncNeed, ChainReader } from './sync.js'
+export { workerVerifier, defaultVerifier, setDefaultVerifier } from './verify-pool.js'
+export type { WorkerVerifierOptions } from './verify-pool.js'
 export {
   PROTOCOL_VERSION, MAX_MESSAGE_SIZE, MAX_BLOCKS_PER_MESSAGE, MAX_SUMMARY_ENTRIES, MAX_QUEUE_BYTES,
   MAX_OUTBOUND_BYTES, MAX_NODE_OUTBOUND_BYTES, MAX_NODE_INBOUND_BYTES, MAX_WANTS, MAX_WANTS_RECEIVED,

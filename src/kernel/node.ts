@@ -236,6 +236,17 @@ export class SyncNode {
   }
 
   /**
+   * Checks a message's signatures ahead of its turn, when the source can (see
+   * {@link BlockSource.verify}); resolves at once otherwise.
+   * @internal
+   */
+  async prepare (feed: Feed): Promise<void> {
+    if (this.#source.verify === undefined) return
+    await this.ready
+    await this.#source.verify(feed)
+  }
+
+  /**
    * Answers a `want`: the blocks of the chain of `id` above the height the peer was last sent
    * on that chain, up to `id`. A repeated or covered want costs one index read and sends nothing.
    * @internal

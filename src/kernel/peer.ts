@@ -6,7 +6,8 @@ import type { Feed } from '../feed/index.js'
 import type { Plug, Reply } from '../net/index.js'
 import {
   BYE_AUTH, BYE_CLOSED, BYE_DUPLICATE, BYE_FLOOD, BYE_HANDSHAKE_TIMEOUT, BYE_INVALID_BLOCKS, BYE_PROTOCOL, BYE_SLOW,
-  BYE_VERSION, MAX_QUEUE_BYTES, MESSAGE_OVERHEAD, MSG_ACK, MSG_BYE, NONCE_BYTES, PROTOCOL_VERSION, SUMMARY_CHAIN_BYTES
+  BYE_VERSION, MAX_QUEUE_BYTES, MESSAGE_OVERHEAD, MSG_ACK, MSG_BLOCKS, MSG_BYE, NONCE_BYTES, PROTOCOL_VERSION,
+  SUMMARY_CHAIN_BYTES, VERIFY_AHEAD_BYTES
 } from './constants.js'
 import { KernelError } from './errors.js'
 import type { KernelErrorCode } from './errors.js'
@@ -35,6 +36,8 @@ export interface PeerHost {
   summary (): Promise<SummaryEntry[]>
   query (summary: Summary, peer: Peer): SyncAnswer | Promise<SyncAnswer>
   ingest (feed: Feed, peer: Peer): Promise<Uint8Array | undefined>
+  /** Checks a message's signatures ahead of its turn (rejects with `InvalidBlocks`). */
+  prepare (feed: Feed): Promise<void>
   /** Blocks of the chain of `id` after height `known`, up to `id`; nothing when none. */
   answerWant (id: Uint8Array, known: Map<string, number>): Promise<AsyncIterable<Feed> | undefined>
   /** Node-wide accounting of inbound bytes queued (charged). */
@@ -74,6 +77,16 @@ export const charge = (msg: Uint8Array): number => msg.length + MESSAGE_OVERHEAD
 /** Bytes that must be acknowledged (everything but `ack` and `bye`). */
 const counted = (msg: Uint8Array): boolean => msg[0] !== MSG_ACK && msg[0] !== MSG_BYE
 
+/** A message received and not processed yet; decoded and checked ahead of its turn when it holds blocks. */
+interface Inbound {
+  readonly msg: Uint8Array
+  decoded?: Message
+  /** Why it does not decode (thrown when its turn comes). */
+  error?: unknown
+  /** Its signature checks, started ahead of its turn. */
+  prepared?: Promise<void>
+}
+
 /** @internal */
 export class Peer {
   readonly plug: Plug
@@ -102,7 +115,7 @@ export class Peer {
   #gotSummary = false
   #timer: ReturnType<typeof setTimeout> | undefined
   // inbound
-  #inbox: Uint8Array[] = []
+  #inbox: Inbound[] = []
   #pumping: Promise<void> | null = null
   #unacked = 0
   #wantsReceived = 0
@@ -295,7 +308,7 @@ export class Peer {
       this.fail(new KernelError('ProtocolError', `message of ${msg.length} bytes exceeds ${limits.maxMessageSize}`))
       return
     }
-    this.#inbox.push(msg)
+    this.#inbox.push({ msg })
     this.inboxBytes += charge(msg)
     this.host.account(charge(msg))
     if (this.inboxBytes > limits.maxQueueBytes) {
@@ -303,16 +316,58 @@ export class Peer {
       return
     }
     if (this.#pumping === null) this.#pumping = this.#pump()
+    else this.#ahead()
+  }
+
+  #decode (entry: Inbound): Message {
+    if (entry.decoded !== undefined) return entry.decoded
+    if (entry.error !== undefined) throw entry.error
+    const limits = this.host.limits
+    try {
+      entry.decoded = decodeMessage(entry.msg, { maxMessageSize: limits.maxMessageSize, maxBlocks: limits.maxBlocksPerMessage })
+    } catch (err) {
+      entry.error = err
+      throw err
+    }
+    return entry.decoded
+  }
+
+  /**
+   * Starts the signature checks of the queued `blocks` messages (the one being processed and
+   * those after it, up to {@link VERIFY_AHEAD_BYTES}, at least one), so that a message is
+   * checked while the one before it is written. Work stays one check per block sent; a
+   * failure surfaces, in order, when the message's turn comes.
+   */
+  #ahead (): void {
+    if (this.info === undefined || this.closed) return
+    let bytes = 0
+    for (let i = 0; i < this.#inbox.length; i++) {
+      const entry = this.#inbox[i] as Inbound
+      if (i > 1 && bytes >= VERIFY_AHEAD_BYTES) break
+      if (i > 0) bytes += entry.msg.length
+      if (entry.prepared !== undefined || entry.msg[0] !== MSG_BLOCKS) continue
+      let m: Message
+      try {
+        m = this.#decode(entry)
+      } catch {
+        break
+      }
+      if (m.type !== 'blocks') continue
+      entry.prepared = this.host.prepare(m.feed)
+      entry.prepared.catch(() => {})
+    }
   }
 
   /** Processes queued messages one a turn, yielding between them so no peer starves the rest. */
   async #pump (): Promise<void> {
     try {
       while (!this.closed && this.#inbox.length > 0) {
-        const msg = this.#inbox[0] as Uint8Array
+        const entry = this.#inbox[0] as Inbound
+        const msg = entry.msg
         try {
-          const limits = this.host.limits
-          await this.#handle(decodeMessage(msg, { maxMessageSize: limits.maxMessageSize, maxBlocks: limits.maxBlocksPerMessage }))
+          const m = this.#decode(entry)
+          this.#ahead()
+          await this.#handle(m, entry.prepared)
         } catch (err) {
           if (this.closed) break
           this.fail(err instanceof KernelError ? err : new KernelError('ProtocolError', 'failed to process a message', { cause: err }))
@@ -339,7 +394,7 @@ export class Peer {
     }
   }
 
-  async #handle (m: Message): Promise<void> {
+  async #handle (m: Message, prepared?: Promise<void>): Promise<void> {
     switch (m.type) {
       case 'bye': {
         const code = CODES_BY_BYE[m.code]
@@ -368,6 +423,8 @@ export class Peer {
         return
       }
       case 'blocks': {
+        if (prepared !== undefined) await prepared
+        if (this.closed) return
         const missing = await this.host.ingest(m.feed, this)
         if (missing !== undefined && !this.closed) {
           const k = toHex(missing)
@@ -427,7 +484,7 @@ export class Peer {
 
   #cleanup (): void {
     clearTimeout(this.#timer)
-    for (const m of this.#inbox) this.host.account(-charge(m))
+    for (const e of this.#inbox) this.host.account(-charge(e.msg))
     this.#inbox = []
     this.inboxBytes = 0
     for (const m of this.#queue) this.#release(m)
