@@ -81,3 +81,21 @@ export function report (title: string, rows: Result[], bases: string[]): void {
 export function check (ok: boolean, what: string): void {
   if (!ok) throw new Error(`bench check failed: ${what}`)
 }
+
+/** Counts the blocks a store accepted (its onMerge) and resolves waits for a total. */
+export class MergeCount {
+  blocks = 0
+  #waiters: Array<{ n: number, resolve: () => void }> = []
+  constructor (store: { onMerge (cb: (feeds: Feed[]) => void): unknown }) {
+    store.onMerge(feeds => {
+      for (const f of feeds) this.blocks += f.length
+      this.#waiters = this.#waiters.filter(w => { if (this.blocks < w.n) return true; w.resolve(); return false })
+    })
+  }
+
+  /** Resolves once `n` blocks were accepted in total. */
+  reach (n: number): Promise<void> {
+    if (this.blocks >= n) return Promise.resolve()
+    return new Promise(resolve => this.#waiters.push({ n, resolve }))
+  }
+}

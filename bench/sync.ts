@@ -6,6 +6,7 @@ import type { Plug } from '../src/net/index.js'
 import { SimpleKernel } from '../src/kernel/index.js'
 import { Memory, encodeBody } from '../src/store/index.js'
 import type { ComputeContext } from '../src/store/index.js'
+import { MergeCount } from './_shared.js'
 
 class HighWater extends Memory<number> {
   override initialValue = 0
@@ -16,22 +17,14 @@ class HighWater extends Memory<number> {
 }
 
 class Counter extends SimpleKernel {
-  blocks = 0
-  #waiters: Array<{ n: number, resolve: () => void }> = []
+  readonly merged = new MergeCount(this.store)
   constructor () {
     super()
     this.store.register('x', HighWater)
-    this.store.onMerge(feeds => {
-      for (const f of feeds) this.blocks += f.length
-      this.#waiters = this.#waiters.filter(w => { if (this.blocks < w.n) return true; w.resolve(); return false })
-    })
   }
 
-  /** Resolves once `n` blocks were accepted in total. */
-  reach (n: number): Promise<void> {
-    if (this.blocks >= n) return Promise.resolve()
-    return new Promise(resolve => this.#waiters.push({ n, resolve }))
-  }
+  get blocks (): number { return this.merged.blocks }
+  reach (n: number): Promise<void> { return this.merged.reach(n) }
 }
 
 function meter (p: Plug, q: Plug): { bytes: number } {
