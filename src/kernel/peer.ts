@@ -7,7 +7,7 @@ import type { Plug, Reply } from '../net/index.js'
 import {
   BYE_AUTH, BYE_CLOSED, BYE_DUPLICATE, BYE_FLOOD, BYE_HANDSHAKE_TIMEOUT, BYE_INVALID_BLOCKS, BYE_PROTOCOL, BYE_SLOW,
   BYE_VERSION, MAX_QUEUE_BYTES, MESSAGE_OVERHEAD, MSG_ACK, MSG_BLOCKS, MSG_BYE, NONCE_BYTES, PROTOCOL_VERSION,
-  SUMMARY_CHAIN_BYTES, VERIFY_AHEAD_BYTES
+  RECON_MAX_QUERIES, SUMMARY_CHAIN_BYTES, VERIFY_AHEAD_BYTES
 } from './constants.js'
 import { KernelError } from './errors.js'
 import type { KernelErrorCode } from './errors.js'
@@ -15,7 +15,9 @@ import {
   authPayload, decodeMessage, encodeAck, encodeAuth, encodeBlocks, encodeBye, encodeHello, encodeSummary, encodeWant,
   splitForWire
 } from './protocol.js'
-import type { Message, Summary, SummaryEntry } from './protocol.js'
+import type { Message, Summary } from './protocol.js'
+import { ReconSession, answerQuery, answerSummary, encodeRecon, isSummary } from './recon.js'
+import type { ReconIndex } from './recon.js'
 import type { PeerInfo, SyncAnswer, SyncLimits } from './types.js'
 import { yieldTurn } from './yield.js'
 
@@ -33,7 +35,8 @@ export interface PeerHost {
   register (peer: Peer): boolean
   /** The connection closed. */
   unregister (peer: Peer, error: Error | null): void
-  summary (): Promise<SummaryEntry[]>
+  /** Our chains as reconciled (cached while they do not change). */
+  reconIndex (): Promise<ReconIndex>
   query (summary: Summary, peer: Peer): SyncAnswer | Promise<SyncAnswer>
   ingest (feed: Feed, peer: Peer): Promise<Uint8Array | undefined>
   /** Checks a message's signatures ahead of its turn (rejects with `InvalidBlocks`). */
@@ -113,6 +116,14 @@ export class Peer {
 
   #remoteNonce: Uint8Array | undefined
   #gotSummary = false
+  /** Our reconciliation (we learn the peer's head of each of our chains), once started. */
+  #session: Promise<ReconSession> | undefined
+  /** Our reconciliation ended: the answer (what the peer lacks) is under way. */
+  #reconciled = false
+  /** Queries (a summary included) we sent and the peer has not replied to yet. */
+  #repliesDue = 0
+  /** Queries (a summary included) the peer sent. */
+  #queries = 0
   #timer: ReturnType<typeof setTimeout> | undefined
   // inbound
   #inbox: Inbound[] = []
@@ -419,7 +430,27 @@ export class Peer {
       case 'summary': {
         if (this.#gotSummary) throw new KernelError('ProtocolError', 'second summary')
         this.#gotSummary = true
-        this.#answer(await this.host.query(m.summary, this), true)
+        this.#query()
+        // Answered like a listed node, and taken as the result of our own reconciliation.
+        this.#send(encodeRecon({ kind: 'reply', nodes: [answerSummary(await this.host.reconIndex(), m.summary)] }))
+        const session = await this.#session
+        if (session === undefined || this.closed || this.#reconciled) return
+        session.adopt(m.summary)
+        return await this.#reconciledWith(session)
+      }
+      case 'recon': {
+        const r = m.recon
+        if (r.kind === 'query') {
+          this.#query()
+          this.#send(encodeRecon({ kind: 'reply', nodes: answerQuery(await this.host.reconIndex(), r.nodes) }))
+          return
+        }
+        if (this.#repliesDue === 0) throw new KernelError('ProtocolError', 'a recon reply to no query')
+        this.#repliesDue--
+        const session = await this.#session
+        if (session === undefined || this.closed || this.#reconciled) return // the peer's summary ended it
+        this.#ask(session.onReply(r.nodes))
+        if (session.done) await this.#reconciledWith(session)
         return
       }
       case 'blocks': {
@@ -469,17 +500,47 @@ export class Peer {
     this.key = lowerKeyFirst(ours, key) ? this.nonce : nonce
     this.info = { nodeId: toHex(key), since: Date.now() }
     if (!this.host.register(this)) return
-    void this.#sendSummary()
+    this.#session = this.#openRecon()
+    this.#session.catch(err => {
+      this.fail(err instanceof KernelError ? err : new KernelError('ProtocolError', 'failed to summarise our chains', { cause: err }))
+    })
   }
 
-  async #sendSummary (): Promise<void> {
-    try {
-      await this.host.ready
-      if (this.closed) return
-      this.#send(encodeSummary(await this.host.summary()))
-    } catch (err) {
-      this.fail(err instanceof KernelError ? err : new KernelError('ProtocolError', 'failed to summarise our chains', { cause: err }))
+  /** Starts our reconciliation: a `summary` when we hold few chains, else our root fingerprint. */
+  async #openRecon (): Promise<ReconSession> {
+    await this.host.ready
+    const session = new ReconSession(await this.host.reconIndex())
+    if (this.closed) return session
+    const first = session.open()
+    const only = first[0]
+    if (first.length === 1 && only !== undefined && isSummary(only)) {
+      this.#repliesDue++
+      this.#send(encodeSummary(only[0].entries))
+    } else {
+      this.#ask(first)
     }
+    if (session.done) await this.#reconciledWith(session)
+    return session
+  }
+
+  /** Sends queries of our reconciliation. */
+  #ask (batches: ReturnType<ReconSession['open']>): void {
+    for (const nodes of batches) {
+      this.#repliesDue++
+      this.#send(encodeRecon({ kind: 'query', nodes }))
+    }
+  }
+
+  /** Counts a query of the peer's. */
+  #query (): void {
+    if (++this.#queries > RECON_MAX_QUERIES) throw new KernelError('Flood', `more than ${RECON_MAX_QUERIES} recon queries`)
+  }
+
+  /** Our reconciliation is over: send what the peer lacks (PROTOCOL.md, Exchange). */
+  async #reconciledWith (session: ReconSession): Promise<void> {
+    if (this.#reconciled || this.closed) return
+    this.#reconciled = true
+    this.#answer(await this.host.query(session.summary(), this), true)
   }
 
   #cleanup (): void {
