@@ -4,7 +4,7 @@
 // each other).
 import { ed25519 } from './ed25519.js'
 import type { Ed25519 } from './ed25519.types.js'
-import { acceptableKey } from './ed25519.noble.js'
+import { acceptableKey, smallOrderEncoding } from './ed25519.noble.js'
 import { fromHex } from './bytes.js'
 import { latin1 } from '../internal/bytes.js'
 
@@ -83,7 +83,8 @@ export function webCryptoBatchVerifier (subtle: SubtleCrypto | undefined = globa
     return k
   }
   async function one (it: VerifyItem): Promise<boolean> {
-    if (it.sig.length !== 64 || it.pk.length !== 32) return false
+    // BoringSSL accepts an R of small order; the shared rule does not
+    if (it.sig.length !== 64 || it.pk.length !== 32 || smallOrderEncoding(it.sig)) return false
     const key = await importKey(it.pk)
     if (key === undefined) return false
     try {
@@ -112,15 +113,15 @@ const PROBE_MSG = '2700017f27cc492c272e24f1a1428dd528c9f089f36a3d17aa46959586011
 let detected: Promise<BatchVerifier> | undefined
 
 /**
- * The best batch verifier of this platform, detected once: the synchronous node:crypto
- * backend in Node; WebCrypto where `crypto.subtle` verifies Ed25519 correctly (probed with a
+ * The best batch verifier of this platform, detected once: in Node the backend's off-thread
+ * check (node:crypto on libuv's pool, also under the libsodium backend); WebCrypto where `crypto.subtle` verifies Ed25519 correctly (probed with a
  * known good and a known bad signature); otherwise the synchronous @noble/curves backend.
  *
  * @returns the verifier
  */
 export function defaultBatchVerifier (): Promise<BatchVerifier> {
   detected ??= (async () => {
-    if (ed25519().name === 'node:crypto') return backendBatchVerifier()
+    if (ed25519().verifyAsync !== undefined) return backendBatchVerifier()
     try {
       const web = webCryptoBatchVerifier()
       const msg = fromHex(PROBE_MSG)

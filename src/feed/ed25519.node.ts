@@ -1,7 +1,7 @@
 // Native Ed25519 through node:crypto (OpenSSL). Keys are imported once and cached, since
 // importing costs about as much as a signature.
 import type { Ed25519 } from './ed25519.types.js'
-import { acceptableKey } from './ed25519.noble.js'
+import { acceptableKey, smallOrderEncoding } from './ed25519.noble.js'
 import { latin1 } from '../internal/bytes.js'
 import type * as NodeCrypto from 'node:crypto'
 
@@ -26,11 +26,13 @@ function sameKey (a: Uint8Array, b: Uint8Array): boolean {
  * A cache of imported keys by their 32 raw bytes: the last key is checked first without
  * building a map key (appends come from one writer, feeds hold runs of one author), then a
  * bounded map, then `importKey`.
+ *
+ * @internal
  */
-function keyCache (importKey: (raw: Uint8Array) => NodeCrypto.KeyObject): (raw: Uint8Array) => NodeCrypto.KeyObject {
-  const keys = new Map<string, NodeCrypto.KeyObject>()
+export function keyCache<K> (importKey: (raw: Uint8Array) => K): (raw: Uint8Array) => K {
+  const keys = new Map<string, K>()
   let lastRaw = new Uint8Array(32)
-  let last: NodeCrypto.KeyObject | undefined
+  let last: K | undefined
   return (raw) => {
     if (last !== undefined && raw.length === 32 && sameKey(lastRaw, raw)) return last
     const k = latin1(raw)
@@ -72,7 +74,8 @@ export function nodeEd25519 (crypto: typeof NodeCrypto): Ed25519 {
       return new Uint8Array(sig.buffer, sig.byteOffset, sig.byteLength)
     },
     verify (sig, msg, pk) {
-      if (sig.length !== 64 || pk.length !== 32) return false
+      // OpenSSL accepts an R of small order; the shared rule (ed25519.noble.ts) does not
+      if (sig.length !== 64 || pk.length !== 32 || smallOrderEncoding(sig)) return false
       try {
         return crypto.verify(null, msg, publicKey(pk), sig)
       } catch {
@@ -80,7 +83,7 @@ export function nodeEd25519 (crypto: typeof NodeCrypto): Ed25519 {
       }
     },
     verifyAsync (sig, msg, pk) {
-      if (sig.length !== 64 || pk.length !== 32) return Promise.resolve(false)
+      if (sig.length !== 64 || pk.length !== 32 || smallOrderEncoding(sig)) return Promise.resolve(false)
       let key: NodeCrypto.KeyObject
       try {
         key = publicKey(pk)

@@ -77,13 +77,20 @@ let lastPk: Uint8Array | undefined
  * @throws TypeError / RangeError on a malformed secret
  */
 export function signingKey (secret: Uint8Array | string): { seed: Uint8Array, pk: Uint8Array } {
-  if (typeof secret === 'string' && secret === lastInput && lastSeed !== undefined && lastPk !== undefined) return { seed: lastSeed, pk: lastPk }
+  if (lastSeed !== undefined && lastPk !== undefined) {
+    if (typeof secret === 'string' ? secret === lastInput : sameSeed(secret, lastSeed)) return { seed: lastSeed, pk: lastPk }
+  }
   const seed = keyBytes(secret, 32, 'secret')
   const pk = publicKeyOf(seed)
-  if (typeof secret === 'string') {
-    lastInput = secret
-    lastSeed = seed
-    lastPk = pk
-  }
-  return { seed, pk }
+  lastInput = typeof secret === 'string' ? secret : undefined
+  lastSeed = typeof secret === 'string' ? seed : seed.slice() // a copy: the caller may reuse its bytes
+  lastPk = pk
+  return { seed: lastSeed, pk }
+}
+
+/** True when `secret` holds the 32 bytes of `seed` (bytes given again by a writer: no hex, no map). */
+function sameSeed (secret: unknown, seed: Uint8Array): boolean {
+  if (!(secret instanceof Uint8Array) || secret.length !== 32) return false
+  for (let i = 0; i < 32; i++) if (secret[i] !== seed[i]) return false
+  return true
 }

@@ -16,6 +16,12 @@ import type { RejectionCode } from './errors.js'
 /** @internal what happened to one block */
 export type Outcome = Verdict | { kind: 'stored' } | { kind: 'orphan' }
 
+/**
+ * @internal Blocks known not to be stored: `createBlock` signs them on its owner's HEAD, the
+ * tip of its chain, whose child cannot be stored yet. Their "already have it" read is skipped.
+ */
+export const unstored: WeakSet<Block> = new WeakSet()
+
 /** @internal an empty dispatch result */
 export function newResult (): DispatchResult {
   return { accepted: [], rejected: [], postponed: 0, stashed: 0 }
@@ -60,7 +66,7 @@ export async function ingest (c: StoreCore, blocks: Block[], res: DispatchResult
     const continues = prev !== undefined && bytesEqual(b.psig, prev.block.sig)
     // Cheap "already have it" checks come before any verification (a child of a block
     // accepted in this run cannot be stored yet).
-    if (!(continues && fresh) && (c.chains.has(hid) || await c.repo.hasBlock(b.sig))) {
+    if (!(continues && fresh) && !unstored.delete(b) && (c.chains.has(hid) || await c.repo.hasBlock(b.sig))) {
       lastKnown = b; prev = c.chains.get(hid); fresh = false; continue
     }
     if (c.tombs.size > 0 && (c.tombs.has(hid) || (b.psig !== undefined && c.tombs.has(latin1(b.psig))))) {

@@ -17,7 +17,7 @@ import { Slice, type SliceSpec } from './slice.js'
 import type { Txn, TxnOwner } from './txn.js'
 import type { Latch } from './context.js'
 import { StoreCore } from './core.js'
-import { ingest, newResult, feedOf } from './ingest.js'
+import { ingest, newResult, feedOf, unstored } from './ingest.js'
 import { countReferences, sweep } from './gc.js'
 import { restore, replay } from './replay.js'
 import type { Branch, DispatchOptions, DispatchResult, GcOptions, Observed, StateNeuron, StoreEvent, StoreOptions } from './types.js'
@@ -370,9 +370,14 @@ export class Store {
     const pk = signingKey(sk).pk
     let feed: Feed | undefined
     // Under the lock: concurrent calls on one chain each extend the block the previous created.
+    // On the owner's HEAD (the tip of its chain, which no stored block extends) the new block
+    // cannot be stored already: its "already stored?" read is skipped. Not in detached mode,
+    // where a new genesis could repeat a stored one made in the same millisecond.
+    const onHead = (branch == null || (branch instanceof Uint8Array && branch.length === 32)) && !this._c.repo.allowDetached
     await this._dispatch(async () => {
       feed = await this._branch(branch, pk, true)
       feed.append(encodeBody(root, payload, Date.now()), sk)
+      if (onHead) unstored.add(feed.last as Block)
       return feed
     }, { loud: true, signal: opts.signal })
     return feed as Feed

@@ -1,4 +1,4 @@
-// Feed.fromAsync and the batch verifiers: every verifier (sync native, sync noble, WebCrypto)
+// Feed.fromAsync and the batch verifiers: every verifier (libsodium and node:crypto, noble, WebCrypto)
 // gives the same verdicts as Feed.from, block for block.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
@@ -7,8 +7,13 @@ import { Feed, FeedError, counters, nobleEd25519, backendBatchVerifier, webCrypt
 import type { BatchVerifier } from '../../src/feed/index.js'
 import { bases, feedBytes } from './_fuzz.js'
 import { SHAPES, build } from './_fixtures.js'
+import { nodeCryptoEd25519, sodiumNativeEd25519 } from '../../src/feed/ed25519.js'
 
-const verifiers: BatchVerifier[] = [backendBatchVerifier(), backendBatchVerifier(nobleEd25519), webCryptoBatchVerifier()]
+const sodium = sodiumNativeEd25519()!
+const verifiers: BatchVerifier[] = [
+  backendBatchVerifier(), backendBatchVerifier(nobleEd25519), webCryptoBatchVerifier(),
+  backendBatchVerifier(nodeCryptoEd25519()), backendBatchVerifier({ ...sodium, verifyAsync: undefined })
+]
 
 test('fromAsync: same feed as Feed.from, one verification per block, with every verifier', async () => {
   const f = build(new Feed(), SHAPES['three authors round robin']!)
@@ -24,7 +29,7 @@ test('fromAsync: same feed as Feed.from, one verification per block, with every 
   assert.equal(await Feed.fromAsync(f), f)
   assert.equal((await Feed.fromAsync(f.buffer, { noVerify: true })).length, f.length)
   assert.equal((await Feed.fromAsync([...f.blocks])).length, f.length)
-  assert.equal((await defaultBatchVerifier()).name, 'backend:node:crypto')
+  assert.equal((await defaultBatchVerifier()).name, 'backend:sodium-native')
 })
 
 test('fromAsync: forged blocks reject with SignatureVerificationFailed for every verifier', async () => {

@@ -1,6 +1,8 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { Feed, toHex, getPublicKey, nobleEd25519, setEd25519, ed25519 } from '../../src/feed/index.js'
+import type { Ed25519 } from '../../src/feed/index.js'
+import { nodeCryptoEd25519, sodiumNativeEd25519 } from '../../src/feed/ed25519.js'
 
 // spec/feed.md §3: the worked example; Ed25519 is deterministic, so the bytes are fixed.
 const SK = 'f1d0ea8c8dc3afca9766ee6104f02b6ea427f1d24e3e4d6813b09946dff11dfa'
@@ -13,9 +15,11 @@ const WORLD_SIG = 'a0bc9e9d9a792697499879e63e05bf4b77003d3850aada554f2eb833e7f09
   '674fe0b70e6ad17601c444591eb292d382be6c911d9d1a032a767ee6a51bcf00'
 const B0_SIG = '9e18cace6e020264ca63836eabb453696b35546b5e0a79ee1da05e52dccd5e2bfad7bb51c03be7ea2aabe47db06f97c707e9656acf8cb83a34528340ebe18805'
 
-for (const backend of ['native', 'noble'] as const) {
-  test(`worked example bytes (${backend})`, () => {
-    setEd25519(backend === 'noble' ? nobleEd25519 : undefined)
+const backends: Record<string, Ed25519 | undefined> = { 'sodium-native': sodiumNativeEd25519(), 'node:crypto': nodeCryptoEd25519(), noble: nobleEd25519 }
+for (const [name, backend] of Object.entries(backends)) {
+  test(`worked example bytes (${name})`, () => {
+    assert.ok(backend !== undefined, `${name} loads in Node`)
+    setEd25519(backend)
     try {
       assert.equal(getPublicKey(SK), PK)
       const f = new Feed()
@@ -36,6 +40,7 @@ for (const backend of ['native', 'noble'] as const) {
   })
 }
 
-test('native backend is in use in Node', () => {
-  assert.equal(ed25519().name, 'node:crypto')
+test('libsodium backend is in use in Node, with an off-thread check', () => {
+  assert.equal(ed25519().name, 'sodium-native')
+  assert.equal(typeof ed25519().verifyAsync, 'function')
 })
