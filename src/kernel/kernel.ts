@@ -22,8 +22,11 @@ import { yieldTurn } from './yield.js'
 import { keyArg } from '../internal/key-arg.js'
 import { defaultVerifier } from './verify-pool.js'
 
-/** Fewest unverified blocks of a message handed to the verifier (fewer are checked inline). */
-const POOL_MIN = 4
+/**
+ * Fewest unverified blocks of a message handed to the verifier: fewer (live gossip, small
+ * catch-ups) are checked inline, where a worker's round trip would cost more than it saves.
+ */
+const POOL_MIN = VERIFY_SLICE
 
 /** The abstract-level database a kernel runs on (binary keys and values). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -61,8 +61,37 @@ export type ReplyNode =
      * `tip`) or not at all (`height` -1); chains not named are held identically.
      */
     mode: 'answer'
-    items: Array<{ index: number, height: number, tip: Uint8Array }>
+    items: Answers
   }
+
+/** The items of an `answer`, in typed arrays (no object per item: an answer can name 100k). */
+export class Answers {
+  /** Index of each named entry in the listing. */
+  readonly index: Uint32Array
+  /** The responder's height of it, -1 when it lacks the chain. */
+  readonly height: Int32Array
+  /** The responder's tip prefix of it, 8 bytes per item (zeros when it lacks the chain). */
+  readonly tips: Uint8Array
+
+  constructor (index: Uint32Array, height: Int32Array, tips: Uint8Array) {
+    this.index = index
+    this.height = height
+    this.tips = tips
+  }
+
+  /** Items from objects (tests, hand-made replies). */
+  static of (items: ReadonlyArray<{ index: number, height: number, tip?: Uint8Array }>): Answers {
+    const tips = new Uint8Array(items.length * SUMMARY_TIP_BYTES)
+    items.forEach((it, i) => { if (it.height >= 0 && it.tip !== undefined) tips.set(it.tip.subarray(0, SUMMARY_TIP_BYTES), i * SUMMARY_TIP_BYTES) })
+    return new Answers(Uint32Array.from(items, it => it.index), Int32Array.from(items, it => it.height), tips)
+  }
+
+  /** Number of items. */
+  get length (): number { return this.index.length }
+
+  /** Tip prefix of item `i` (a view). */
+  tipAt (i: number): Uint8Array { return this.tips.subarray(i * SUMMARY_TIP_BYTES, (i + 1) * SUMMARY_TIP_BYTES) }
+}
 
 /** A decoded `recon` message. */
 export type Recon = { kind: 'query', nodes: QueryNode[] } | { kind: 'reply', nodes: ReplyNode[] }
@@ -316,13 +345,19 @@ export function answerSummary (index: ReconIndex, summary: Summary): ReplyNode {
 }
 
 function answerList (index: ReconIndex, n: number, chainIdAt: (i: number) => Uint8Array, heightAt: (i: number) => number, tipAt: (i: number) => Uint8Array): ReplyNode {
-  const items: Array<{ index: number, height: number, tip: Uint8Array }> = []
+  const idx: number[] = []
+  const hts: number[] = []
+  const from: number[] = [] // our position, for the tip
   for (let i = 0; i < n; i++) {
     const at = index.find(chainIdAt(i))
-    if (at < 0) items.push({ index: i, height: -1, tip: new Uint8Array(0) })
-    else if (!index.same(at, heightAt(i), tipAt(i))) items.push({ index: i, height: index.heights[at] as number, tip: index.at(at).tip })
+    if (at >= 0 && index.same(at, heightAt(i), tipAt(i))) continue
+    idx.push(i)
+    hts.push(at < 0 ? -1 : index.heights[at] as number)
+    from.push(at)
   }
-  return { mode: 'answer', items }
+  const tips = new Uint8Array(idx.length * SUMMARY_TIP_BYTES)
+  from.forEach((at, k) => { if (at >= 0) tips.set(index.tips.subarray(at * SUMMARY_TIP_BYTES, (at + 1) * SUMMARY_TIP_BYTES), k * SUMMARY_TIP_BYTES) })
+  return { mode: 'answer', items: new Answers(Uint32Array.from(idx), Int32Array.from(hts), tips) }
 }
 
 // ── the initiator ───────────────────────────────────────────────────────────────────────────
@@ -438,9 +473,12 @@ export class ReconSession {
     if (s.mode === 'list') {
       if (r.mode !== 'answer') throw bad(`${r.mode} answers a listed node`)
       const listed = s.listed ?? Math.min(s.hi - s.lo, RECON_LIST_MAX)
-      for (const it of r.items) {
-        if (it.index >= listed) throw bad('an answer names an entry that was not listed')
-        this.#view.set(s.lo + it.index, it.height < 0 ? null : { height: it.height, tip: it.tip })
+      const a = r.items
+      for (let k = 0; k < a.length; k++) {
+        const i = a.index[k] as number
+        const h = a.height[k] as number
+        if (i >= listed) throw bad('an answer names an entry that was not listed')
+        this.#view.set(s.lo + i, h < 0 ? null : { height: h, tip: a.tipAt(k).slice() })
       }
       return
     }
@@ -517,7 +555,14 @@ export function encodeRecon (m: Recon): Uint8Array {
       size += 1
       if (r.mode === 'list') size += entries(r.entries)
       else if (r.mode === 'split') size += 256 + r.counts.reduce((a, c) => a + varintLength(c), 0)
-      else if (r.mode === 'answer') size += varintLength(r.items.length) + r.items.reduce((a, it) => a + varintLength(it.index) + varintLength(it.height + 1) + (it.height >= 0 ? SUMMARY_TIP_BYTES : 0), 0)
+      else if (r.mode === 'answer') {
+        const a = r.items
+        size += varintLength(a.length)
+        for (let k = 0; k < a.length; k++) {
+          const h = a.height[k] as number
+          size += varintLength(a.index[k] as number) + varintLength(h + 1) + (h >= 0 ? SUMMARY_TIP_BYTES : 0)
+        }
+      }
     }
   }
   const w = new Writer(size)
@@ -538,10 +583,11 @@ export function encodeRecon (m: Recon): Uint8Array {
         case 'answer':
           w.byte(M_ANSWER)
           w.varint(r.items.length)
-          for (const it of r.items) {
-            w.varint(it.index)
-            w.varint(it.height + 1)
-            if (it.height >= 0) w.bytes(it.tip.subarray(0, SUMMARY_TIP_BYTES))
+          for (let k = 0; k < r.items.length; k++) {
+            const h = r.items.height[k] as number
+            w.varint(r.items.index[k] as number)
+            w.varint(h + 1)
+            if (h >= 0) w.bytes(r.items.tipAt(k))
           }
       }
     }
@@ -625,14 +671,17 @@ export function decodeRecon (bytes: Uint8Array): Recon {
         for (let k = 0; k < 16; k++) counts.push(r.varint())
         nodes.push({ mode: 'split', sums, counts })
       } else if (mode === M_ANSWER) {
-        const m = r.count(MAX_SUMMARY_ENTRIES, 1, 'answers')
-        const items: Array<{ index: number, height: number, tip: Uint8Array }> = []
+        const m = r.count(MAX_SUMMARY_ENTRIES, 2, 'answers')
+        const index = new Uint32Array(m)
+        const height = new Int32Array(m)
+        const tips = new Uint8Array(m * SUMMARY_TIP_BYTES)
         for (let k = 0; k < m; k++) {
-          const index = r.varint()
+          index[k] = r.varint()
           const h1 = r.varint()
-          items.push({ index, height: h1 - 1, tip: h1 > 0 ? r.bytes(SUMMARY_TIP_BYTES) : new Uint8Array(0) })
+          height[k] = h1 - 1
+          if (h1 > 0) tips.set(r.bytes(SUMMARY_TIP_BYTES), k * SUMMARY_TIP_BYTES)
         }
-        nodes.push({ mode: 'answer', items })
+        nodes.push({ mode: 'answer', items: new Answers(index, height, tips) })
       } else throw bad(`unknown reply mode ${mode}`)
     }
     out = { kind: 'reply', nodes }

@@ -10,7 +10,7 @@ import { MAX_QUEUE_BYTES, RECON_LIST_MAX, RECON_MAX_NODES, RECON_MAX_QUERIES, RE
 import { KernelError } from '../../src/kernel/errors.js'
 import { decodeMessage, encodeSummary } from '../../src/kernel/protocol.js'
 import type { Summary, SummaryEntry } from '../../src/kernel/protocol.js'
-import { ReconIndex, ReconSession, answerQuery, answerSummary, decodeRecon, encodeRecon, isSummary } from '../../src/kernel/recon.js'
+import { Answers, ReconIndex, ReconSession, answerQuery, answerSummary, decodeRecon, encodeRecon, isSummary } from '../../src/kernel/recon.js'
 import type { QueryNode, Recon } from '../../src/kernel/recon.js'
 import { SyncNode } from '../../src/kernel/node.js'
 import { planSync } from '../../src/kernel/sync.js'
@@ -157,7 +157,7 @@ const recon: fc.Arbitrary<Recon> = fc.oneof(
     fc.array(entry, { maxLength: RECON_LIST_MAX }).map(entries => ({ mode: 'list' as const, entries })),
     fc.tuple(fc.uint8Array({ minLength: 256, maxLength: 256 }), fc.array(fc.nat({ max: 2 ** 28 - 1 }), { minLength: 16, maxLength: 16 })).map(([sums, counts]) => ({ mode: 'split' as const, sums, counts })),
     fc.array(fc.record({ index: fc.nat({ max: 5000 }), height: fc.integer({ min: -1, max: 2 ** 27 }), tip: fc.uint8Array({ minLength: 8, maxLength: 8 }) }), { maxLength: 40 })
-      .map(items => ({ mode: 'answer' as const, items: items.map(it => it.height < 0 ? { ...it, tip: new Uint8Array(0) } : it) }))
+      .map(items => ({ mode: 'answer' as const, items: Answers.of(items) }))
   ), { maxLength: 20 }).map(nodes => ({ kind: 'reply' as const, nodes }))
 )
 
@@ -210,11 +210,11 @@ test('a reply that does not fit its query is a ProtocolError', () => {
   assert.throws(() => s.onReply([{ mode: 'equal' }, { mode: 'equal' }]), (e: unknown) => e instanceof KernelError && e.code === 'ProtocolError')
   const t = new ReconSession(ReconIndex.from(ours))
   t.open()
-  assert.throws(() => t.onReply([{ mode: 'answer', items: [] }]), (e: unknown) => e instanceof KernelError && e.code === 'ProtocolError')
+  assert.throws(() => t.onReply([{ mode: 'answer', items: Answers.of([]) }]), (e: unknown) => e instanceof KernelError && e.code === 'ProtocolError')
   assert.throws(() => t.onReply([{ mode: 'equal' }]), (e: unknown) => e instanceof KernelError && e.code === 'ProtocolError') // nothing pending any more
   const small = new ReconSession(ReconIndex.from(entries(10, 5)))
   small.open()
-  assert.throws(() => small.onReply([{ mode: 'answer', items: [{ index: 10, height: -1, tip: new Uint8Array(0) }] }]), (e: unknown) => e instanceof KernelError && e.code === 'ProtocolError')
+  assert.throws(() => small.onReply([{ mode: 'answer', items: Answers.of([{ index: 10, height: -1 }]) }]), (e: unknown) => e instanceof KernelError && e.code === 'ProtocolError')
 })
 
 test('a responder that splits forever cannot take a session past the deepest node', () => {
@@ -230,7 +230,7 @@ test('a responder that splits forever cannot take a session past the deepest nod
     for (const nodes of batches) {
       // split every fingerprint, answer every list with "no difference"
       try {
-        next.push(...s.onReply(nodes.map(q => q.mode === 'fp' ? fake : { mode: 'answer' as const, items: [] })))
+        next.push(...s.onReply(nodes.map(q => q.mode === 'fp' ? fake : { mode: 'answer' as const, items: Answers.of([]) })))
       } catch (err) {
         assert.ok(err instanceof KernelError && err.code === 'ProtocolError')
         return
