@@ -4,8 +4,9 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import fc from 'fast-check'
-import { Feed, SIG_SIZE, ed25519, signPair } from '../../src/feed/index.js'
+import { Feed, SIG_SIZE, ed25519, signPair, toHex } from '../../src/feed/index.js'
 import type { BatchVerifier, VerifyItem } from '../../src/feed/index.js'
+import { MAX_QUEUE_BYTES, VERIFY_AHEAD_BYTES } from '../../src/kernel/constants.js'
 import { encodeBlocks } from '../../src/kernel/protocol.js'
 import { KernelError } from '../../src/kernel/errors.js'
 import { packItems, unpackVerdicts } from '../../src/kernel/verify-pack.js'
@@ -114,3 +115,48 @@ for (const mode of ['workers', 'main thread'] as const) {
     await victim.halt()
   })
 }
+
+test('the checks ahead are bounded in bytes: a peer that queues a whole window gets at most VERIFY_AHEAD_BYTES of it checked early', { timeout: 120_000 }, async () => {
+  const waiting: Array<() => void> = []
+  let calls = 0
+  let second: () => void = () => {}
+  const twoCalls = new Promise<void>(resolve => { second = resolve })
+  const verifier: BatchVerifier = {
+    name: 'held',
+    async verifyBatch (items) {
+      if (++calls === 2) second()
+      await new Promise<void>(resolve => waiting.push(resolve))
+      return items.map(() => true)
+    }
+  }
+  const victim = new Counter(undefined, { verifier })
+  await victim.boot()
+  const raw = await RawPeer.open(victim.spawnWire())
+  await raw.greet()
+  const { sk } = signPair()
+  const feed = new Feed()
+  const messages = 12
+  const per = 1024
+  for (let i = 1; i <= messages * per; i++) feed.append(encodeBody('x', i, Date.now()), sk)
+  let bytes = 0
+  for (let m = 0; m < messages; m++) {
+    const msg = message(feed.slice(m * per, (m + 1) * per))
+    bytes += msg.length
+    await raw.plug.postMessage(msg)
+  }
+  assert.ok(bytes < MAX_QUEUE_BYTES, 'all inside one window')
+  // The first message is held in its check; the second is checked ahead of its turn.
+  await twoCalls
+  const turn = (): Promise<void> => new Promise(resolve => setImmediate(resolve))
+  for (let i = 0; i < 50; i++) await turn() // room for any further check to start (it must not)
+  const bound = 1 + Math.ceil(VERIFY_AHEAD_BYTES / (bytes / messages)) + 1
+  assert.ok(calls <= bound && calls < messages, `${calls} messages checked ahead of ${messages} queued (bound ${bound})`)
+  // released: every message is taken, in order
+  const key = toHex(feed.first?.key as Uint8Array)
+  while (victim.x[key] !== messages * per) {
+    for (const release of waiting.splice(0)) release()
+    await turn()
+  }
+  assert.equal(calls, messages, 'one check per message')
+  await victim.halt()
+})
