@@ -73,6 +73,7 @@ export class Answers {
   /** The responder's tip prefix of it, 8 bytes per item (zeros when it lacks the chain). */
   readonly tips: Uint8Array
 
+  /** @internal use {@link Answers.of} or the decoder */
   constructor (index: Uint32Array, height: Int32Array, tips: Uint8Array) {
     this.index = index
     this.height = height
@@ -116,9 +117,11 @@ function bad (message: string): KernelError {
  * by binary search and its fingerprint by one subtraction.
  */
 export class ReconIndex {
-  /** Sorted 16-byte id prefixes. */
+  /** Sorted 16-byte id prefixes, 16 bytes per chain. */
   readonly ids: Uint8Array
+  /** Heights, in the same order. */
   readonly heights: Uint32Array
+  /** 8-byte tip prefixes, in the same order. */
   readonly tips: Uint8Array
   /** (n + 1) x 4 little-endian u32 lanes: the sum of the values before each position. */
   readonly #sums: Uint32Array
@@ -376,6 +379,7 @@ export class ReconSession {
   /** The peer's head of our chain at a position, when not the same as ours (null: absent). */
   readonly #view = new Map<number, { height: number, tip: Uint8Array } | null>()
 
+  /** @param index - our chains (the session reads them, it never changes them) */
   constructor (index: ReconIndex) {
     this.#index = index
   }
