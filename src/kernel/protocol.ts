@@ -220,7 +220,7 @@ export function encodeAck (bytes: number): Uint8Array {
  * Encodes a `summary`: every chain the sender holds (a node sends one when it holds at most
  * `RECON_SUMMARY_MAX` chains; with more it reconciles with `recon` messages).
  * @param entries - the entries
- * @param max - most entries (`MAX_SUMMARY_ENTRIES`; @internal)
+ * @param max - most entries (default `MAX_SUMMARY_ENTRIES`, the most a receiver accepts)
  * @throws RangeError on malformed entries or too many of them
  */
 export function encodeSummary (entries: readonly SummaryEntry[] | Summary, max: number = MAX_SUMMARY_ENTRIES): Uint8Array {
