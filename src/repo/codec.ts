@@ -1,6 +1,6 @@
 // Key builders and index value codecs (layout in constants.ts).
 import {
-  CHAIN_HEIGHT, CHAIN_OWNER, CHAIN_ROOT, CHAIN_SIZE, CHAIN_START, CHAIN_TIP, LOC_CHAIN, LOC_HEIGHT, LOC_OWNER, LOC_SIZE,
+  CHAIN_HEIGHT, CHAIN_OWNER, CHAIN_ROOT, CHAIN_SIZE, CHAIN_START, CHAIN_TIP, LOC_CHAIN, LOC_HEIGHT, LOC_OWNER, LOC_SEQ_SIZE, LOC_SIZE,
   NS_SIZE, PK_SIZE, SIG_SIZE, U32_SIZE
 } from './constants.js'
 import { repoErr } from './errors.js'
@@ -13,6 +13,8 @@ export interface BlockLocation {
   height: number
   /** Genesis author of the chain's root. */
   owner: Uint8Array
+  /** The acceptance position a store recorded with the block (see `PrepareOptions.seq`), if any. */
+  seq?: number
 }
 
 /**
@@ -66,19 +68,31 @@ function putU32 (b: Uint8Array, o: number, n: number): void {
   b[o] = n >>> 24; b[o + 1] = n >>> 16; b[o + 2] = n >>> 8; b[o + 3] = n
 }
 
-/** @internal */
-export function encodeLocation (chainId: Uint8Array, height: number, owner: Uint8Array): Uint8Array {
-  const v = new Uint8Array(LOC_SIZE)
+/** @internal `seq`: the acceptance position to record, if any (a safe integer >= 0) */
+export function encodeLocation (chainId: Uint8Array, height: number, owner: Uint8Array, seq?: number): Uint8Array {
+  const v = new Uint8Array(seq === undefined ? LOC_SIZE : LOC_SEQ_SIZE)
   v.set(chainId, LOC_CHAIN)
   putU32(v, LOC_HEIGHT, height)
   v.set(owner, LOC_OWNER)
+  if (seq !== undefined) {
+    putU32(v, LOC_SIZE, Math.floor(seq / 0x100000000))
+    putU32(v, LOC_SIZE + 4, seq >>> 0)
+  }
   return v
 }
 
 /** @internal */
 export function decodeLocation (v: Uint8Array): BlockLocation {
-  if (v.length !== LOC_SIZE) throw repoErr('CorruptIndex', `block location of ${v.length} bytes`)
-  return { chainId: v.slice(LOC_CHAIN, LOC_HEIGHT), height: readU32(v, LOC_HEIGHT), owner: v.slice(LOC_OWNER, LOC_SIZE) }
+  if (v.length !== LOC_SIZE && v.length !== LOC_SEQ_SIZE) throw repoErr('CorruptIndex', `block location of ${v.length} bytes`)
+  const loc: BlockLocation = { chainId: v.slice(LOC_CHAIN, LOC_HEIGHT), height: readU32(v, LOC_HEIGHT), owner: v.slice(LOC_OWNER, LOC_SIZE) }
+  if (v.length === LOC_SEQ_SIZE) loc.seq = decodeSeq(v)
+  return loc
+}
+
+/** @internal the acceptance position of a BLOCK_TO_CHAIN value, or undefined when it has none */
+export function decodeSeq (v: Uint8Array): number | undefined {
+  if (v.length !== LOC_SEQ_SIZE) return undefined
+  return readU32(v, LOC_SIZE) * 0x100000000 + readU32(v, LOC_SIZE + 4)
 }
 
 /** @internal */

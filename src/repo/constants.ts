@@ -1,7 +1,11 @@
 // Key layout of the repo, with clear names and an index for each question asked of it.
 // Every key is one namespace byte followed by the key material, inside the `repo` sublevel.
 
-/** HEAD: owner pk(32) -> tip sig(64) of the chain tracked for that owner. */
+/**
+ * HEAD: owner pk(32) -> id(64) of the chain tracked for that owner (its tip is the owner's
+ * head). Written when the tracked chain changes, not with every block (layout version 2;
+ * version 1 stored the tip's signature).
+ */
 export const NS_HEAD = 0x00
 /** BLOCK: block sig(64) -> raw block bytes. */
 export const NS_BLOCK = 0x01
@@ -11,7 +15,10 @@ export const NS_TAIL = 0x02
 export const NS_LATEST = 0x03
 /** REG: application registry, arbitrary key -> arbitrary value. */
 export const NS_REG = 0x04
-/** BLOCK_TO_CHAIN: block sig(64) -> chain id(64) ‖ height u32be ‖ owner(32). */
+/**
+ * BLOCK_TO_CHAIN: block sig(64) -> chain id(64) ‖ height u32be ‖ owner(32) [‖ seq u64be: the
+ * acceptance position a store gave the block (layout version 2), so it needs no record of its own].
+ */
 export const NS_BLOCK_TO_CHAIN = 0x05
 /** CHAIN_INFO: chain id(64) -> owner(32) ‖ tip(64) ‖ tip height u32be ‖ start height u32be ‖ root(64) [‖ parent(64)]. */
 export const NS_CHAIN_INFO = 0x06
@@ -23,8 +30,11 @@ export const NS_OWNER_CHAINS = 0x08
 /** VERSION: the single key `0x09` -> layout version u32be (see {@link SCHEMA_VERSION}). */
 export const NS_VERSION = 0x09
 
-/** Layout version this code writes and reads; a database without the key is version 1. */
-export const SCHEMA_VERSION = 1
+/**
+ * Layout version this code writes and reads; a database without the key is version 1. Version 1
+ * databases are migrated on open (their HEAD records become chain ids).
+ */
+export const SCHEMA_VERSION = 2
 
 /** Name of the sublevel that holds the repo's keys in the root database. */
 export const SUBLEVEL = 'repo'
@@ -39,8 +49,10 @@ export const U32_SIZE = 4
 export const LOC_CHAIN: number = 0
 export const LOC_HEIGHT: number = LOC_CHAIN + SIG_SIZE
 export const LOC_OWNER: number = LOC_HEIGHT + U32_SIZE
-/** Size of a BLOCK_TO_CHAIN value. */
+/** Size of a BLOCK_TO_CHAIN value without an acceptance position. */
 export const LOC_SIZE: number = LOC_OWNER + PK_SIZE
+/** Size of a BLOCK_TO_CHAIN value with an acceptance position (u64be). */
+export const LOC_SEQ_SIZE: number = LOC_SIZE + 8
 
 // CHAIN_INFO value: owner ‖ tip ‖ tip height u32be ‖ start height u32be ‖ root [‖ parent].
 export const CHAIN_OWNER: number = 0

@@ -2,13 +2,13 @@
 // repo sublevel's prefix, closed-state mapping and the schema-version check.
 import { Block } from '../feed/index.js'
 import { latin1, prefixEnd, withPrefix } from '../internal/bytes.js'
-import { NS_BLOCK, NS_BLOCK_TO_CHAIN, NS_CHAIN_INFO, NS_VERSION, SCHEMA_VERSION, U32_SIZE } from './constants.js'
+import { NS_BLOCK, NS_BLOCK_TO_CHAIN, NS_CHAIN_INFO, NS_HEAD, NS_VERSION, SCHEMA_VERSION, U32_SIZE } from './constants.js'
 import { repoErr } from './errors.js'
 import { decodeChain, decodeLocation, decodeU32, mkKey, u32 } from './codec.js'
 import type { BlockLocation, ChainInfo } from './codec.js'
 import type { Pending } from './staging.js'
-import { VIEW, putOp } from '../internal/level.js'
-import type { RepoDb } from '../internal/level.js'
+import { VIEW, delOp, putOp } from '../internal/level.js'
+import type { BatchOp, RepoDb } from '../internal/level.js'
 
 const NOT_OPEN = new Set(['LEVEL_DATABASE_NOT_OPEN', 'LEVEL_ITERATOR_NOT_OPEN', 'LEVEL_BATCH_NOT_OPEN'])
 
@@ -56,15 +56,28 @@ export class RepoIo {
   private async _checkVersion (): Promise<void> {
     const key = mkKey(NS_VERSION)
     const v = await this.db.get(withPrefix(this.prefix, key), VIEW)
-    if (v === undefined) {
-      await this.db.batch([putOp(this.prefix, key, u32(SCHEMA_VERSION))])
-    } else {
-      const version = v.length === U32_SIZE ? decodeU32(v) : NaN
-      if (version !== SCHEMA_VERSION) {
-        throw repoErr('UnsupportedVersion', `repo layout version ${String(version)}, this code reads version ${SCHEMA_VERSION}`)
-      }
+    const version = v === undefined ? 1 : v.length === U32_SIZE ? decodeU32(v) : NaN
+    if (version === 1) {
+      await this._migrate1()
+    } else if (version !== SCHEMA_VERSION) {
+      throw repoErr('UnsupportedVersion', `repo layout version ${String(version)}, this code reads version ${SCHEMA_VERSION}`)
     }
     this._ok = true
+  }
+
+  /**
+   * Version 1 -> 2, in one batch with the new version key: each HEAD record (owner -> tip
+   * signature) becomes owner -> chain id; a HEAD whose tip is not stored is dropped. The
+   * locations are unchanged (version 2 only adds an optional acceptance position).
+   */
+  private async _migrate1 (): Promise<void> {
+    const ops: BatchOp[] = []
+    for (const [k, tip] of await this.prefixed(Uint8Array.of(NS_HEAD))) {
+      const loc = await this.loc(tip)
+      ops.push(loc === undefined ? delOp(this.prefix, k) : putOp(this.prefix, k, loc.chainId))
+    }
+    ops.push(putOp(this.prefix, mkKey(NS_VERSION), u32(SCHEMA_VERSION)))
+    await this.db.batch(ops)
   }
 
   /** Runs `fn` on an open database: `Closed` when it is closing or closed. */
@@ -139,6 +152,15 @@ export class RepoIo {
   async chain (chainId: Uint8Array, p?: Pending): Promise<ChainInfo | undefined> {
     const v = await this.get(mkKey(NS_CHAIN_INFO, chainId), p)
     return v === undefined ? undefined : decodeChain(chainId, v)
+  }
+
+  /** The owner's head: the tip of the chain its HEAD record names, seeing the pending writes `p` first. */
+  async head (owner: Uint8Array, p?: Pending): Promise<Uint8Array | undefined> {
+    const chainId = await this.get(mkKey(NS_HEAD, owner), p)
+    if (chainId === undefined) return undefined
+    const info = await this.chain(chainId, p)
+    if (info === undefined) throw repoErr('CorruptIndex', 'HEAD names an unknown chain')
+    return info.tip
   }
 
   /** Blocks of chain `chainId` at heights [from, to], newest first. */

@@ -4,7 +4,7 @@ import { au8, cmp, feedFrom, isBlock, s2b } from '../feed/index.js'
 import type { Block, Feed, FeedInput } from '../feed/index.js'
 import { MERGE_BATCH_BLOCKS, NS_BLOCK, NS_BLOCK_TO_CHAIN, NS_CHAIN_INFO, NS_HEAD, NS_LATEST, NS_OWNER_CHAINS, NS_REG, NS_TAIL, SUBLEVEL } from './constants.js'
 import { repoErr } from './errors.js'
-import { chainOfOwnerKey, decodeChain, keyMaterial, mkKey, u32 } from './codec.js'
+import { chainOfOwnerKey, decodeChain, decodeSeq, encodeLocation, keyMaterial, mkKey, u32 } from './codec.js'
 import type { BlockLocation, ChainInfo } from './codec.js'
 import { RepoIo, toBlock, view } from './db.js'
 import type { BatchOp, RepoDb, RepoSublevel } from '../internal/level.js'
@@ -96,6 +96,11 @@ export interface PrepareOptions {
   stage?: RepoStage
   /** The caller has just checked that the block is not stored: skip that read. */
   fresh?: boolean
+  /**
+   * An acceptance position (a safe integer >= 0) to record with the block's location (a
+   * store's log: {@link BlockLocation.seq}), so the caller needs no record of its own.
+   */
+  seq?: number
 }
 
 /**
@@ -171,9 +176,10 @@ export class Repo {
   }
 
   /**
-   * Checks the database's repo layout version (this code reads version 1), writing it on a
-   * database that has none (a new one, or one written before the version key existed). Every
-   * other method does this on its first call; call it to fail early. Idempotent.
+   * Checks the database's repo layout version (this code reads version 2), writing it on a
+   * database that has none (a new one), and migrating a version 1 database (or one written
+   * before the version key existed) in one batch. Every other method does this on its first
+   * call; call it to fail early. Idempotent.
    *
    * @throws RepoError `UnsupportedVersion` for a database written by a newer layout; `Closed`
    */
@@ -255,7 +261,8 @@ export class Repo {
    * @throws RepoError `Closed`
    */
   async headOf (pk: Uint8Array | string, stage?: RepoStage): Promise<Uint8Array | undefined> {
-    return this._pointer(NS_HEAD, pk, stage?._p)
+    const key = keyArg(pk, 32, 'pk')
+    return this._io.run(async () => view(await this._io.head(key, stage?._p)))
   }
 
   /**
@@ -319,14 +326,16 @@ export class Repo {
     if (!isBlock(block)) throw new TypeError('"block" expected a Block')
     const stage = opts.stage
     if (stage !== undefined && !(stage instanceof RepoStage)) throw new TypeError('"opts.stage" expected a RepoStage from repo.stage()')
+    const seq = opts.seq
+    if (seq !== undefined && (!Number.isSafeInteger(seq) || seq < 0)) throw new RangeError(`"opts.seq" expected a safe integer >= 0, got ${String(seq)}`)
     return this._io.run(async () => {
       if (stage !== undefined) {
-        const r = await prepare(this, this._io, block, strategy, stage._p, stage.beforeStrategy, opts.fresh === true)
+        const r = await prepare(this, this._io, block, strategy, stage._p, stage.beforeStrategy, opts.fresh === true, seq)
         if (r.accepted) stage._p.blocks++
         return r.accepted ? { ...r, ops: [] } : r
       }
       const p = new Pending(this._io.prefix)
-      const r = await prepare(this, this._io, block, strategy, p, undefined, opts.fresh === true)
+      const r = await prepare(this, this._io, block, strategy, p, undefined, opts.fresh === true, seq)
       return r.accepted ? { ...r, ops: p.ops } : r
     })
   }
@@ -519,8 +528,48 @@ export class Repo {
 
   // ---------------------------------------------------------------- listing and registry
 
-  /** HEAD pointers: owner pk -> tip sig. @throws RepoError `Closed` */
-  async listHeads (): Promise<ListEntry[]> { return this._list(NS_HEAD) }
+  /** HEAD pointers: owner pk -> tip sig. @throws RepoError `Closed`, `CorruptIndex` */
+  async listHeads (): Promise<ListEntry[]> {
+    const rows = await this._list(NS_HEAD)
+    return this._io.run(async () => {
+      const out: ListEntry[] = []
+      for (const r of rows) {
+        const tip = await this._io.head(r.key)
+        if (tip !== undefined) out.push({ key: r.key, value: tip })
+      }
+      return out
+    })
+  }
+
+  /**
+   * @internal The acceptance log recorded with the blocks (`PrepareOptions.seq`): `[seq, id]`
+   * of every stored block that has a position, in no particular order.
+   */
+  async _acceptanceLog (): Promise<Array<[number, Uint8Array]>> {
+    return this._io.run(async () => {
+      const out: Array<[number, Uint8Array]> = []
+      for (const [k, v] of await this._io.prefixed(Uint8Array.of(NS_BLOCK_TO_CHAIN))) {
+        const seq = decodeSeq(v)
+        if (seq !== undefined) out.push([seq, keyMaterial(k)])
+      }
+      return out
+    })
+  }
+
+  /**
+   * @internal The operations that record acceptance positions with stored blocks (a store
+   * migrating its older per-block log); blocks not stored are skipped.
+   */
+  async _seqOps (entries: ReadonlyArray<readonly [Uint8Array, number]>): Promise<BatchOp[]> {
+    return this._io.run(async () => {
+      const p = new Pending(this._io.prefix)
+      for (const [id, seq] of entries) {
+        const loc = await this._io.loc(id)
+        if (loc !== undefined) p.put(mkKey(NS_BLOCK_TO_CHAIN, id), encodeLocation(loc.chainId, loc.height, loc.owner, seq))
+      }
+      return p.ops
+    })
+  }
   /** TAIL pointers: author pk -> genesis sig. @throws RepoError `Closed` */
   async listTails (): Promise<ListEntry[]> { return this._list(NS_TAIL) }
   /** LATEST pointers: author pk -> sig. @throws RepoError `Closed` */

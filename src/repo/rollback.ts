@@ -52,7 +52,7 @@ export async function planRollback (io: RepoIo, head: Uint8Array, stopAt: Uint8A
 
 /** The tip to roll back from: HEAD of an owner pk, or the tip of a block's chain. */
 async function resolveTip (io: RepoIo, head: Uint8Array): Promise<Uint8Array | undefined> {
-  if (head.length === 32) return io.dbGet(mkKey(NS_HEAD, head))
+  if (head.length === 32) return io.head(head)
   const loc = await io.loc(head)
   return loc === undefined ? undefined : (await io.chain(loc.chainId))?.tip
 }
@@ -170,17 +170,20 @@ async function relocateHeads (
   }
   const heads = new Map<string, Uint8Array | undefined>()
   for (const [ok, owner] of removed.owners) {
-    const cur = await io.dbGet(mkKey(NS_HEAD, owner))
+    const cur = await io.head(owner)
     if (!gone(cur)) continue
+    // HEAD names a chain: it moves to the chain holding the new head tip
     let next: Uint8Array | undefined
-    if (stopLoc !== undefined && cmp(stopLoc.owner, owner)) next = await remainingTipOf(stopLoc.chainId)
+    let nextChain: Uint8Array | undefined
+    if (stopLoc !== undefined && cmp(stopLoc.owner, owner)) { next = await remainingTipOf(stopLoc.chainId); nextChain = stopLoc.chainId }
     for (const [chainId] of next === undefined ? await ownerChains(io, owner) : []) {
       next = await remainingTipOf(chainId)
+      nextChain = chainId
       if (next !== undefined) break
     }
     heads.set(ok, next)
     if (next === undefined) p.del(mkKey(NS_HEAD, owner))
-    else p.put(mkKey(NS_HEAD, owner), next)
+    else p.put(mkKey(NS_HEAD, owner), nextChain as Uint8Array)
   }
   return heads
 }
@@ -217,7 +220,7 @@ async function relocateLatest (
   const starts: Uint8Array[] = []
   if (stopAt !== undefined) starts.push(stopAt)
   for (const [ak, pk] of lost) {
-    const h = heads.has(ak) ? heads.get(ak) : await io.dbGet(mkKey(NS_HEAD, pk))
+    const h = heads.has(ak) ? heads.get(ak) : await io.head(pk)
     if (h !== undefined && !gone(h)) starts.push(h)
   }
   const found = new Map<string, Uint8Array>()

@@ -75,7 +75,8 @@ export type Prepared = Exclude<PrepareResult, { accepted: true }> | Omit<Extract
  * rule of {@link Repo} (see its TSDoc), then the chain index updates.
  */
 export async function prepare (
-  r: Repo, io: RepoIo, block: Block, inline: MergeStrategy | undefined, p: Pending, beforeStrategy?: () => Promise<void>, fresh = false
+  r: Repo, io: RepoIo, block: Block, inline: MergeStrategy | undefined, p: Pending, beforeStrategy?: () => Promise<void>, fresh = false,
+  seq?: number
 ): Promise<Prepared> {
   const id = block.sig
   if (!fresh && await io.has(mkKey(NS_BLOCK_TO_CHAIN, id), p)) return { accepted: false, reason: 'Stored' }
@@ -92,7 +93,11 @@ export async function prepare (
     pchain = await io.chain(ploc.chainId, p)
     if (pchain === undefined) throw repoErr('CorruptIndex', 'block of an unknown chain')
   }
-  const head = await io.get(mkKey(NS_HEAD, owner), p)
+  // HEAD names the owner's tracked chain; its tip is the head (the parent's chain is read already).
+  const headChain = await io.get(mkKey(NS_HEAD, owner), p)
+  const head = headChain === undefined
+    ? undefined
+    : pchain !== undefined && cmp(headChain, pchain.chainId) ? pchain.tip : await io.head(owner, p)
   // A genesis is always its signer's own; other blocks need the owner's key unless 'any'.
   const allowed = r.appendPolicy === 'any' || cmp(block.key, owner)
   let ok = allowed && (head === undefined ||
@@ -107,11 +112,17 @@ export async function prepare (
     if (!ok) return { accepted: false, reason: 'Refused' }
   }
   if (!block._verified && !block.verify()) throw new FeedError('SignatureVerificationFailed', 'block has a bad signature')
-  return stageBlock(block, owner, ploc, pchain, p)
+  return stageBlock(block, owner, ploc, pchain, p, headChain, seq)
 }
 
-/** The writes of an accepted block: its bytes, location, chain record and pointers. */
-function stageBlock (block: Block, owner: Uint8Array, ploc: BlockLocation | undefined, pchain: ChainInfo | undefined, p: Pending): Prepared {
+/**
+ * The writes of an accepted block: its bytes, location (with the acceptance position `seq`,
+ * if given), chain record and pointers; HEAD only when the owner's tracked chain changes.
+ */
+function stageBlock (
+  block: Block, owner: Uint8Array, ploc: BlockLocation | undefined, pchain: ChainInfo | undefined, p: Pending,
+  headChain: Uint8Array | undefined, seq: number | undefined
+): Prepared {
   const id = block.sig
   let info: ChainInfo
   let fork = false
@@ -128,9 +139,9 @@ function stageBlock (block: Block, owner: Uint8Array, ploc: BlockLocation | unde
   }
   if (info.start === info.height) p.put(mkKey(NS_OWNER_CHAINS, owner, id), u32(info.start))
   p.put(mkKey(NS_BLOCK, info.chainId, u32(info.height)), block.buffer.slice())
-  p.put(mkKey(NS_BLOCK_TO_CHAIN, id), encodeLocation(info.chainId, info.height, owner))
+  p.put(mkKey(NS_BLOCK_TO_CHAIN, id), encodeLocation(info.chainId, info.height, owner, seq))
   p.put(mkKey(NS_CHAIN_INFO, info.chainId), encodeChain(info))
-  p.put(mkKey(NS_HEAD, owner), id)
+  if (headChain === undefined || !cmp(headChain, info.chainId)) p.put(mkKey(NS_HEAD, owner), info.chainId)
   p.put(mkKey(NS_LATEST, block.key), id)
   return { accepted: true, chainId: info.chainId, height: info.height, owner, root: info.root, fork }
 }

@@ -8,7 +8,7 @@ import { normalizeExpiry, type Memory } from './memory.js'
 import { StoreError } from './errors.js'
 import type { Entry } from './txn.js'
 import { encodeEntry } from './entry.js'
-import { NONE, type ObjectId, stateKey, indexKey, refKey, refPrefix, logKey, seqKey, timerKey, parseTimerKey, u64, readU64 } from './keys.js'
+import { NONE, type ObjectId, stateKey, indexKey, refKey, refPrefix, timerKey, parseTimerKey, u64 } from './keys.js'
 import type { StoreCore } from './core.js'
 
 /** @internal number of objects that reference a block root */
@@ -103,15 +103,10 @@ async function referencedElsewhere (c: StoreCore, r: Uint8Array, mine: Uint8Arra
   return false
 }
 
-/** Adds the rollback of chain `r` and its acceptance-log entries to `ops`; the evicted feed, or null. */
+/** Adds the rollback of chain `r` to `ops` (the acceptance log goes with the blocks' locations); the evicted feed, or null. */
 async function evictChain (c: StoreCore, r: Uint8Array, ops: BatchOp[]): Promise<Feed | null> {
   const rb = await c.repo.prepareRollback(r)
   if (rb === null) return null
   ops.push(...rb.ops)
-  const seqs = await c.s.getMany(rb.evicted.blocks.map(b => seqKey(b.sig)))
-  rb.evicted.blocks.forEach((b, i) => {
-    const s = seqs[i]
-    if (s !== undefined) ops.push(delOp(c.sp, logKey(readU64(s))), delOp(c.sp, seqKey(b.sig)))
-  })
   return rb.evicted
 }

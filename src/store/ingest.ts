@@ -2,13 +2,12 @@
 // signature?), run through its collection's rules and staged with all its effects.
 import { Feed, toHex, type Block } from '../feed/index.js'
 import { bytesEqual, latin1 } from '../internal/bytes.js'
-import { putOp } from '../internal/level.js'
 import { decodeBody } from './body.js'
 import { Slice } from './slice.js'
 import { Txn, type TxnOwner } from './txn.js'
 import type { DispatchContext, Verdict } from './context.js'
 import { encodeEntry } from './entry.js'
-import { type ObjectId, seqKey, u64 } from './keys.js'
+import type { ObjectId } from './keys.js'
 import { GROUP_MAX, type Link, type Linked, type StoreCore } from './core.js'
 import type { DispatchOptions, DispatchResult } from './types.js'
 import type { RejectionCode } from './errors.js'
@@ -225,10 +224,11 @@ export async function processBlock (c: StoreCore, b: Block, link: Link, replay: 
   }
   const st = c.stage
   if (!replay) {
-    const prep = await c.repo.prepareBlock(b, c.strategy, { stage: st.rs, fresh: true })
+    // The acceptance log: each block's seq is recorded with its location in the repo (no
+    // record of its own); the position itself is kept in the metas.
+    const prep = await c.repo.prepareBlock(b, c.strategy, { stage: st.rs, fresh: true, seq: c.seq + 1 })
     if (!prep.accepted) return refusal(prep.reason)
-    // The acceptance log: block id -> seq; the position itself is kept in the metas.
-    st.ops.push(putOp(c.sp, seqKey(b.sig), u64(++c.seq)))
+    c.seq++
     st.seqs++
   }
   st.add(txn, encs, b.sig)

@@ -13,12 +13,16 @@ export const K_META = 0x4d // 'M' lp(name)                     -> CBOR { version
 export const K_INDEX = 0x49 // 'I' lp(name) key                -> block id
 export const K_REF = 0x52 // 'R' lp(blockRoot) lp(name) idKey -> empty
 export const K_LOG = 0x4c // 'L'                                -> last seq (8 BE), when no meta holds it
-//                              ('L' seq (8 BE) -> block id: the older per-block log, read on load)
-export const K_SEQ = 0x51 // 'Q' block id                      -> seq (8 BE): the acceptance log
+//                              ('L' seq (8 BE) -> block id: the oldest per-block log, migrated)
+export const K_SEQ = 0x51 // 'Q' block id                      -> seq (8 BE): the version-1 acceptance log, migrated
+//                              (version 2 records each block's seq with its location in the repo)
 export const K_VERSION = 0x56 // 'V'                            -> layout version (8 BE)
 
-/** Layout version this code writes and reads; a database without the key is version 1. */
-export const STORE_SCHEMA_VERSION = 1
+/**
+ * Layout version this code writes and reads; a database without the key is version 1, and
+ * version 1 is migrated on load (its acceptance log moves into the repo's block locations).
+ */
+export const STORE_SCHEMA_VERSION = 2
 
 const EMPTY = new Uint8Array(0)
 /** Empty value. */
@@ -89,8 +93,6 @@ export function refPrefix (blockRoot: Uint8Array): Uint8Array { return concat(Ui
 export function refKey (blockRoot: Uint8Array, name: Uint8Array, id: ObjectId): Uint8Array {
   return concat(Uint8Array.of(K_REF), lp(blockRoot), lp(name), idKey(id))
 }
-export function logKey (seq: number): Uint8Array { return concat(Uint8Array.of(K_LOG), u64(seq)) }
-export function seqKey (blockId: Uint8Array): Uint8Array { return concat(Uint8Array.of(K_SEQ), blockId) }
 
 /** Timer key in the scheduler sublevel: due time (8 BE) lp(name) idKey. */
 export function timerKey (due: number, name: Uint8Array, id: ObjectId): Uint8Array { return concat(u64(due), lp(name), idKey(id)) }

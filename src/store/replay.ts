@@ -3,7 +3,7 @@
 // original acceptance order.
 import type { Block } from '../feed/index.js'
 import { latin1, prefixRange } from '../internal/bytes.js'
-import { putOp } from '../internal/level.js'
+import { delOp, putOp, type BatchOp } from '../internal/level.js'
 import { decodeBody } from './body.js'
 import { StoreError } from './errors.js'
 import { decodeEntry, decodeMeta } from './entry.js'
@@ -22,14 +22,39 @@ function range (prefixByte: number): { gte: Uint8Array, lt: Uint8Array } {
 export async function checkVersion (c: StoreCore): Promise<void> {
   await c.repo.open()
   const v = await c.s.get(Uint8Array.of(K_VERSION))
-  if (v === undefined) {
-    await c.db.batch([putOp(c.sp, Uint8Array.of(K_VERSION), u64(STORE_SCHEMA_VERSION))])
-    return
-  }
-  const version = v.length === U64_SIZE ? readU64(v) : NaN
-  if (version !== STORE_SCHEMA_VERSION) {
+  const version = v === undefined ? 1 : v.length === U64_SIZE ? readU64(v) : NaN
+  if (version === 1) {
+    await migrate1(c)
+  } else if (version !== STORE_SCHEMA_VERSION) {
     throw new StoreError('UnsupportedVersion', `store layout version ${String(version)}, this code reads version ${STORE_SCHEMA_VERSION}`)
   }
+}
+
+/**
+ * Version 1 -> 2, in one batch with the new version key: the acceptance log (`'Q'` id -> seq,
+ * and the older `'L'` seq -> id) moves into the repo's block locations.
+ */
+async function migrate1 (c: StoreCore): Promise<void> {
+  const entries: Array<[Uint8Array, number]> = []
+  const dels: BatchOp[] = []
+  for await (const [k, v] of c.s.iterator(range(K_LOG))) {
+    if (k.length === 1) continue // the last-seq record stays
+    entries.push([v, parseLogKey(k)])
+    dels.push(delOp(c.sp, k))
+  }
+  for await (const [k, v] of c.s.iterator(range(K_SEQ))) {
+    entries.push([parseSeqKey(k), readU64(v)]) // after the older log: the newer record wins
+    dels.push(delOp(c.sp, k))
+  }
+  const ops = await c.repo._seqOps(entries)
+  for (const d of dels) ops.push(d)
+  // The position stays at least the newest migrated one (older metas did not hold it).
+  let last = 0
+  for (const [, seq] of entries) last = Math.max(last, seq)
+  const stored = await c.s.get(Uint8Array.of(K_LOG))
+  if (last > (stored === undefined ? 0 : readU64(stored))) ops.push(putOp(c.sp, Uint8Array.of(K_LOG), u64(last)))
+  ops.push(putOp(c.sp, Uint8Array.of(K_VERSION), u64(STORE_SCHEMA_VERSION)))
+  await c.db.batch(ops)
 }
 
 /** @internal reads every collection's persisted state, versions, heads and the acceptance position */
@@ -51,13 +76,11 @@ export async function restore (c: StoreCore): Promise<void> {
     c.events.dirty.add(m.name)
   }
   // The acceptance position: the highest `seq` of any collection meta (written with every
-  // batch that accepts blocks), or the LAST_SEQ record (batches that touched no meta), or
-  // the newest entry of the older per-block log.
+  // batch that accepts blocks), or the LAST_SEQ record (batches that touched no meta).
   let seq = 0
   for await (const v of c.s.values(range(K_META))) seq = Math.max(seq, decodeMeta(v).seq ?? 0)
-  for await (const [k, v] of c.s.iterator({ ...range(K_LOG), reverse: true, limit: 1 })) {
-    seq = Math.max(seq, k.length === 1 ? readU64(v) : parseLogKey(k))
-  }
+  const last = await c.s.get(Uint8Array.of(K_LOG))
+  if (last !== undefined) seq = Math.max(seq, readU64(last))
   c.seq = seq
 }
 
@@ -66,8 +89,7 @@ export async function restore (c: StoreCore): Promise<void> {
  * (under the lock, nothing staged); adds the names of the collections touched to `touched`.
  */
 export async function replay (c: StoreCore, touched: Set<string>): Promise<void> {
-  const log: Array<[number, Uint8Array]> = []
-  for await (const [k, v] of c.s.iterator(range(K_SEQ))) log.push([readU64(v), parseSeqKey(k)])
+  const log = await c.repo._acceptanceLog()
   log.sort((a, b) => a[0] - b[0])
   const ids = log.map(e => e[1])
   for (const p of [K_STATE, K_META, K_INDEX, K_REF]) await c.s.clear(range(p))

@@ -11,32 +11,58 @@ const arr = (b: Uint8Array | undefined): number[] | undefined => b === undefined
 const mkdb = (): MemoryLevel<Uint8Array, Uint8Array> => new MemoryLevel<Uint8Array, Uint8Array>({ keyEncoding: 'view', valueEncoding: 'view' })
 
 describe('repo layout version', () => {
-  it('a new database gets version 1 on its first operation', async () => {
+  it('a new database gets version 2 on its first operation', async () => {
     const db = mkdb()
     const repo = new Repo(db)
     assert.equal(await repo.sublevel.get(VERSION_KEY), undefined)
     assert.equal(await repo.headOf(new Uint8Array(32)), undefined)
-    assert.deepEqual(arr(await repo.sublevel.get(VERSION_KEY)), arr(u32(1)))
+    assert.deepEqual(arr(await repo.sublevel.get(VERSION_KEY)), arr(u32(2)))
     await repo.open() // idempotent
     await repo.close()
   })
 
-  it('migration: a database written without the key (the version-1 layout) opens, keeps its blocks and gets the key', async () => {
-    const db = mkdb()
-    const { sk, pk } = signPair()
-    const f = new Feed()
-    f.append('a', sk); f.append('b', sk)
-    const old = new Repo(db)
-    assert.equal(await old.merge(f), 2)
-    await old.sublevel.del(VERSION_KEY) // as written before the key existed
-    const repo = new Repo(db)
-    await repo.open()
-    assert.deepEqual(arr(await repo.sublevel.get(VERSION_KEY)), arr(u32(1)))
-    assert.equal((await repo.loadHead(fromHex(pk)))?.length, 2)
-    await repo.close()
-  })
+  // Version 1 kept HEAD as owner -> tip signature; version 2 keeps owner -> chain id.
+  async function asVersion1 (repo: Repo, version: Uint8Array | undefined): Promise<void> {
+    for (const { key, value } of await repo.listHeads()) await repo.sublevel.put(Uint8Array.of(0x00, ...key), value)
+    if (version === undefined) await repo.sublevel.del(VERSION_KEY)
+    else await repo.sublevel.put(VERSION_KEY, version)
+  }
 
-  for (const [what, value] of [['a newer version', u32(2)], ['a malformed version record', Uint8Array.of(1)]] as const) {
+  for (const [what, version] of [['without the key', undefined], ['with version 1', u32(1)]] as const) {
+    it(`migration: a version-1 database (${what}) opens, keeps its blocks and heads, HEAD records become chain ids`, async () => {
+      const db = mkdb()
+      const a = signPair()
+      const b = signPair()
+      const fa = new Feed()
+      fa.append('a', a.sk); fa.append('b', a.sk)
+      const fb = new Feed()
+      fb.append('c', b.sk)
+      const old = new Repo(db)
+      assert.equal(await old.merge(fa), 2)
+      assert.equal(await old.merge(fb), 1)
+      await asVersion1(old, version)
+      // a HEAD whose tip is not stored (a damaged version-1 database) is dropped
+      const stray = new Uint8Array(32).fill(9)
+      await old.sublevel.put(Uint8Array.of(0x00, ...stray), new Uint8Array(64).fill(3))
+      assert.deepEqual(arr(await old.sublevel.get(Uint8Array.of(0x00, ...fromHex(a.pk)))), arr(fa.last!.sig))
+
+      const repo = new Repo(db)
+      await repo.open()
+      assert.deepEqual(arr(await repo.sublevel.get(VERSION_KEY)), arr(u32(2)))
+      assert.deepEqual(arr(await repo.sublevel.get(Uint8Array.of(0x00, ...fromHex(a.pk)))), arr(fa.first!.sig), 'HEAD names the chain')
+      assert.deepEqual(arr(await repo.headOf(a.pk)), arr(fa.last!.sig))
+      assert.deepEqual(arr(await repo.headOf(b.pk)), arr(fb.last!.sig))
+      assert.equal(await repo.sublevel.get(Uint8Array.of(0x00, ...stray)), undefined)
+      assert.equal((await repo.loadHead(fromHex(a.pk)))?.length, 2)
+      fa.append('d', a.sk)
+      assert.equal(await repo.merge(fa), 1)
+      assert.deepEqual(arr(await repo.headOf(a.pk)), arr(fa.last!.sig))
+      assert.equal((await repo.listHeads()).length, 2)
+      await repo.close()
+    })
+  }
+
+  for (const [what, value] of [['a newer version', u32(3)], ['a malformed version record', Uint8Array.of(1)]] as const) {
     it(`${what} is refused with UnsupportedVersion by open() and by every operation, nothing written`, async () => {
       const db = mkdb()
       await db.sublevel<Uint8Array, Uint8Array>('repo', { keyEncoding: 'view', valueEncoding: 'view' }).put(VERSION_KEY, value)
