@@ -25,6 +25,8 @@ export {
 export type { Message, SummaryEntry, DecodeLimits } from './protocol.js'
 export { summarize, planSync, collectDelta } from './sync.js'
 export type { LocalChain, SyncNeed, ChainReader } from './sync.js'
+export { Answers, encodeRecon } from './recon.js'
+export type { Recon, QueryNode, ReplyNode, ReconNode, ReconEntry } from './recon.js'
 export { workerVerifier, defaultVerifier, setDefaultVerifier } from './verify-pool.js'
 export type { WorkerVerifierOptions } from './verify-pool.js'
 export {

@@ -29,12 +29,15 @@ export type QueryNode = ReconNode & (
   | {
     /** Fingerprint: sum of the entries' values mod 2^128 (16 bytes) and their count. */
     mode: 'fp'
+    /** Sum of the entries' values mod 2^128, 16 bytes little-endian. */
     sum: Uint8Array
+    /** Number of entries. */
     count: number
   }
   | {
     /** The sender's entries in the node (at most `RECON_LIST_MAX`). */
     mode: 'list'
+    /** The entries. */
     entries: ReconEntry[]
   })
 
@@ -47,12 +50,15 @@ export type ReplyNode =
   | {
     /** All the responder's entries in the node (at most `RECON_LIST_MAX`). */
     mode: 'list'
+    /** The entries. */
     entries: ReconEntry[]
   }
   | {
     /** The responder's fingerprints of the node's 16 children. */
     mode: 'split'
+    /** 16 sums of 16 bytes, in nibble order. */
     sums: Uint8Array
+    /** 16 counts, in nibble order. */
     counts: number[]
   }
   | {
@@ -61,6 +67,7 @@ export type ReplyNode =
      * `tip`) or not at all (`height` -1); chains not named are held identically.
      */
     mode: 'answer'
+    /** The named entries. */
     items: Answers
   }
 
@@ -95,7 +102,19 @@ export class Answers {
 }
 
 /** A decoded `recon` message. */
-export type Recon = { kind: 'query', nodes: QueryNode[] } | { kind: 'reply', nodes: ReplyNode[] }
+export type Recon =
+  | {
+    /** A query of the sender's own reconciliation. */
+    kind: 'query'
+    /** Its nodes. */
+    nodes: QueryNode[]
+  }
+  | {
+    /** The reply to the receiver's oldest unanswered query. */
+    kind: 'reply'
+    /** One per node of that query, in order. */
+    nodes: ReplyNode[]
+  }
 
 const QUERY = 0
 const REPLY = 1
