@@ -1,5 +1,5 @@
 /** Version of the sync protocol spoken by this kernel (PROTOCOL.md). */
-export const PROTOCOL_VERSION = 2
+export const PROTOCOL_VERSION = 3
 /** Message type bytes. */
 export const MSG_HELLO = 0x01
 /** Chain summary. */
@@ -14,12 +14,24 @@ export const MSG_BYE = 0x05
 export const MSG_AUTH = 0x06
 /** Flow control: bytes of the peer's messages processed since the last ack. */
 export const MSG_ACK = 0x07
+/** Set reconciliation of chain heads: a query or the reply to one. */
+export const MSG_RECON = 0x08
 /** Largest message accepted or sent. */
 export const MAX_MESSAGE_SIZE: number = 4 * 1024 * 1024
 /** Most blocks in one `blocks` message. */
 export const MAX_BLOCKS_PER_MESSAGE = 1024
-/** Most chains in one summary. */
+/** Most chains in one `summary` received (one is sent only up to {@link RECON_SUMMARY_MAX}). */
 export const MAX_SUMMARY_ENTRIES = 100_000
+/** Most chains a node lists in one `summary`; with more it reconciles with `recon` messages. */
+export const RECON_SUMMARY_MAX = 256
+/** Most entries listed in one `recon` node. */
+export const RECON_LIST_MAX = 32
+/** Most nodes in one `recon` message (a reply answers every node of its query). */
+export const RECON_MAX_NODES = 1024
+/** Deepest `recon` node, in nibbles of the 16-byte chain id prefix. */
+export const RECON_MAX_DEPTH = 32
+/** Most `recon` queries (a `summary` included) a peer may send on one connection. */
+export const RECON_MAX_QUERIES = 256
 /** Longest `bye` reason in bytes. */
 export const MAX_BYE_REASON = 256
 /** Bytes of a chain id kept in a summary entry. */
@@ -61,6 +73,12 @@ export const MAX_REFUSED = 256
 export const HANDSHAKE_TIMEOUT = 10_000
 /** Blocks verified between two yields to the event loop while ingesting. */
 export const VERIFY_SLICE = 64
+/**
+ * Bytes of a peer's queued `blocks` messages whose signatures are checked ahead of their turn
+ * (beyond the one being processed, at least one message): the depth of the verification
+ * pipeline, inside the receive window.
+ */
+export const VERIFY_AHEAD_BYTES: number = 1024 * 1024
 /**
  * Most blocks of a peer's message dispatched under one hold of the store's lock: a large
  * message is dispatched in slices, so other peers' blocks interleave with it.

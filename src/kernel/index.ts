@@ -25,8 +25,13 @@ export {
 export type { Message, SummaryEntry, DecodeLimits } from './protocol.js'
 export { summarize, planSync, collectDelta } from './sync.js'
 export type { LocalChain, SyncNeed, ChainReader } from './sync.js'
+export { Answers, encodeRecon } from './recon.js'
+export type { Recon, QueryNode, ReplyNode, ReconNode, ReconEntry } from './recon.js'
+export { workerVerifier, defaultVerifier, setDefaultVerifier } from './verify-pool.js'
+export type { WorkerVerifierOptions } from './verify-pool.js'
 export {
   PROTOCOL_VERSION, MAX_MESSAGE_SIZE, MAX_BLOCKS_PER_MESSAGE, MAX_SUMMARY_ENTRIES, MAX_QUEUE_BYTES,
   MAX_OUTBOUND_BYTES, MAX_NODE_OUTBOUND_BYTES, MAX_NODE_INBOUND_BYTES, MAX_WANTS, MAX_WANTS_RECEIVED, MAX_REFUSED,
-  HANDSHAKE_TIMEOUT, MESSAGE_OVERHEAD
+  HANDSHAKE_TIMEOUT, MESSAGE_OVERHEAD, RECON_SUMMARY_MAX, RECON_LIST_MAX, RECON_MAX_NODES, RECON_MAX_QUERIES,
+  VERIFY_AHEAD_BYTES
 } from './constants.js'

@@ -4,8 +4,8 @@
 import type { AbstractLevel } from 'abstract-level'
 import { defaultDb } from './default-db.js'
 import { isPicoError } from '../errors.js'
-import { fromHex, getPublicKey, isFeed } from '../feed/index.js'
-import type { Block, Feed, FeedInput } from '../feed/index.js'
+import { SIG_SIZE, counters, fromHex, getPublicKey, isFeed } from '../feed/index.js'
+import type { BatchVerifier, Block, Feed, FeedInput } from '../feed/index.js'
 import type { Plug } from '../net/index.js'
 import type { Neuron } from '../nuro/index.js'
 import type { Repo } from '../repo/index.js'
@@ -21,6 +21,13 @@ import { INGEST_SLICE, VERIFY_SLICE } from './constants.js'
 import { yieldTurn } from './yield.js'
 import { keyArg } from '../internal/key-arg.js'
 import { bytesEqual } from '../internal/bytes.js'
+import { defaultVerifier } from './verify-pool.js'
+
+/**
+ * Fewest unverified blocks of a message handed to the verifier: fewer (live gossip, small
+ * catch-ups) are checked inline, where a worker's round trip would cost more than it saves.
+ */
+const POOL_MIN = VERIFY_SLICE
 
 /** The abstract-level database a kernel runs on (binary keys and values). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -42,6 +49,12 @@ export interface KernelOptions {
    * block another key signed onto a chain (`NotOwner`); `'any'` opts in to multi-writer chains.
    */
   appendPolicy?: 'owner' | 'any'
+  /**
+   * Where the signatures of peers' blocks are checked: a {@link BatchVerifier} (default
+   * {@link defaultVerifier}: a pool of worker threads in Node, so a message's blocks are checked
+   * in parallel while the previous message is written), or `null` for the main thread.
+   */
+  verifier?: BatchVerifier | null
 }
 
 /** One chain held by the kernel, for status output. */
@@ -128,6 +141,7 @@ export class SimpleKernel {
   readonly #shown = new WeakMap<PeerInfo, Map<number, Shown[]>>()
   /** Per connection, blocks the store refused (forks aside): past `maxRefused` the peer is a `Flood`. */
   readonly #refused = new WeakMap<PeerInfo, number>()
+  readonly #verifier: BatchVerifier | null | undefined
 
   /**
    * @param db - an abstract-level database; a location for the embedded default (a folder for
@@ -137,6 +151,10 @@ export class SimpleKernel {
    */
   constructor (db?: KernelDb | string, opts: KernelOptions = {}) {
     if (opts.secret !== undefined) this.#secret = secretBytes(opts.secret)
+    if (opts.verifier !== undefined && opts.verifier !== null && typeof opts.verifier.verifyBatch !== 'function') {
+      throw new TypeError('"verifier" expected a BatchVerifier (verifyBatch) or null')
+    }
+    this.#verifier = opts.verifier
     this.db = openDb(db)
     this.store = new Store(this.db as never, { strategy: (block, repo) => this.mergeStrategy(block, repo), appendPolicy: opts.appendPolicy ?? 'owner' })
     this.repo = this.store.repo
@@ -147,7 +165,8 @@ export class SimpleKernel {
       place: (id) => kernel.repo.chainOf(id),
       range: (id, count, maxBlocks) => kernel.#range(id, count, maxBlocks),
       query: (summary, peer) => kernel.onquery(summary, peer),
-      ingest: (feed, peer) => kernel.#ingest(feed, peer)
+      ingest: (feed, peer) => kernel.#ingest(feed, peer),
+      verify: (feed) => kernel.#verify(feed)
     }
     const nodeSecret = opts.nodeSecret === undefined ? undefined : secretBytes(opts.nodeSecret, 'nodeSecret')
     this.#node = new SyncNode(source, {
@@ -467,10 +486,11 @@ export class SimpleKernel {
   }
 
   /**
-   * Verifies a peer's blocks before they reach the store, outside its lock and a slice at a
-   * time with a yield between slices, so a flood cannot stall other peers. Blocks already
+   * Verifies a peer's blocks before they reach the store, outside its lock. Blocks already
    * stored are recognised first (a replay costs index reads, not signature checks); orphans
-   * are verified too, so a peer that forges any block is dropped.
+   * are verified too, so a peer that forges any block is dropped. With a verifier (a worker
+   * pool by default in Node) the blocks are checked in parallel off the main thread; without,
+   * a slice at a time with a yield between slices, so a flood cannot stall other peers.
    */
   async #verify (feed: Feed): Promise<void> {
     const blocks = feed.blocks
@@ -478,11 +498,21 @@ export class SimpleKernel {
     if (last === undefined || last._verified || await this.repo.hasBlock(last.sig)) return
     let i = 0
     while (i < blocks.length - 1 && await this.repo.hasBlock((blocks[i] as Block).sig)) i++
-    for (let n = 0; i < blocks.length; i++) {
-      const b = blocks[i] as Block
-      if (b._verified) continue
-      if (!b.verify()) throw new KernelError('InvalidBlocks', `peer sent a block whose signature does not verify (block ${i} of ${blocks.length})`)
-      if (++n % VERIFY_SLICE === 0) await yieldTurn()
+    const todo: Block[] = []
+    for (; i < blocks.length; i++) if (!(blocks[i] as Block)._verified) todo.push(blocks[i] as Block)
+    const verifier = this.#verifier === undefined ? defaultVerifier() : this.#verifier
+    if (verifier !== null && todo.length >= POOL_MIN) {
+      const ok = await verifier.verifyBatch(todo.map(b => ({ sig: b.sig, msg: b.buffer.subarray(SIG_SIZE), pk: b.key })))
+      counters.verifications += todo.length
+      const bad = ok.findIndex(v => !v)
+      if (bad >= 0 || ok.length !== todo.length) throw forgedError(blocks.indexOf(todo[bad] as Block), blocks.length)
+      for (const b of todo) b._verified = true
+      return
+    }
+    for (let n = 0; n < todo.length; n++) {
+      const b = todo[n] as Block
+      if (!b.verify()) throw forgedError(blocks.indexOf(b), blocks.length)
+      if ((n + 1) % VERIFY_SLICE === 0) await yieldTurn()
     }
   }
 
@@ -584,6 +614,10 @@ export class SimpleKernel {
     if (stashed > 0 && first?.psig !== undefined && !(await this.repo.hasBlock(first.psig))) missing = first.psig
     return { accepted, missing }
   }
+}
+
+function forgedError (at: number, of: number): KernelError {
+  return new KernelError('InvalidBlocks', `peer sent a block whose signature does not verify (block ${at} of ${of})`)
 }
 
 /** Refuses the arguments a port from the original might pass to `spawnWire` by mistake. */

@@ -13,7 +13,8 @@ import {
 import { KernelError } from './errors.js'
 import { Peer, chainKey } from './peer.js'
 import { encodeBlocks, splitForWire } from './protocol.js'
-import type { Summary, SummaryEntry } from './protocol.js'
+import type { Summary } from './protocol.js'
+import { ReconIndex } from './recon.js'
 import { summarize } from './sync.js'
 import type { BlockSource, PeerInfo, SyncAnswer, SyncLimits } from './types.js'
 
@@ -154,6 +155,7 @@ export class SyncNode {
    * @param source - the {@link PeerInfo} passed to `ingest` for these blocks, if any
    */
   gossip (feeds: readonly Feed[], source?: unknown): void {
+    this.#version++ // our chains changed
     if (this.#closed || feeds.length === 0 || this.#peers.size === 0) return
     // Encoded once and shared by every peer's queue (the node's budget counts them once).
     const messages: Uint8Array[] = []
@@ -220,10 +222,22 @@ export class SyncNode {
     this.#events.ondisconnect?.(info, error)
   }
 
-  /** @internal */
-  async summary (): Promise<SummaryEntry[]> {
-    return summarize(await this.#source.chains())
+  /**
+   * Our chains as reconciled, built once and kept while no block is accepted.
+   * @internal
+   */
+  reconIndex (): Promise<ReconIndex> {
+    const version = this.#version
+    if (this.#index === undefined || this.#index.version !== version) {
+      const index = this.#source.chains().then(chains => ReconIndex.from(summarize(chains)))
+      index.catch(() => { if (this.#index?.index === index) this.#index = undefined })
+      this.#index = { version, index }
+    }
+    return this.#index.index
   }
+
+  #version = 0
+  #index: { version: number, index: Promise<ReconIndex> } | undefined
 
   /** @internal */
   query (summary: Summary, peer: Peer): SyncAnswer | Promise<SyncAnswer> {
@@ -239,6 +253,17 @@ export class SyncNode {
   /** @internal */
   async has (id: Uint8Array): Promise<boolean> {
     return (await this.#source.place(id)) !== undefined
+  }
+
+  /**
+   * Checks a message's signatures ahead of its turn, when the source can (see
+   * {@link BlockSource.verify}); resolves at once otherwise.
+   * @internal
+   */
+  async prepare (feed: Feed): Promise<void> {
+    if (this.#source.verify === undefined) return
+    await this.ready
+    await this.#source.verify(feed)
   }
 
   /**

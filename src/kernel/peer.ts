@@ -6,7 +6,8 @@ import type { Feed } from '../feed/index.js'
 import type { Plug, Reply } from '../net/index.js'
 import {
   BYE_AUTH, BYE_CLOSED, BYE_DUPLICATE, BYE_FLOOD, BYE_HANDSHAKE_TIMEOUT, BYE_INVALID_BLOCKS, BYE_PROTOCOL, BYE_SLOW,
-  BYE_VERSION, MAX_QUEUE_BYTES, MESSAGE_OVERHEAD, MSG_ACK, MSG_BYE, NONCE_BYTES, PROTOCOL_VERSION, SUMMARY_CHAIN_BYTES
+  BYE_VERSION, MAX_QUEUE_BYTES, MESSAGE_OVERHEAD, MSG_ACK, MSG_BLOCKS, MSG_BYE, NONCE_BYTES, PROTOCOL_VERSION,
+  RECON_MAX_QUERIES, SUMMARY_CHAIN_BYTES, VERIFY_AHEAD_BYTES
 } from './constants.js'
 import { KernelError } from './errors.js'
 import type { KernelErrorCode } from './errors.js'
@@ -14,7 +15,9 @@ import {
   authPayload, decodeMessage, encodeAck, encodeAuth, encodeBlocks, encodeBye, encodeHello, encodeSummary, encodeWant,
   splitForWire
 } from './protocol.js'
-import type { Message, Summary, SummaryEntry } from './protocol.js'
+import type { Message, Summary } from './protocol.js'
+import { ReconSession, answerQuery, answerSummary, encodeRecon, isSummary } from './recon.js'
+import type { ReconIndex } from './recon.js'
 import type { PeerInfo, SyncAnswer, SyncLimits } from './types.js'
 import { yieldTurn } from './yield.js'
 
@@ -32,9 +35,12 @@ export interface PeerHost {
   register (peer: Peer): boolean
   /** The connection closed. */
   unregister (peer: Peer, error: Error | null): void
-  summary (): Promise<SummaryEntry[]>
+  /** Our chains as reconciled (cached while they do not change). */
+  reconIndex (): Promise<ReconIndex>
   query (summary: Summary, peer: Peer): SyncAnswer | Promise<SyncAnswer>
   ingest (feed: Feed, peer: Peer): Promise<Uint8Array | undefined>
+  /** Checks a message's signatures ahead of its turn (rejects with `InvalidBlocks`). */
+  prepare (feed: Feed): Promise<void>
   /** Whether the block `id` is stored (a want answered). */
   has (id: Uint8Array): Promise<boolean>
   /** Blocks of the chain of `id` after height `known`, up to `id`; nothing when none. */
@@ -76,6 +82,16 @@ export const charge = (msg: Uint8Array): number => msg.length + MESSAGE_OVERHEAD
 /** Bytes that must be acknowledged (everything but `ack` and `bye`). */
 const counted = (msg: Uint8Array): boolean => msg[0] !== MSG_ACK && msg[0] !== MSG_BYE
 
+/** A message received and not processed yet; decoded and checked ahead of its turn when it holds blocks. */
+interface Inbound {
+  readonly msg: Uint8Array
+  decoded?: Message
+  /** Why it does not decode (thrown when its turn comes). */
+  error?: unknown
+  /** Its signature checks, started ahead of its turn. */
+  prepared?: Promise<void>
+}
+
 /** @internal */
 export class Peer {
   readonly plug: Plug
@@ -102,9 +118,17 @@ export class Peer {
 
   #remoteNonce: Uint8Array | undefined
   #gotSummary = false
+  /** Our reconciliation (we learn the peer's head of each of our chains), once started. */
+  #session: Promise<ReconSession> | undefined
+  /** Our reconciliation ended: the answer (what the peer lacks) is under way. */
+  #reconciled = false
+  /** Queries (a summary included) we sent and the peer has not replied to yet. */
+  #repliesDue = 0
+  /** Queries (a summary included) the peer sent. */
+  #queries = 0
   #timer: ReturnType<typeof setTimeout> | undefined
   // inbound
-  #inbox: Uint8Array[] = []
+  #inbox: Inbound[] = []
   #pumping: Promise<void> | null = null
   #unacked = 0
   #wantsReceived = 0
@@ -300,7 +324,7 @@ export class Peer {
       this.fail(new KernelError('ProtocolError', `message of ${msg.length} bytes exceeds ${limits.maxMessageSize}`))
       return
     }
-    this.#inbox.push(msg)
+    this.#inbox.push({ msg })
     this.inboxBytes += charge(msg)
     this.host.account(charge(msg))
     if (this.inboxBytes > limits.maxQueueBytes) {
@@ -308,16 +332,58 @@ export class Peer {
       return
     }
     if (this.#pumping === null) this.#pumping = this.#pump()
+    else this.#ahead()
+  }
+
+  #decode (entry: Inbound): Message {
+    if (entry.decoded !== undefined) return entry.decoded
+    if (entry.error !== undefined) throw entry.error
+    const limits = this.host.limits
+    try {
+      entry.decoded = decodeMessage(entry.msg, { maxMessageSize: limits.maxMessageSize, maxBlocks: limits.maxBlocksPerMessage })
+    } catch (err) {
+      entry.error = err
+      throw err
+    }
+    return entry.decoded
+  }
+
+  /**
+   * Starts the signature checks of the queued `blocks` messages (the one being processed and
+   * those after it, up to {@link VERIFY_AHEAD_BYTES}, at least one), so that a message is
+   * checked while the one before it is written. Work stays one check per block sent; a
+   * failure surfaces, in order, when the message's turn comes.
+   */
+  #ahead (): void {
+    if (this.info === undefined || this.closed) return
+    let bytes = 0
+    for (let i = 0; i < this.#inbox.length; i++) {
+      const entry = this.#inbox[i] as Inbound
+      if (i > 1 && bytes >= VERIFY_AHEAD_BYTES) break
+      if (i > 0) bytes += entry.msg.length
+      if (entry.prepared !== undefined || entry.msg[0] !== MSG_BLOCKS) continue
+      let m: Message
+      try {
+        m = this.#decode(entry)
+      } catch {
+        break
+      }
+      if (m.type !== 'blocks') continue
+      entry.prepared = this.host.prepare(m.feed)
+      entry.prepared.catch(() => {})
+    }
   }
 
   /** Processes queued messages one a turn, yielding between them so no peer starves the rest. */
   async #pump (): Promise<void> {
     try {
       while (!this.closed && this.#inbox.length > 0) {
-        const msg = this.#inbox[0] as Uint8Array
+        const entry = this.#inbox[0] as Inbound
+        const msg = entry.msg
         try {
-          const limits = this.host.limits
-          await this.#handle(decodeMessage(msg, { maxMessageSize: limits.maxMessageSize, maxBlocks: limits.maxBlocksPerMessage }))
+          const m = this.#decode(entry)
+          this.#ahead()
+          await this.#handle(m, entry.prepared)
         } catch (err) {
           if (this.closed) break
           this.fail(err instanceof KernelError ? err : new KernelError('ProtocolError', 'failed to process a message', { cause: err }))
@@ -344,7 +410,7 @@ export class Peer {
     }
   }
 
-  async #handle (m: Message): Promise<void> {
+  async #handle (m: Message, prepared?: Promise<void>): Promise<void> {
     switch (m.type) {
       case 'bye': {
         const code = CODES_BY_BYE[m.code]
@@ -369,10 +435,32 @@ export class Peer {
       case 'summary': {
         if (this.#gotSummary) throw new KernelError('ProtocolError', 'second summary')
         this.#gotSummary = true
-        this.#answer(await this.host.query(m.summary, this), true)
+        this.#query()
+        // Answered like a listed node, and taken as the result of our own reconciliation.
+        this.#send(encodeRecon({ kind: 'reply', nodes: [answerSummary(await this.host.reconIndex(), m.summary)] }))
+        const session = await this.#session
+        if (session === undefined || this.closed || this.#reconciled) return
+        session.adopt(m.summary)
+        return await this.#reconciledWith(session)
+      }
+      case 'recon': {
+        const r = m.recon
+        if (r.kind === 'query') {
+          this.#query()
+          this.#send(encodeRecon({ kind: 'reply', nodes: answerQuery(await this.host.reconIndex(), r.nodes) }))
+          return
+        }
+        if (this.#repliesDue === 0) throw new KernelError('ProtocolError', 'a recon reply to no query')
+        this.#repliesDue--
+        const session = await this.#session
+        if (session === undefined || this.closed || this.#reconciled) return // the peer's summary ended it
+        this.#ask(session.onReply(r.nodes))
+        if (session.done) await this.#reconciledWith(session)
         return
       }
       case 'blocks': {
+        if (prepared !== undefined) await prepared
+        if (this.closed) return
         const missing = await this.host.ingest(m.feed, this)
         if (missing !== undefined && !this.closed) {
           const k = toHex(missing)
@@ -434,22 +522,52 @@ export class Peer {
     this.key = lowerKeyFirst(ours, key) ? this.nonce : nonce
     this.info = { nodeId: toHex(key), since: Date.now() }
     if (!this.host.register(this)) return
-    void this.#sendSummary()
+    this.#session = this.#openRecon()
+    this.#session.catch(err => {
+      this.fail(err instanceof KernelError ? err : new KernelError('ProtocolError', 'failed to summarise our chains', { cause: err }))
+    })
   }
 
-  async #sendSummary (): Promise<void> {
-    try {
-      await this.host.ready
-      if (this.closed) return
-      this.#send(encodeSummary(await this.host.summary()))
-    } catch (err) {
-      this.fail(err instanceof KernelError ? err : new KernelError('ProtocolError', 'failed to summarise our chains', { cause: err }))
+  /** Starts our reconciliation: a `summary` when we hold few chains, else our root fingerprint. */
+  async #openRecon (): Promise<ReconSession> {
+    await this.host.ready
+    const session = new ReconSession(await this.host.reconIndex())
+    if (this.closed) return session
+    const first = session.open()
+    const only = first[0]
+    if (first.length === 1 && only !== undefined && isSummary(only)) {
+      this.#repliesDue++
+      this.#send(encodeSummary(only[0].entries))
+    } else {
+      this.#ask(first)
     }
+    if (session.done) await this.#reconciledWith(session)
+    return session
+  }
+
+  /** Sends queries of our reconciliation. */
+  #ask (batches: ReturnType<ReconSession['open']>): void {
+    for (const nodes of batches) {
+      this.#repliesDue++
+      this.#send(encodeRecon({ kind: 'query', nodes }))
+    }
+  }
+
+  /** Counts a query of the peer's. */
+  #query (): void {
+    if (++this.#queries > RECON_MAX_QUERIES) throw new KernelError('Flood', `more than ${RECON_MAX_QUERIES} recon queries`)
+  }
+
+  /** Our reconciliation is over: send what the peer lacks (PROTOCOL.md, Exchange). */
+  async #reconciledWith (session: ReconSession): Promise<void> {
+    if (this.#reconciled || this.closed) return
+    this.#reconciled = true
+    this.#answer(await this.host.query(session.summary(), this), true)
   }
 
   #cleanup (): void {
     clearTimeout(this.#timer)
-    for (const m of this.#inbox) this.host.account(-charge(m))
+    for (const e of this.#inbox) this.host.account(-charge(e.msg))
     this.#inbox = []
     this.inboxBytes = 0
     for (const m of this.#queue) this.#release(m)

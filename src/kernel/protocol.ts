@@ -3,10 +3,12 @@
 import { Feed, b2s, s2b, varintDecode, varintEncode, varintLength } from '../feed/index.js'
 import {
   AUTH_DOMAIN, MAX_BLOCKS_PER_MESSAGE, MAX_BYE_REASON, MAX_MESSAGE_SIZE, MAX_SUMMARY_ENTRIES, MSG_ACK, MSG_AUTH,
-  MSG_BLOCKS, MSG_BYE, MSG_HELLO, MSG_SUMMARY, MSG_WANT, NODE_KEY_BYTES, NONCE_BYTES, PROTOCOL_VERSION,
+  MSG_BLOCKS, MSG_BYE, MSG_HELLO, MSG_RECON, MSG_SUMMARY, MSG_WANT, NODE_KEY_BYTES, NONCE_BYTES, PROTOCOL_VERSION,
   SIGNATURE_BYTES, SUMMARY_CHAIN_BYTES, SUMMARY_TIP_BYTES
 } from './constants.js'
 import { KernelError } from './errors.js'
+import { decodeRecon } from './recon.js'
+import type { Recon } from './recon.js'
 
 /** One chain in a summary: truncated chain id, height (blocks - 1), truncated tip id. */
 export interface SummaryEntry {
@@ -54,6 +56,12 @@ export type Message =
     feed: Feed
   }
   | {
+    /** A step of set reconciliation (a query or the reply to one). */
+    type: 'recon'
+    /** The decoded step. */
+    recon: Recon
+  }
+  | {
     /** Asks for the chain up to a block (a missing parent). */
     type: 'want'
     /** The block id asked for, 64 bytes. */
@@ -98,7 +106,7 @@ export class Summary implements Iterable<SummaryEntry> {
    * @throws RangeError as {@link encodeSummary}
    */
   static from (entries: readonly SummaryEntry[]): Summary {
-    const m = decodeMessage(encodeSummary(entries))
+    const m = decodeMessage(encodeSummary(entries, Infinity), { maxMessageSize: Infinity, maxSummaryEntries: Infinity })
     return (m as { summary: Summary }).summary
   }
 
@@ -137,6 +145,8 @@ export interface DecodeLimits {
   maxMessageSize?: number
   /** Most blocks in one `blocks` message (default 1024). */
   maxBlocks?: number
+  /** Most entries in one `summary` (default `MAX_SUMMARY_ENTRIES`). @internal */
+  maxSummaryEntries?: number
 }
 
 const HELLO_SIZE = 1 + 1 + NODE_KEY_BYTES + NONCE_BYTES + 4
@@ -206,10 +216,16 @@ export function encodeAck (bytes: number): Uint8Array {
   return out
 }
 
-/** Encodes a `summary`. @throws RangeError on malformed entries or too many of them */
-export function encodeSummary (entries: readonly SummaryEntry[] | Summary): Uint8Array {
+/**
+ * Encodes a `summary`: every chain the sender holds (a node sends one when it holds at most
+ * `RECON_SUMMARY_MAX` chains; with more it reconciles with `recon` messages).
+ * @param entries - the entries
+ * @param max - most entries (default `MAX_SUMMARY_ENTRIES`, the most a receiver accepts)
+ * @throws RangeError on malformed entries or too many of them
+ */
+export function encodeSummary (entries: readonly SummaryEntry[] | Summary, max: number = MAX_SUMMARY_ENTRIES): Uint8Array {
   if (entries instanceof Summary) entries = [...entries]
-  if (entries.length > MAX_SUMMARY_ENTRIES) throw new RangeError(`summary holds ${entries.length} chains, at most ${MAX_SUMMARY_ENTRIES}`)
+  if (entries.length > max) throw new RangeError(`summary holds ${entries.length} chains, at most ${max}`)
   let size = 1 + varintLength(entries.length)
   for (const e of entries) size += SUMMARY_CHAIN_BYTES + varintLength(e.height) + SUMMARY_TIP_BYTES
   const out = new Uint8Array(size)
@@ -327,7 +343,8 @@ export function decodeMessage (bytes: Uint8Array, limits: DecodeLimits = {}): Me
     }
     case MSG_SUMMARY: {
       const [count, n] = readVarint(bytes, 1)
-      if (count > MAX_SUMMARY_ENTRIES) throw bad(`summary of ${count} chains exceeds ${MAX_SUMMARY_ENTRIES}`)
+      const maxEntries = limits.maxSummaryEntries ?? MAX_SUMMARY_ENTRIES
+      if (count > maxEntries) throw bad(`summary of ${count} chains exceeds ${maxEntries}`)
       // Each entry takes at least 25 bytes: refuse a count the message cannot hold before allocating.
       if (count * (SUMMARY_CHAIN_BYTES + 1 + SUMMARY_TIP_BYTES) > bytes.length - 1 - n) throw bad('summary shorter than its count')
       // An index of 8 bytes per entry over the message's own bytes: no object per entry.
@@ -358,6 +375,7 @@ export function decodeMessage (bytes: Uint8Array, limits: DecodeLimits = {}): Me
       if (feed.length > maxBlocks) throw bad(`blocks message holds ${feed.length} blocks, at most ${maxBlocks}`)
       return { type: 'blocks', feed }
     }
+    case MSG_RECON: return { type: 'recon', recon: decodeRecon(bytes) }
     case MSG_WANT: {
       if (bytes.length !== 65) throw bad(`want must be 65 bytes, got ${bytes.length}`)
       return { type: 'want', id: bytes.slice(1) }

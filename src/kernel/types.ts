@@ -88,4 +88,11 @@ export interface BlockSource {
    * @throws KernelError `InvalidBlocks` when they do not verify (the peer is dropped)
    */
   ingest (feed: Feed, peer: PeerInfo): Promise<IngestResult>
+  /**
+   * Optional: checks the signatures of a peer's message ahead of {@link BlockSource.ingest}
+   * (marking its blocks verified), so the next message is checked while this one is written.
+   * @throws KernelError `InvalidBlocks` when one does not verify (the peer is dropped when the
+   *   message's turn comes)
+   */
+  verify? (feed: Feed): Promise<void>
 }

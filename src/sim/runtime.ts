@@ -7,6 +7,7 @@
 // per-peer attribution (skew, random streams, crash cancellation).
 import type { EventQueue, Owner, SimEvent } from './queue.js'
 import type { Random } from './random.js'
+import { setDefaultVerifier } from '../kernel/verify-pool.js'
 
 /** The process's own functions, captured before any simulation replaces them. @internal */
 export const real: {
@@ -65,6 +66,8 @@ export function installedHost (): RuntimeHost | null {
 export function install (host: RuntimeHost): boolean {
   if (installed !== null) return installed === host
   installed = host
+  // Simulated peers check signatures on the main thread: a worker's answer would arrive in real time.
+  setDefaultVerifier(null)
   const g = globalThis as Record<string, unknown>
   const timers = new Map<number, VirtualTimer>()
   let nextId = 1
@@ -150,6 +153,7 @@ export function uninstall (host: RuntimeHost): void {
   saved?.()
   saved = null
   installed = null
+  setDefaultVerifier(undefined)
 }
 
 /** Resolves once every microtask and nextTick queued so far (and those they queue) has run. @internal */

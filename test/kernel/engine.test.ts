@@ -140,3 +140,26 @@ test('delta sync: bytes grow with the difference, not the store', async () => {
   const sent = a.node.bytesSent + b.node.bytesSent
   assert.ok(sent < 2 * (54 + 65) + 2 * summary + 1.2 * k * blockSize + 100, `sent ${sent} bytes`)
 })
+
+test('peers holding more chains than a summary lists reconcile them and exchange exactly what each lacks', { timeout: 120_000 }, async () => {
+  const a = new MemSource()
+  const b = new MemSource()
+  const keys = Array.from({ length: 300 }, () => signPair().sk)
+  // 300 shared chains; a is ahead on 7 of them; each side has 20 chains of its own
+  for (let i = 0; i < keys.length; i++) {
+    await a.create(keys[i] as string, `s${i}`, `s${i}`)
+    await b.create(keys[i] as string, `s${i}`, `s${i}`)
+  }
+  for (let i = 0; i < 7; i++) await a.create(keys[i * 40] as string, `more${i}`, `s${i * 40}`)
+  for (let i = 0; i < 20; i++) {
+    await a.create(signPair().sk, 'a', `a${i}`)
+    await b.create(signPair().sk, 'b', `b${i}`)
+  }
+  const before = { a: a.size, b: b.size, verified: b.verified }
+  connect(a, b)
+  await settled([a, b], () => a.size === b.size && a.size === 300 + 7 + 40)
+  assert.deepEqual(a.heights, b.heights)
+  assert.equal(b.size - before.b, 7 + 20, 'b received only what it lacked')
+  assert.equal(a.size - before.a, 20, 'a received only what it lacked')
+  assert.equal(b.verified - before.verified, 7 + 20, 'a signature check per block received')
+})

@@ -6,7 +6,7 @@ import {
   Summary, decodeMessage, encodeAck, encodeAuth, encodeBlocks, encodeBye, encodeHello, encodeSummary, encodeWant, splitForWire
 } from '../../src/kernel/protocol.js'
 import { KernelError } from '../../src/kernel/errors.js'
-import { MAX_SUMMARY_ENTRIES } from '../../src/kernel/constants.js'
+import { MAX_SUMMARY_ENTRIES, PROTOCOL_VERSION } from '../../src/kernel/constants.js'
 
 const { sk } = signPair()
 const feed = new Feed()
@@ -20,7 +20,7 @@ test('hello round-trips', () => {
     const m = decodeMessage(encodeHello(nodeKey, nonce, window))
     assert.equal(m.type, 'hello')
     if (m.type !== 'hello') return
-    assert.equal(m.version, 2)
+    assert.equal(m.version, PROTOCOL_VERSION)
     assert.equal(m.window, window)
     assert.ok(cmp(m.nodeKey, nodeKey) && cmp(m.nonce, nonce))
   }))
