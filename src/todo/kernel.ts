@@ -5,7 +5,7 @@ import { isPicoError } from '../errors.js'
 import { SimpleKernel } from '../kernel/index.js'
 import type { KernelDb, KernelOptions } from '../kernel/index.js'
 import { Memory } from '../store/index.js'
-import type { ComputeContext, DispatchContext, Rejection } from '../store/index.js'
+import type { ComputeContext, DispatchContext, Rejection, Slice } from '../store/index.js'
 
 /** The collection (and block type) of todo blocks. */
 export const TODOS = 'todos'
@@ -13,6 +13,12 @@ export const TODOS = 'todos'
 export const MAX_TITLE = 200
 /** How far ahead of the receiver's clock a block may be dated (ms) before it is `FromTheFuture`. */
 export const MAX_CLOCK_SKEW_MS = 60_000
+/**
+ * Most todo operations one author may date within one minute (by their blocks' dates, which
+ * never go back along a chain and never run ahead of the receiver's clock by more than
+ * {@link MAX_CLOCK_SKEW_MS}); more are `TooFast`. Far above what a person types.
+ */
+export const MAX_OPS_PER_MINUTE = 600
 
 /**
  * Why a todo block is refused; the `reason` of the store's `Rejected` code (branch on it):
@@ -24,6 +30,8 @@ export const MAX_CLOCK_SKEW_MS = 60_000
  * - `NotAuthor`: toggle, edit or delete of a todo someone else created.
  * - `Deleted`: toggle, edit or delete of a deleted todo.
  * - `DuplicateTodo`: an `add` for an id that exists (cannot happen with honest peers: the id is the block's signature).
+ * - `OutOfOrder`: a todo block dated before the block it follows on its chain.
+ * - `TooFast`: more than {@link MAX_OPS_PER_MINUTE} todo blocks of one author dated in one minute.
  */
 export type TodoRejection =
   | 'InvalidTodo'
@@ -34,10 +42,13 @@ export type TodoRejection =
   | 'NotAuthor'
   | 'Deleted'
   | 'DuplicateTodo'
+  | 'OutOfOrder'
+  | 'TooFast'
 
 /** Every {@link TodoRejection}, for tests and UIs. */
 export const TODO_REJECTIONS: readonly TodoRejection[] = [
-  'InvalidTodo', 'EmptyTitle', 'TitleTooLong', 'FromTheFuture', 'UnknownTodo', 'NotAuthor', 'Deleted', 'DuplicateTodo'
+  'InvalidTodo', 'EmptyTitle', 'TitleTooLong', 'FromTheFuture', 'UnknownTodo', 'NotAuthor', 'Deleted', 'DuplicateTodo',
+  'OutOfOrder', 'TooFast'
 ]
 
 /** The payload of a todo block: one operation. */
@@ -88,6 +99,11 @@ export interface Todo {
   /** True once deleted (then `title` is empty). */
   deleted: boolean
 }
+
+/** Per author (hex), `[minute, count]`: how many todo blocks they dated in that minute (ms / 60 000). */
+export type TodoQuota = Record<string, [number, number]>
+
+function minuteOf (date: number): number { return Math.floor(date / 60_000) }
 
 /** Fallback id of a block whose payload names no todo (`compute` then refuses it). */
 const NO_ID = '-'
@@ -205,6 +221,8 @@ export function refusalOf (err: unknown): string | undefined {
 export class TodoKernel extends SimpleKernel {
   /** The `todos` collection: `todos.state` is `{ [id]: Todo | null }`, `todos.on(cb)` subscribes. */
   readonly todos: TodoMemory
+  /** Per author, the todo blocks dated in their latest minute (the `TooFast` rule). */
+  readonly quota: Slice<TodoQuota>
 
   /**
    * @param db - an abstract-level database, or a location for the default one (a folder in
@@ -214,6 +232,23 @@ export class TodoKernel extends SimpleKernel {
   constructor (db?: KernelDb | string, opts?: KernelOptions) {
     super(db, opts)
     this.todos = this.store.register(TODOS, TodoMemory)
+    this.quota = this.store.register<TodoQuota>({
+      name: 'quota',
+      initialValue: {},
+      filter: ({ block, parentBlock, state, AUTHOR }) => {
+        const { type, date } = SimpleKernel.decodeBlock(block.body)
+        if (type !== TODOS) return true // not a todo: ignored
+        if (parentBlock !== null && date < SimpleKernel.decodeBlock(parentBlock.body).date) return 'OutOfOrder' satisfies TodoRejection
+        const used = state[AUTHOR]
+        if (used !== undefined && used[0] === minuteOf(date) && used[1] >= MAX_OPS_PER_MINUTE) return 'TooFast' satisfies TodoRejection
+        return false
+      },
+      reducer: ({ block, state, AUTHOR }) => {
+        const minute = minuteOf(SimpleKernel.decodeBlock(block.body).date)
+        const used = state[AUTHOR]
+        return { ...state, [AUTHOR]: [minute, used !== undefined && used[0] === minute ? used[1] + 1 : 1] }
+      }
+    })
   }
 
   /**

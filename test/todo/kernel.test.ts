@@ -7,10 +7,13 @@ import { SimpleKernel } from '../../src/kernel/index.js'
 import { Memory, encodeBody } from '../../src/store/index.js'
 import { until } from '../../src/nuro/index.js'
 import {
-  MAX_CLOCK_SKEW_MS, MAX_TITLE, TODOS, TodoKernel, checkTitle, listTodos, refusalOf
+  MAX_CLOCK_SKEW_MS, MAX_OPS_PER_MINUTE, MAX_TITLE, TODOS, TodoKernel, checkTitle, listTodos, refusalOf
 } from '../../src/todo/index.js'
 import type { Todo } from '../../src/todo/index.js'
 import { NodeKernel } from '../../src/cli/demo.js'
+import { encodeBlocks, encodeSummary } from '../../src/kernel/protocol.js'
+import { toHex } from '../../src/feed/index.js'
+import { RawPeer } from '../kernel/raw.js'
 
 async function boot<K extends SimpleKernel> (...ks: K[]): Promise<K[]> {
   await Promise.all(ks.map(k => k.boot()))
@@ -185,4 +188,37 @@ test('todo: the node kernel takes todos and notes, each ignoring the other', asy
   await node!.createNote('hello')
   assert.equal(node!.notes.state.count, 1)
   assert.equal(await refused(node!.toggleTodo(id)), 'NotAuthor')
+})
+
+test('todo: a flood of valid todos past MAX_OPS_PER_MINUTE is TooFast, backdating is OutOfOrder, and the flooder is dropped with Flood', async t => {
+  const [node, honest] = await boot(new TodoKernel(undefined, { limits: { maxRefused: 16 } }), new TodoKernel())
+  t.after(async () => { await node!.halt(); await honest!.halt() })
+  node!.spawnWire().open(honest!.spawnWire())
+  // one author's chain of MAX_OPS_PER_MINUTE adds dated in one minute: all accepted
+  const { sk } = signPair()
+  const minute = Math.floor(Date.now() / 60_000) * 60_000
+  const chain = new Feed()
+  for (let i = 0; i < MAX_OPS_PER_MINUTE; i++) chain.append(encodeBody(TODOS, { op: 'add', title: `t${i}` }, minute + i), sk)
+  const raw = await RawPeer.open(node!.spawnWire())
+  await raw.greet()
+  await raw.plug.postMessage(encodeSummary([]))
+  await raw.plug.postMessage(encodeBlocks(chain))
+  const author = toHex(chain.first!.key)
+  await until(node!.todos.$(), s => Object.values(s).filter(x => x?.author === author).length === MAX_OPS_PER_MINUTE, { timeout: 10_000 })
+  // one more in that minute is TooFast; dated before its parent, OutOfOrder (checked locally)
+  const local = { nodeId: 'local', since: 0 }
+  const next = (title: string, date: number): Feed => {
+    const f = chain.slice(chain.length - 1)
+    f.append(encodeBody(TODOS, { op: 'add', title }, date), sk)
+    return f
+  }
+  assert.equal((await node!.onblocks(next('one more', minute + MAX_OPS_PER_MINUTE), local)).rejected[0]?.reason, 'TooFast')
+  assert.equal((await node!.onblocks(next('backdated', minute - 60_000), local)).rejected[0]?.reason, 'OutOfOrder')
+  // a flooder that keeps sending them is dropped past maxRefused
+  for (let i = 0; i < 20; i++) void raw.plug.postMessage(encodeBlocks(next(`flood ${i}`, minute + MAX_OPS_PER_MINUTE + i))).catch(() => {})
+  const err = await raw.plug.closed
+  assert.equal((err as { code?: string } | null)?.code, 'Flood')
+  // the honest peer still syncs
+  const id = await honest!.addTodo('still here')
+  await until(node!.todos.$(), s => s[id] != null, { timeout: 10_000 })
 })
