@@ -491,11 +491,12 @@ export class SimpleKernel {
    * are verified too, so a peer that forges any block is dropped. With a verifier (a worker
    * pool by default in Node) the blocks are checked in parallel off the main thread; without,
    * a slice at a time with a yield between slices, so a flood cannot stall other peers.
+   * `lastUnstored`: the caller has just read that the last block is not stored (no second read).
    */
-  async #verify (feed: Feed): Promise<void> {
+  async #verify (feed: Feed, lastUnstored = false): Promise<void> {
     const blocks = feed.blocks
     const last = blocks[blocks.length - 1]
-    if (last === undefined || last._verified || await this.repo.hasBlock(last.sig)) return
+    if (last === undefined || last._verified || (!lastUnstored && await this.repo.hasBlock(last.sig))) return
     let i = 0
     while (i < blocks.length - 1 && await this.repo.hasBlock((blocks[i] as Block).sig)) i++
     const todo: Block[] = []
@@ -591,7 +592,7 @@ export class SimpleKernel {
     }
     for (let i = 0; i < feed.length; i += INGEST_SLICE) {
       const part = feed.length <= INGEST_SLICE ? feed : feed.slice(i, i + INGEST_SLICE)
-      await this.#verify(part)
+      await this.#verify(part, part === feed) // the whole message: its last block was just found unstored
       const res = await this.onblocks(part, peer)
       const forged = res.rejected.find(r => r.code === 'SignatureVerificationFailed')
       if (forged !== undefined) throw new KernelError('InvalidBlocks', `peer sent a block that does not verify: ${forged.reason}`)
