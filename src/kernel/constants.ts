@@ -1,5 +1,5 @@
 /** Version of the sync protocol spoken by this kernel (PROTOCOL.md). */
-export const PROTOCOL_VERSION = 3
+export const PROTOCOL_VERSION = 4
 /** Message type bytes. */
 export const MSG_HELLO = 0x01
 /** Chain summary. */
@@ -16,6 +16,30 @@ export const MSG_AUTH = 0x06
 export const MSG_ACK = 0x07
 /** Set reconciliation of chain heads: a query or the reply to one. */
 export const MSG_RECON = 0x08
+/** Live gossip: the heights the sender now holds of some chains (announced, not pushed). */
+export const MSG_HAVE = 0x09
+/** Asks for the blocks of some chains from a height on (the answer to a `have`). */
+export const MSG_FETCH = 0x0a
+/** Most chains in one `have` or `fetch` message. */
+export const MAX_HEADS_PER_MESSAGE = 1024
+/** Bytes of a chain id in `have` and `fetch` (the whole id: the receiver looks the chain up by it). */
+export const CHAIN_ID_BYTES = 64
+/**
+ * Milliseconds new heads wait before they are announced (one `have` per peer carries every
+ * chain that grew meanwhile): the price of fewer messages is this much latency per hop.
+ */
+export const GOSSIP_DELAY = 50
+/**
+ * Milliseconds a `fetch` may go unanswered before the chain is asked of another peer that
+ * announced it (a peer that withholds only delays a block, and only by this much per try).
+ */
+export const FETCH_TIMEOUT = 3000
+/** Most chains asked of one peer and not received yet; its further announcements are ignored. */
+export const MAX_FETCHES = 4096
+/** Most chains being fetched by one node at once (all peers). */
+export const MAX_NODE_FETCHES = 65_536
+/** Most other peers remembered per chain being fetched, to ask when the first does not answer. */
+export const FETCH_ALTERNATES = 4
 /** Largest message accepted or sent. */
 export const MAX_MESSAGE_SIZE: number = 4 * 1024 * 1024
 /** Most blocks in one `blocks` message. */

@@ -163,6 +163,10 @@ export class SimpleKernel {
     const source: BlockSource = {
       chains: () => kernel.#localChains(),
       place: (id) => kernel.repo.chainOf(id),
+      head: async (chainId) => {
+        const info = await kernel.repo.chainInfo(chainId)
+        return info === undefined ? undefined : { chainId: info.chainId, height: info.height, tip: info.tip }
+      },
       range: (id, count, maxBlocks) => kernel.#range(id, count, maxBlocks),
       query: (summary, peer) => kernel.onquery(summary, peer),
       ingest: (feed, peer) => kernel.#ingest(feed, peer),
@@ -178,6 +182,7 @@ export class SimpleKernel {
     })
     // The one gossip path: accepted blocks go to every peer but their source (never back).
     this.store.onMerge((feeds, from) => { this.#node.gossip(feeds, from) })
+    this.store.tap(e => { if (e.event === 'rollback') this.#node.forgetHeads() })
   }
 
   /**

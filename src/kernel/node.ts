@@ -1,5 +1,6 @@
 // The sync engine of one kernel: its node id, its connections (one Peer per wire), duplicate
-// resolution, and live gossip that never goes back to where blocks came from.
+// resolution, and live gossip: new heads announced (`have`), blocks fetched once from one peer
+// (`fetch`), never sent back to where they came from.
 import { compare, ed25519, toHex } from '../feed/index.js'
 import type { Feed } from '../feed/index.js'
 import { picoWire } from '../net/index.js'
@@ -7,13 +8,13 @@ import type { Plug } from '../net/index.js'
 import { write } from '../nuro/index.js'
 import type { Neuron, Setter } from '../nuro/index.js'
 import {
-  HANDSHAKE_TIMEOUT, MAX_BLOCKS_PER_MESSAGE, MAX_MESSAGE_SIZE, MAX_NODE_INBOUND_BYTES, MAX_NODE_OUTBOUND_BYTES,
-  MAX_OUTBOUND_BYTES, MAX_QUEUE_BYTES, MAX_WANTS, MAX_WANTS_RECEIVED, MAX_REFUSED
+  FETCH_ALTERNATES, FETCH_TIMEOUT, GOSSIP_DELAY, HANDSHAKE_TIMEOUT, MAX_BLOCKS_PER_MESSAGE, MAX_FETCHES,
+  MAX_MESSAGE_SIZE, MAX_NODE_FETCHES, MAX_NODE_INBOUND_BYTES, MAX_NODE_OUTBOUND_BYTES, MAX_OUTBOUND_BYTES,
+  MAX_QUEUE_BYTES, MAX_WANTS, MAX_WANTS_RECEIVED, MAX_REFUSED
 } from './constants.js'
 import { KernelError } from './errors.js'
 import { Peer, chainKey } from './peer.js'
-import { encodeBlocks, splitForWire } from './protocol.js'
-import type { Summary } from './protocol.js'
+import type { HeadEntry, Summary } from './protocol.js'
 import { ReconIndex } from './recon.js'
 import { summarize } from './sync.js'
 import type { BlockSource, PeerInfo, SyncAnswer, SyncLimits } from './types.js'
@@ -29,8 +30,22 @@ export const DEFAULT_LIMITS: Readonly<SyncLimits> = Object.freeze({
   maxWants: MAX_WANTS,
   maxWantsReceived: MAX_WANTS_RECEIVED,
   maxRefused: MAX_REFUSED,
-  handshakeTimeout: HANDSHAKE_TIMEOUT
+  handshakeTimeout: HANDSHAKE_TIMEOUT,
+  gossipDelay: GOSSIP_DELAY,
+  fetchTimeout: FETCH_TIMEOUT,
+  maxFetches: MAX_FETCHES
 })
+
+/** A chain being fetched: who was asked, when, and who else announced it. */
+interface Fetch {
+  chainId: Uint8Array
+  /** The highest height announced. */
+  height: number
+  peer: Peer
+  /** When it was asked, or last grew (ms). */
+  at: number
+  alternates: Peer[]
+}
 
 /** Hooks a node reports connection changes to. */
 export interface SyncEvents {
@@ -57,7 +72,7 @@ export interface SyncNodeOptions extends SyncEvents {
 function checkLimits (limits: Partial<SyncLimits> | undefined): SyncLimits {
   const out: SyncLimits = { ...DEFAULT_LIMITS, ...limits }
   for (const [k, v] of Object.entries(out)) {
-    if (!Number.isInteger(v) || v < 1) throw new RangeError(`"limits.${k}" expected a positive integer, got ${String(v)}`)
+    if (!Number.isInteger(v) || v < (k === 'gossipDelay' ? 0 : 1)) throw new RangeError(`"limits.${k}" expected a positive integer, got ${String(v)}`)
   }
   if (out.maxMessageSize > MAX_MESSAGE_SIZE) throw new RangeError(`"limits.maxMessageSize" is at most ${MAX_MESSAGE_SIZE}`)
   if (out.maxQueueBytes < MAX_QUEUE_BYTES) throw new RangeError(`"limits.maxQueueBytes" is at least ${MAX_QUEUE_BYTES} (twice the protocol's largest message)`)
@@ -90,8 +105,14 @@ export class SyncNode {
   #closed = false
   #inbound = 0
   #outbound = 0
-  /** Outbound buffers and how many peers hold each: shared gossip is counted once. */
+  /** Outbound buffers and how many peers hold each: shared buffers are counted once. */
   readonly #held = new Map<Uint8Array, number>()
+  /** Chains being fetched, by {@link chainKey}. */
+  readonly #fetching = new Map<string, Fetch>()
+  /** Heights of our chains as last seen grow, by {@link chainKey} (a cache of `source.head`). */
+  #heads = new Map<string, number>()
+  #flushTimer: ReturnType<typeof setTimeout> | undefined
+  #sweepTimer: ReturnType<typeof setTimeout> | undefined
 
   /**
    * @param source - where blocks are read and dispatched
@@ -148,25 +169,151 @@ export class SyncNode {
   }
 
   /**
-   * Sends accepted blocks to every connected peer except `source` (the connection they came
-   * from), each segment in chain order.
+   * Announces accepted blocks (`have`, after `gossipDelay`) to every connected peer except
+   * `source` (the connection they came from) and peers known to hold them; a peer fetches what
+   * it lacks (PROTOCOL.md, Exchange 6).
    *
    * @param feeds - accepted segments
    * @param source - the {@link PeerInfo} passed to `ingest` for these blocks, if any
    */
   gossip (feeds: readonly Feed[], source?: unknown): void {
     this.#version++ // our chains changed
-    if (this.#closed || feeds.length === 0 || this.#peers.size === 0) return
-    // Encoded once and shared by every peer's queue (the node's budget counts them once).
-    const messages: Uint8Array[] = []
-    const { maxBlocksPerMessage, maxMessageSize } = this.limits
+    if (this.#closed || feeds.length === 0) return
+    let from: Peer | undefined
+    if (source !== undefined) for (const p of this.#peers.values()) if (p.info === source) from = p
+    this.#announce(feeds, from).catch(() => {})
+  }
+
+  /** Forgets the cached heights of our chains (after blocks were removed: a rollback, the GC). */
+  forgetHeads (): void {
+    this.#heads = new Map()
+  }
+
+  async #announce (feeds: readonly Feed[], from: Peer | undefined): Promise<void> {
     for (const feed of feeds) {
-      if (feed.length === 0) continue
-      for (const part of splitForWire(feed, maxBlocksPerMessage, maxMessageSize)) messages.push(encodeBlocks(part))
+      const last = feed.last
+      if (last === undefined) continue
+      const place = await this.#source.place(last.sig)
+      if (place === undefined || this.#closed) continue // removed meanwhile
+      const k = chainKey(place.chainId)
+      this.#cacheHead(k, place.height)
+      const f = this.#fetching.get(k)
+      if (f !== undefined) {
+        if (f.height <= place.height) this.#dropFetch(k, f)
+        else f.at = Date.now() // it is coming
+      }
+      from?.noteHeld(k, place.height)
+      for (const peer of this.#peers.values()) {
+        if (peer !== from) peer.announce(k, place.chainId, place.height)
+      }
     }
-    for (const peer of this.#peers.values()) {
-      if (peer.info !== source) peer.sendMessages(messages)
+    if (this.#flushTimer === undefined && this.#peers.size > 0) {
+      this.#flushTimer = setTimeout(() => {
+        this.#flushTimer = undefined
+        for (const peer of this.#peers.values()) peer.flushHaves()
+      }, this.limits.gossipDelay)
     }
+  }
+
+  #cacheHead (k: string, height: number): void {
+    if (this.#heads.size >= MAX_NODE_FETCHES && !this.#heads.has(k)) this.#heads.clear()
+    if ((this.#heads.get(k) ?? -1) < height) this.#heads.set(k, height)
+  }
+
+  /** Height of our chain `chainId`, -1 when we hold none. */
+  async #headOf (k: string, chainId: Uint8Array): Promise<number> {
+    const cached = this.#heads.get(k)
+    if (cached !== undefined) return cached
+    const head = await this.#source.head(chainId)
+    if (head === undefined) return -1
+    this.#cacheHead(k, head.height)
+    return head.height
+  }
+
+  /**
+   * A peer's `have`: fetches from it the chains it holds higher than we do, unless another peer
+   * is already bringing them (then it is remembered as a fallback).
+   * @internal
+   */
+  async onHave (peer: Peer, entries: readonly HeadEntry[]): Promise<void> {
+    const asks: HeadEntry[] = []
+    for (const e of entries) {
+      const k = chainKey(e.chainId)
+      const mine = await this.#headOf(k, e.chainId)
+      if (mine >= 0) peer.noteHeld(k, e.height) // only chains we hold: the peer cannot grow this map
+      if (e.height <= mine || peer.closed) continue
+      const f = this.#fetching.get(k)
+      if (f !== undefined && !f.peer.closed && f.height >= e.height) {
+        if (f.peer !== peer && f.alternates.length < FETCH_ALTERNATES && !f.alternates.includes(peer)) f.alternates.push(peer)
+        continue
+      }
+      if (peer.fetches >= this.limits.maxFetches) continue // it will announce the chain again when it grows
+      if (f === undefined && this.#fetching.size >= MAX_NODE_FETCHES) continue
+      if (f !== undefined) this.#dropFetch(k, f)
+      const alternates = f === undefined ? [] : [f.peer, ...f.alternates].filter(p => p !== peer).slice(0, FETCH_ALTERNATES)
+      this.#setFetch(k, { chainId: e.chainId, height: e.height, peer, at: Date.now(), alternates })
+      asks.push({ chainId: e.chainId, height: mine + 1 })
+    }
+    peer.fetch(asks)
+  }
+
+  #setFetch (k: string, f: Fetch): void {
+    this.#fetching.set(k, f)
+    f.peer.fetches++
+    if (this.#sweepTimer === undefined) {
+      this.#sweepTimer = setTimeout(() => { this.#sweepTimer = undefined; this.#sweep().catch(() => {}) }, this.limits.fetchTimeout)
+    }
+  }
+
+  #dropFetch (k: string, f: Fetch): void {
+    if (this.#fetching.get(k) !== f) return
+    this.#fetching.delete(k)
+    f.peer.fetches--
+  }
+
+  /**
+   * Asks another peer for the chains whose fetch went unanswered for `fetchTimeout` or whose
+   * peer left (`only`: just those of that peer, at once).
+   */
+  async #sweep (only?: Peer): Promise<void> {
+    const now = Date.now()
+    const due: Array<[string, Fetch]> = []
+    for (const [k, f] of this.#fetching) {
+      if (only !== undefined ? f.peer === only : (f.peer.closed || now - f.at >= this.limits.fetchTimeout)) due.push([k, f])
+    }
+    const asks = new Map<Peer, HeadEntry[]>()
+    for (const [k, f] of due) {
+      this.#dropFetch(k, f)
+      const alternates = f.alternates.filter(p => !p.closed && p.fetches < this.limits.maxFetches)
+      const next = alternates.shift()
+      if (next === undefined || this.#closed) continue
+      const mine = await this.#headOf(k, f.chainId)
+      if (mine >= f.height || this.#fetching.has(k)) continue
+      this.#setFetch(k, { ...f, peer: next, at: now, alternates })
+      let list = asks.get(next)
+      if (list === undefined) asks.set(next, list = [])
+      list.push({ chainId: f.chainId, height: mine + 1 })
+    }
+    for (const [peer, list] of asks) peer.fetch(list)
+    if (only === undefined && this.#fetching.size > 0 && this.#sweepTimer === undefined && !this.#closed) {
+      this.#sweepTimer = setTimeout(() => { this.#sweepTimer = undefined; this.#sweep().catch(() => {}) }, this.limits.fetchTimeout)
+    }
+  }
+
+  /**
+   * Answers a `fetch`: the blocks of `chainId` from height `from` on, less those this connection
+   * was already sent or is known to hold (`known`), so each block goes out at most once per
+   * connection however often it is asked for.
+   * @internal
+   */
+  async answerFetch (chainId: Uint8Array, from: number, known: Map<string, number>): Promise<AsyncIterable<Feed> | undefined> {
+    const head = await this.#source.head(chainId)
+    if (head === undefined) return undefined
+    const k = chainKey(chainId)
+    const start = Math.max(from, (known.get(k) ?? -1) + 1)
+    if (head.height < start) return undefined
+    known.set(k, head.height) // a chain we hold: the map stays within our chains
+    return this.#source.range(head.tip, head.height - start + 1, this.limits.maxBlocksPerMessage)
   }
 
   /** Bytes queued from peers and not processed yet, all connections together. */
@@ -178,6 +325,9 @@ export class SyncNode {
   /** Closes every wire (a `bye` first) and waits for messages being processed. Idempotent. */
   async close (): Promise<void> {
     this.#closed = true
+    clearTimeout(this.#flushTimer)
+    clearTimeout(this.#sweepTimer)
+    this.#flushTimer = this.#sweepTimer = undefined
     const all = [...this.#all]
     for (const p of all) p.close()
     for (const plug of [...this.#spare]) plug.close()
@@ -218,6 +368,7 @@ export class SyncNode {
     const info = peer.info
     if (info === undefined || this.#peers.get(info.nodeId) !== peer) return
     this.#peers.delete(info.nodeId)
+    if (peer.fetches > 0) this.#sweep(peer).catch(() => {}) // ask others at once
     this.#publish()
     this.#events.ondisconnect?.(info, error)
   }
@@ -277,8 +428,7 @@ export class SyncNode {
     const k = chainKey(place.chainId)
     const have = known.get(k) ?? -1
     if (place.height <= have) return undefined
-    if (!known.has(k) && known.size >= this.limits.maxWantsReceived) return undefined
-    known.set(k, place.height)
+    known.set(k, place.height) // a chain we hold: the map stays within our chains
     return this.#source.range(id, place.height - have, this.limits.maxBlocksPerMessage)
   }
 

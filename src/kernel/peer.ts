@@ -6,16 +6,16 @@ import type { Feed } from '../feed/index.js'
 import type { Plug, Reply } from '../net/index.js'
 import {
   BYE_AUTH, BYE_CLOSED, BYE_DUPLICATE, BYE_FLOOD, BYE_HANDSHAKE_TIMEOUT, BYE_INVALID_BLOCKS, BYE_PROTOCOL, BYE_SLOW,
-  BYE_VERSION, MAX_QUEUE_BYTES, MESSAGE_OVERHEAD, MSG_ACK, MSG_BLOCKS, MSG_BYE, NONCE_BYTES, PROTOCOL_VERSION,
+  BYE_VERSION, CHAIN_ID_BYTES, MAX_HEADS_PER_MESSAGE, MAX_QUEUE_BYTES, MESSAGE_OVERHEAD, MSG_ACK, MSG_BLOCKS, MSG_BYE, NONCE_BYTES, PROTOCOL_VERSION,
   RECON_MAX_QUERIES, SUMMARY_CHAIN_BYTES, VERIFY_AHEAD_BYTES
 } from './constants.js'
 import { KernelError } from './errors.js'
 import type { KernelErrorCode } from './errors.js'
 import {
-  authPayload, decodeMessage, encodeAck, encodeAuth, encodeBlocks, encodeBye, encodeHello, encodeSummary, encodeWant,
-  splitForWire
+  authPayload, decodeMessage, encodeAck, encodeAuth, encodeBlocks, encodeBye, encodeHeads, encodeHello, encodeSummary,
+  encodeWant, splitForWire
 } from './protocol.js'
-import type { Message, Summary } from './protocol.js'
+import type { HeadEntry, Message, Summary } from './protocol.js'
 import { ReconSession, answerQuery, answerSummary, encodeRecon, isSummary } from './recon.js'
 import type { ReconIndex } from './recon.js'
 import type { PeerInfo, SyncAnswer, SyncLimits } from './types.js'
@@ -45,6 +45,10 @@ export interface PeerHost {
   has (id: Uint8Array): Promise<boolean>
   /** Blocks of the chain of `id` after height `known`, up to `id`; nothing when none. */
   answerWant (id: Uint8Array, known: Map<string, number>): Promise<AsyncIterable<Feed> | undefined>
+  /** A peer's `have`: decides what to fetch from it. */
+  onHave (peer: Peer, entries: readonly HeadEntry[]): Promise<void>
+  /** Blocks of `chainId` from height `from` on, less what `known` says the peer holds or was sent. */
+  answerFetch (chainId: Uint8Array, from: number, known: Map<string, number>): Promise<AsyncIterable<Feed> | undefined>
   /** Node-wide accounting of inbound bytes queued (charged). */
   account (inbound: number): void
   /** Node-wide accounting of an outbound buffer: counted once however many peers hold it. */
@@ -107,8 +111,10 @@ export class Peer {
    */
   key: Uint8Array | undefined
   closed = false
-  /** Our answer to the peer's summary is sent: live gossip may follow it. */
+  /** Our answer to the peer's summary is sent. */
   synced = false
+  /** Chains the node is fetching from this peer (bookkept by the node). */
+  fetches = 0
   /** Bytes handed to the wire, for measurements. */
   bytesSent = 0
   /** Inbound bytes queued (charged), for the node's budget. */
@@ -136,18 +142,27 @@ export class Peer {
   #wantsSent = new Map<string, { id: Uint8Array, orphans: number }>()
   /** Orphan messages waiting on the wants of {@link Peer.#wantsSent}. */
   #orphans = 0
-  /** Per chain (16-byte prefix, hex), the height up to which wants were answered. */
+  /**
+   * Per chain of ours (16-byte prefix, hex), the height the peer holds or was sent on this
+   * connection: what it announced or sent us, and what we sent it through wants and fetches.
+   */
   #known = new Map<string, number>()
+  /** Heads to announce at the next flush, by chain. */
+  #haves = new Map<string, HeadEntry>()
+  /** A flush waits for the queue to drain. */
+  #havesDue = false
   // outbound
   #window = MAX_QUEUE_BYTES
   #inflight = 0
   #queue: Uint8Array[] = []
-  #held: Uint8Array[] = []
+  /** The message being handed to the wire (held until written, or until the connection closes). */
+  #posting: Uint8Array | null = null
   #jobs: Array<AsyncIterator<Feed> | Iterator<Feed>> = []
   /** The answer to the peer's summary, while it is being sent. */
   #delta: AsyncIterator<Feed> | Iterator<Feed> | undefined
   #writing = false
-  #pulling = false
+  /** The read of the current answer under way, if any. */
+  #pulling: Promise<void> | null = null
 
   constructor (host: PeerHost, plug: Plug) {
     this.host = host
@@ -165,17 +180,43 @@ export class Peer {
     this.#send(encodeHello(this.host.nodeKey, this.nonce, limits.maxQueueBytes))
   }
 
-  /** Sends encoded `blocks` messages (gossip): held until our answer to the summary is sent. */
-  sendMessages (messages: readonly Uint8Array[]): void {
-    if (this.closed || messages.length === 0) return
-    if (!this.synced) {
-      for (const m of messages) this.#hold(m, this.#held)
-      this.#checkOutbound()
-      return
+  /** Records that the peer holds chain `k` up to `height` (it will not be announced to it). */
+  noteHeld (k: string, height: number): void {
+    if ((this.#known.get(k) ?? -1) < height) this.#known.set(k, height)
+  }
+
+  /** Queues a head for the next `have`, unless the peer is known to hold it. */
+  announce (k: string, chainId: Uint8Array, height: number): void {
+    if (this.closed || (this.#known.get(k) ?? -1) >= height) return
+    const queued = this.#haves.get(k)
+    if (queued === undefined || queued.height < height) this.#haves.set(k, { chainId, height })
+  }
+
+  /**
+   * Sends the queued heads, one message of at most {@link MAX_HEADS_PER_MESSAGE} (fewer under a
+   * small `maxOutboundBytes`), and only
+   * once everything sent before is written: for a peer that reads slowly or not at all they
+   * wait here, one entry per chain, instead of piling up in its queue.
+   */
+  flushHaves (): void {
+    if (this.closed || this.#haves.size === 0) return
+    if (this.outboundBytes > 0) { this.#havesDue = true; return } // sent when the queue drains
+    this.#havesDue = false
+    // a message well within what may wait for this peer (maxOutboundBytes)
+    const max = Math.min(MAX_HEADS_PER_MESSAGE, Math.max(1, Math.floor(this.host.limits.maxOutboundBytes / 8 / (CHAIN_ID_BYTES + 5))))
+    const entries: HeadEntry[] = []
+    for (const [k, e] of this.#haves) {
+      this.#haves.delete(k)
+      if ((this.#known.get(k) ?? -1) < e.height) entries.push(e) // it may have sent them meanwhile
+      if (entries.length === max) break
     }
-    for (const m of messages) this.#hold(m, this.#queue)
-    this.#checkOutbound()
-    this.#flush()
+    if (this.#haves.size > 0) this.#havesDue = true
+    if (entries.length > 0) this.#send(encodeHeads('have', entries))
+  }
+
+  /** Asks the peer for chains (each from the first height we lack). */
+  fetch (entries: readonly HeadEntry[]): void {
+    for (let i = 0; i < entries.length; i += MAX_HEADS_PER_MESSAGE) this.#send(encodeHeads('fetch', entries.slice(i, i + MAX_HEADS_PER_MESSAGE)))
   }
 
   /** Drops the connection with `error` (a `bye` goes first, best effort). */
@@ -214,7 +255,7 @@ export class Peer {
     if (this.outboundBytes > max) this.fail(new KernelError('SlowPeer', `peer reads too slowly: more than ${max} bytes waiting to be sent`))
   }
 
-  /** Queues a control message (hello, auth, summary, want, ack, bye): never held back. */
+  /** Queues a control message (hello, auth, summary, recon, have, fetch, want, ack, bye). */
   #send (msg: Uint8Array): void {
     if (this.closed) return
     this.#hold(msg, this.#queue)
@@ -234,7 +275,9 @@ export class Peer {
       while (!this.closed) {
         const msg = this.#queue[0]
         if (msg === undefined) {
-          if (this.#jobs.length > 0) { await this.#pull(); if (this.#queue.length > 0) continue }
+          // another answer may follow a finished one
+          if (this.#jobs.length > 0) { await this.#pull(); if (this.#queue.length > 0 || this.#jobs.length > 0) continue }
+          if (this.#havesDue && this.outboundBytes === 0) { this.flushHaves(); if (this.#queue.length > 0) continue }
           break
         }
         const cost = counted(msg) ? charge(msg) : 0
@@ -242,12 +285,13 @@ export class Peer {
         this.#queue.shift()
         this.#inflight += cost
         this.bytesSent += msg.length
+        this.#posting = msg
         try {
           await this.plug.postMessage(msg, false, { timeout: 0 })
         } catch (err) {
           if (!this.closed) this.plug.close(err instanceof Error ? err : undefined)
         } finally {
-          this.#release(msg)
+          if (this.#posting === msg) { this.#posting = null; this.#release(msg) } // else released on close
         }
         if (this.#queue.length < 2 && this.#jobs.length > 0) void this.#pull()
       }
@@ -265,9 +309,13 @@ export class Peer {
   }
 
   /** Reads the next segment of the current answer into the queue (one at a time). */
-  async #pull (): Promise<void> {
-    if (this.#pulling || this.closed) return
-    this.#pulling = true
+  #pull (): Promise<void> {
+    if (this.closed) return Promise.resolve()
+    this.#pulling ??= this.#read().finally(() => { this.#pulling = null; this.#flush() })
+    return this.#pulling
+  }
+
+  async #read (): Promise<void> {
     try {
       const job = this.#jobs[0]
       if (job === undefined) return
@@ -286,19 +334,13 @@ export class Peer {
       }
     } catch (err) {
       this.fail(err instanceof KernelError ? err : new KernelError('ProtocolError', 'failed to read blocks for the peer', { cause: err }))
-    } finally {
-      this.#pulling = false
     }
-    this.#flush()
   }
 
-  /** The delta is sent: held gossip follows it. */
+  /** The delta is sent. */
   #synced (): void {
     this.synced = true
     this.#delta = undefined
-    const held = this.#held
-    this.#held = []
-    this.#queue.push(...held)
   }
 
   #bye (code: number, reason: string, error: Error | undefined): void {
@@ -472,6 +514,15 @@ export class Peer {
         }
         return
       }
+      case 'have': return await this.host.onHave(this, m.entries)
+      case 'fetch': {
+        for (const e of m.entries) {
+          const answer = await this.host.answerFetch(e.chainId, e.height, this.#known)
+          if (this.closed) return
+          if (answer !== undefined) this.#answer(answer, false)
+        }
+        return
+      }
       case 'want': {
         if (++this.#wantsReceived > this.host.limits.maxWantsReceived) {
           throw new KernelError('Flood', `more than ${this.host.limits.maxWantsReceived} wants`)
@@ -571,9 +622,10 @@ export class Peer {
     this.#inbox = []
     this.inboxBytes = 0
     for (const m of this.#queue) this.#release(m)
-    for (const m of this.#held) this.#release(m)
     this.#queue = []
-    this.#held = []
+    if (this.#posting !== null) this.#release(this.#posting) // a write a peer never reads may never settle
+    this.#posting = null
+    this.#haves.clear()
     for (const job of this.#jobs) void job.return?.()
     this.#jobs = []
     this.#known.clear()

@@ -2,8 +2,9 @@
 // Encoders measure, allocate once, write; decoders bound every length they read.
 import { Feed, b2s, s2b, varintDecode, varintEncode, varintLength } from '../feed/index.js'
 import {
-  AUTH_DOMAIN, MAX_BLOCKS_PER_MESSAGE, MAX_BYE_REASON, MAX_MESSAGE_SIZE, MAX_SUMMARY_ENTRIES, MSG_ACK, MSG_AUTH,
-  MSG_BLOCKS, MSG_BYE, MSG_HELLO, MSG_RECON, MSG_SUMMARY, MSG_WANT, NODE_KEY_BYTES, NONCE_BYTES, PROTOCOL_VERSION,
+  AUTH_DOMAIN, CHAIN_ID_BYTES, MAX_BLOCKS_PER_MESSAGE, MAX_BYE_REASON, MAX_HEADS_PER_MESSAGE, MAX_MESSAGE_SIZE,
+  MAX_SUMMARY_ENTRIES, MSG_ACK, MSG_AUTH, MSG_BLOCKS, MSG_BYE, MSG_FETCH, MSG_HAVE, MSG_HELLO, MSG_RECON, MSG_SUMMARY,
+  MSG_WANT, NODE_KEY_BYTES, NONCE_BYTES, PROTOCOL_VERSION,
   SIGNATURE_BYTES, SUMMARY_CHAIN_BYTES, SUMMARY_TIP_BYTES
 } from './constants.js'
 import { KernelError } from './errors.js'
@@ -18,6 +19,14 @@ export interface SummaryEntry {
   height: number
   /** First 8 bytes of the tip's signature. */
   tip: Uint8Array
+}
+
+/** One chain of a `have` (the height the sender holds) or a `fetch` (the first height asked for). */
+export interface HeadEntry {
+  /** The whole chain id (64 bytes). */
+  chainId: Uint8Array
+  /** `have`: the height of the sender's tip; `fetch`: the first height it asks for. */
+  height: number
 }
 
 /**
@@ -66,6 +75,18 @@ export type Message =
     type: 'want'
     /** The block id asked for, 64 bytes. */
     id: Uint8Array
+  }
+  | {
+    /** Live gossip: chains that grew, with the height the sender now holds. */
+    type: 'have'
+    /** The chains, at most `MAX_HEADS_PER_MESSAGE`. */
+    entries: HeadEntry[]
+  }
+  | {
+    /** Asks for the blocks of chains from a height on (answers a `have`). */
+    type: 'fetch'
+    /** The chains, each with the first height asked for. */
+    entries: HeadEntry[]
   }
   | {
     /** Releases flow-control window. */
@@ -289,6 +310,32 @@ export function encodeWant (id: Uint8Array): Uint8Array {
   return out
 }
 
+/**
+ * Encodes a `have` or a `fetch`.
+ *
+ * @param type - which of the two
+ * @param entries - 1..`MAX_HEADS_PER_MESSAGE` chains with a height each
+ * @returns the message
+ * @throws RangeError on a bad id, height or count
+ */
+export function encodeHeads (type: 'have' | 'fetch', entries: readonly HeadEntry[]): Uint8Array {
+  if (entries.length === 0 || entries.length > MAX_HEADS_PER_MESSAGE) throw new RangeError(`"entries" expected 1..${MAX_HEADS_PER_MESSAGE}, got ${entries.length}`)
+  let size = 1 + varintLength(entries.length)
+  for (const e of entries) {
+    if (e.chainId.length !== CHAIN_ID_BYTES) throw new RangeError(`"chainId" expected ${CHAIN_ID_BYTES} bytes, got ${e.chainId.length}`)
+    size += CHAIN_ID_BYTES + varintLength(e.height)
+  }
+  const out = new Uint8Array(size)
+  out[0] = type === 'have' ? MSG_HAVE : MSG_FETCH
+  let p = 1 + varintEncode(entries.length, out, 1)
+  for (const e of entries) {
+    out.set(e.chainId, p)
+    p += CHAIN_ID_BYTES
+    p += varintEncode(e.height, out, p)
+  }
+  return out
+}
+
 /** Encodes a `bye`; the reason is cut to 256 bytes. */
 export function encodeBye (code: number, reason: string): Uint8Array {
   if (!Number.isInteger(code) || code < 0 || code > 255) throw new RangeError(`"code" expected a byte, got ${code}`)
@@ -376,6 +423,23 @@ export function decodeMessage (bytes: Uint8Array, limits: DecodeLimits = {}): Me
       return { type: 'blocks', feed }
     }
     case MSG_RECON: return { type: 'recon', recon: decodeRecon(bytes) }
+    case MSG_HAVE:
+    case MSG_FETCH: {
+      const [count, n] = readVarint(bytes, 1)
+      if (count === 0 || count > MAX_HEADS_PER_MESSAGE) throw bad(`${count} chains in a have or fetch, 1..${MAX_HEADS_PER_MESSAGE}`)
+      if (count * (CHAIN_ID_BYTES + 1) > bytes.length - 1 - n) throw bad('have or fetch shorter than its count')
+      const entries: HeadEntry[] = []
+      let p = 1 + n
+      for (let i = 0; i < count; i++) {
+        if (p + CHAIN_ID_BYTES >= bytes.length) throw bad('have or fetch truncated')
+        const chainId = bytes.slice(p, p + CHAIN_ID_BYTES)
+        const [height, hn] = readVarint(bytes, p + CHAIN_ID_BYTES)
+        entries.push({ chainId, height })
+        p += CHAIN_ID_BYTES + hn
+      }
+      if (p !== bytes.length) throw bad('trailing bytes after have or fetch')
+      return { type: type === MSG_HAVE ? 'have' : 'fetch', entries }
+    }
     case MSG_WANT: {
       if (bytes.length !== 65) throw bad(`want must be 65 bytes, got ${bytes.length}`)
       return { type: 'want', id: bytes.slice(1) }

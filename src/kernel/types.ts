@@ -31,6 +31,15 @@ export interface SyncLimits {
   maxRefused: number
   /** Milliseconds a connection has to complete `hello` and `auth` (10 000). */
   handshakeTimeout: number
+  /**
+   * Milliseconds new heads wait before they are announced in one `have` per peer (50; 0 is
+   * allowed): fewer messages against latency per hop.
+   */
+  gossipDelay: number
+  /** Milliseconds a `fetch` may go unanswered before another peer that announced the chain is asked (3 000). */
+  fetchTimeout: number
+  /** Most chains fetched from one peer and not received yet; its further `have`s are ignored meanwhile (4096). */
+  maxFetches: number
 }
 
 /** A connected peer, as listed by `$connections()`. */
@@ -72,6 +81,8 @@ export interface BlockSource {
   chains (): Promise<LocalChain[]>
   /** Where block `id` sits; `undefined` when not stored. */
   place (id: Uint8Array): Promise<BlockPlace | undefined>
+  /** The tip and height of chain `chainId` (64 bytes); `undefined` when not held. One index read. */
+  head (chainId: Uint8Array): Promise<LocalChain | undefined>
   /**
    * The `count` blocks that end with block `id`, oldest first, in feeds of at most `maxBlocks`
    * blocks (a long range is never held whole).

@@ -4,8 +4,9 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { Feed, fromHex, signPair, toHex } from '../../src/feed/index.js'
-import { encodeBlocks, encodeSummary, encodeWant } from '../../src/kernel/protocol.js'
+import { decodeMessage, encodeBlocks, encodeHeads, encodeSummary, encodeWant } from '../../src/kernel/protocol.js'
 import { KernelError } from '../../src/kernel/errors.js'
+import { encodeRecon } from '../../src/kernel/recon.js'
 import { get } from '../../src/nuro/index.js'
 import { encodeBody } from '../../src/store/index.js'
 import type { Counter} from './helpers.js';
@@ -122,43 +123,128 @@ test('want is answered once per range: repeating it, or asking for blocks alread
   await stop()
 })
 
-test('a peer that stops reading is dropped as SlowPeer once its queue passes the limit; the honest peer keeps syncing', async () => {
-  const { victim, honest, stop } = await scene({ limits: { maxOutboundBytes: 16 * 1024 } })
+test('a peer that stops reading costs one message: announcements wait coalesced, answers wait unread; its queries past maxOutboundBytes drop it as SlowPeer', async () => {
+  const { victim, honest, stop } = await scene({ limits: { maxOutboundBytes: 16 * 1024, maxBlocksPerMessage: 32 } })
   const raw = await RawPeer.open(victim.spawnWire())
   await raw.greet()
-  await raw.plug.postMessage(encodeSummary([]))
+  await claimAll(raw, victim)
   raw.stalled = true
+  // 400 new chains announced, and a 300-block chain asked for: one message of either is in flight, the rest waits
+  for (let i = 0; i < 400; i++) await victim.dispatch(xChain(1, signPair().sk))
+  const chain = xChain(300, signPair().sk)
+  await victim.dispatch(chain)
+  await raw.plug.postMessage(encodeHeads('fetch', [{ chainId: chain.first?.sig as Uint8Array, height: 0 }]))
+  await honestIntact(victim, honest, 2)
+  assert.equal(raw.plug.isClosed, false)
+  assert.ok(victim.traffic.outboundBytes < 16 * 1024, `${victim.traffic.outboundBytes} bytes held for a peer that reads nothing`)
+  // replies to its queries are owed, not coalesced: past the limit it is dropped
   const dropped = closedWith(raw.plug, 'SlowPeer')
-  for (let i = 2; i <= 200; i++) await honest.bump(i)
+  const q = encodeRecon({ kind: 'query', nodes: Array.from({ length: 16 }, (_, i) => ({ depth: 1, prefix: Uint8Array.of(i << 4), mode: 'fp' as const, sum: new Uint8Array(16), count: 1 })) })
+  for (let i = 0; i < 200 && !raw.plug.isClosed; i++) await raw.plug.postMessage(q).catch(() => {})
   await dropped
-  await until([victim], k => k.x[honest.pk] === 200)
-  await honestIntact(victim, honest, 201)
+  await honestIntact(victim, honest, 3)
   await stop()
 })
 
-test('gossip to many peers is encoded once: the node-wide outbound budget counts a shared buffer once', async () => {
-  const { victim, honest, stop } = await scene({ limits: { maxNodeOutboundBytes: 100 * 1024 } })
+/** Claims to hold every chain of `k`, so that the answer to the summary sends nothing. */
+async function claimAll (raw: RawPeer, k: Counter): Promise<void> {
+  const chains = await k.chains()
+  await raw.plug.postMessage(encodeSummary(chains.map(c => ({ chainId: c.chainId, height: c.height, tip: c.tip }))))
+}
+
+test('answers are read as the peer drains them: stalled fetchers hold one message each, and past the node budget the one holding the most is dropped', async () => {
+  const { victim, honest, stop } = await scene({ limits: { maxNodeOutboundBytes: 64 * 1024 } })
+  const chain = xChain(300, signPair().sk) // one message of ~36 KB
+  assert.equal((await honest.dispatch(chain)).accepted[0]?.length, 300)
+  await until([victim], k => k.x[toHex(chain.first?.key as Uint8Array)] === 300) // fetched from the honest peer
+  const chainId = chain.first?.sig as Uint8Array
   const stalled: RawPeer[] = []
-  for (let i = 0; i < 5; i++) {
+  for (let i = 0; i < 3; i++) {
     const raw = await RawPeer.open(victim.spawnWire())
     await raw.greet()
-    await raw.plug.postMessage(encodeSummary([]))
-    await raw.next(0x03) // the delta (honest's block) arrived
+    await claimAll(raw, victim)
+    await raw.next(0x08) // the reply to its summary
     raw.stalled = true
+    await raw.plug.postMessage(encodeHeads('fetch', [{ chainId, height: 0 }]))
     stalled.push(raw)
   }
-  // One segment of 300 blocks (~50 KB), gossiped to the five stalled peers and the honest one.
-  const { sk } = signPair()
-  const feed = new Feed()
-  for (let i = 1; i <= 300; i++) feed.append(encodeBody('x', i, Date.now()), sk)
-  const res = await victim.dispatch(feed)
-  assert.equal(res.accepted[0]?.length, 300)
-  const size = feed.buffer.length
-  const held = victim.traffic.outboundBytes
-  assert.ok(held >= size && held < 2 * size, `node holds ${held} bytes for one ${size}-byte message to 5 stalled peers`)
-  for (const raw of stalled) assert.equal(raw.plug.isClosed, false)
+  const first = await Promise.race(stalled.map(async r => await r.plug.closed))
+  assert.ok(first instanceof KernelError && first.code === 'SlowPeer', String(first))
+  assert.ok(victim.traffic.outboundBytes <= 64 * 1024, `node holds ${victim.traffic.outboundBytes} bytes`)
   await honestIntact(victim, honest, 2)
   for (const raw of stalled) raw.plug.close()
+  await stop()
+})
+
+test('a fetch is answered once per block: asking again, or from lower heights, sends nothing more', async () => {
+  const { victim, honest, stop } = await scene()
+  for (let i = 1; i <= 120; i++) await victim.bump(i)
+  const raw = await RawPeer.open(victim.spawnWire())
+  await raw.greet()
+  await claimAll(raw, victim)
+  let blocks = 0
+  raw.on(m => {
+    if (m[0] !== 0x03) return
+    const f = Feed.from(m.subarray(1), true)
+    if (toHex(f.first?.key as Uint8Array) === victim.pk) blocks += f.length
+  })
+  const [mine, theirs] = await Promise.all([victim.chains(), honest.chains()])
+  const chainId = mine.find(c => c.height === 119)?.chainId as Uint8Array
+  let fetchBytes = 0
+  for (let r = 0; r < 20; r++) {
+    for (const height of [0, 60, 119, 0]) {
+      const msg = encodeHeads('fetch', [{ chainId, height }])
+      fetchBytes += msg.length
+      await raw.plug.postMessage(msg)
+    }
+  }
+  // a marker: the honest chain, asked last, arrives after every earlier answer
+  const marker = raw.next(0x03)
+  raw.inbox.length = 0
+  await raw.plug.postMessage(encodeHeads('fetch', [{ chainId: theirs[0]?.chainId as Uint8Array, height: 0 }]))
+  await marker
+  await until([victim], () => blocks >= 120)
+  assert.equal(blocks, 120, `${blocks} blocks answered for ${fetchBytes} bytes of fetches`)
+  await honestIntact(victim, honest, 200)
+  raw.plug.close()
+  await stop()
+})
+
+test('announcements of chains nobody sends cost one fetch entry each, and at most maxFetches are asked of one peer at a time', async () => {
+  const { victim, honest, stop } = await scene({ limits: { maxFetches: 16 } })
+  const raw = await RawPeer.open(victim.spawnWire())
+  await raw.greet()
+  await claimAll(raw, victim)
+  let asked = 0
+  raw.on(m => { if (m[0] === 0x0a) { const d = decodeMessage(m); if (d.type === 'fetch') asked += d.entries.length } })
+  const fake = Array.from({ length: 100 }, () => ({ chainId: crypto.getRandomValues(new Uint8Array(64)), height: 3 }))
+  await raw.plug.postMessage(encodeHeads('have', fake.slice(0, 50)))
+  await raw.plug.postMessage(encodeHeads('have', fake.slice(50)))
+  // a marker: a fetch of the honest chain is answered after both announcements were handled
+  const marker = raw.next(0x03)
+  await raw.plug.postMessage(encodeHeads('fetch', [{ chainId: (await honest.chains())[0]?.chainId as Uint8Array, height: 0 }]))
+  await marker
+  assert.equal(asked, 16)
+  await honestIntact(victim, honest, 2)
+  raw.plug.close()
+  await stop()
+})
+
+test('a peer that announces a chain and withholds it only delays it: after fetchTimeout another peer that announced it is asked', async () => {
+  const { victim, honest, stop } = await scene({ limits: { fetchTimeout: 200 } })
+  const raw = await RawPeer.open(victim.spawnWire())
+  await raw.greet()
+  await claimAll(raw, victim)
+  const chain = xChain(3, signPair().sk)
+  const author = toHex(chain.first?.key as Uint8Array)
+  const asked = raw.next(0x0a)
+  await raw.plug.postMessage(encodeHeads('have', [{ chainId: chain.first?.sig as Uint8Array, height: 2 }]))
+  await asked // the withholder was asked first, and never answers
+  await honest.dispatch(chain) // the honest peer gets the chain and announces it too
+  await until([victim], k => k.x[author] === 3)
+  assert.ok(get(victim.$connections())?.some(p => p.nodeId === toHex(raw.key)), 'withholding is not a violation')
+  await honestIntact(victim, honest, 2)
+  raw.plug.close()
   await stop()
 })
 

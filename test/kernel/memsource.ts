@@ -43,6 +43,12 @@ export class MemSource implements BlockSource {
     return w === undefined ? undefined : { chainId: (w.chain.blocks[0] as Block).sig, height: w.height }
   }
 
+  async head (chainId: Uint8Array): Promise<LocalChain | undefined> {
+    const c = this.chainsById.get(toHex(chainId))
+    if (c === undefined) return undefined
+    return { chainId: (c.blocks[0] as Block).sig, height: c.blocks.length - 1, tip: (c.blocks[c.blocks.length - 1] as Block).sig }
+  }
+
   async * range (id: Uint8Array, count: number, maxBlocks: number): AsyncGenerator<Feed> {
     const w = this.where.get(toHex(id))
     if (w === undefined) return

@@ -3,10 +3,11 @@ import assert from 'node:assert/strict'
 import fc from 'fast-check'
 import { Feed, signPair, cmp } from '../../src/feed/index.js'
 import {
-  Summary, decodeMessage, encodeAck, encodeAuth, encodeBlocks, encodeBye, encodeHello, encodeSummary, encodeWant, splitForWire
+  Summary, decodeMessage, encodeAck, encodeAuth, encodeBlocks, encodeBye, encodeHeads, encodeHello, encodeSummary, encodeWant,
+  splitForWire
 } from '../../src/kernel/protocol.js'
 import { KernelError } from '../../src/kernel/errors.js'
-import { MAX_SUMMARY_ENTRIES, PROTOCOL_VERSION } from '../../src/kernel/constants.js'
+import { MAX_HEADS_PER_MESSAGE, MAX_SUMMARY_ENTRIES, PROTOCOL_VERSION } from '../../src/kernel/constants.js'
 
 const { sk } = signPair()
 const feed = new Feed()
@@ -88,6 +89,24 @@ test('want and bye round-trip', () => {
   assert.ok(b.type === 'bye' && b.code === 3 && b.reason.length === 256)
 })
 
+test('have and fetch round-trip, and their bounds are enforced', () => {
+  const head = fc.record({ chainId: bytes(64), height: fc.integer({ min: 0, max: 2 ** 28 - 1 }) })
+  fc.assert(fc.property(fc.constantFrom('have' as const, 'fetch' as const), fc.array(head, { minLength: 1, maxLength: 40 }), (type, entries) => {
+    const m = decodeMessage(encodeHeads(type, entries))
+    assert.ok(m.type === type)
+    assert.equal(m.entries.length, entries.length)
+    m.entries.forEach((e, i) => { assert.ok(cmp(e.chainId, entries[i]!.chainId)); assert.equal(e.height, entries[i]!.height) })
+  }))
+  assert.throws(() => encodeHeads('have', []), RangeError)
+  assert.throws(() => encodeHeads('have', [{ chainId: new Uint8Array(16), height: 0 }]), RangeError)
+  assert.throws(() => encodeHeads('fetch', Array.from({ length: MAX_HEADS_PER_MESSAGE + 1 }, () => ({ chainId: new Uint8Array(64), height: 0 }))), RangeError)
+  // a count the message cannot hold, a count of zero or above the limit, trailing bytes
+  const one = encodeHeads('have', [{ chainId: new Uint8Array(64), height: 5 }])
+  for (const bad of [new Uint8Array([0x09, 0x02, ...one.subarray(2)]), new Uint8Array([0x0a, 0x00]), new Uint8Array([0x09, 0x81, 0x08]), new Uint8Array([...one, 0])]) {
+    assert.throws(() => decodeMessage(bad), (e: unknown) => e instanceof KernelError && e.code === 'ProtocolError')
+  }
+})
+
 test('splitForWire keeps chain order within the limits', () => {
   const parts = splitForWire(feed, 2)
   assert.deepEqual(parts.map(p => p.length), [2, 2, 1])
@@ -118,7 +137,7 @@ function decodesOrRejects (input: Uint8Array): void {
 
 test('any bytes decode or give a typed rejection', () => {
   fc.assert(fc.property(fc.uint8Array({ maxLength: 300 }), decodesOrRejects), { numRuns: 2000 })
-  fc.assert(fc.property(fc.integer({ min: 1, max: 7 }), fc.uint8Array({ maxLength: 300 }), (t, rest) => {
+  fc.assert(fc.property(fc.integer({ min: 1, max: 10 }), fc.uint8Array({ maxLength: 300 }), (t, rest) => {
     decodesOrRejects(new Uint8Array([t, ...rest]))
   }), { numRuns: 2000 })
 })
@@ -127,7 +146,9 @@ test('mutated valid messages decode or give a typed rejection', () => {
   const valid = [
     encodeHello(new Uint8Array(32), new Uint8Array(16), 1 << 23), encodeAuth(new Uint8Array(64)), encodeAck(300),
     encodeSummary([{ chainId: new Uint8Array(16), height: 300, tip: new Uint8Array(8) }]),
-    encodeBlocks(feed), encodeWant(feed.last!.sig), encodeBye(1, 'bye')
+    encodeBlocks(feed), encodeWant(feed.last!.sig), encodeBye(1, 'bye'),
+    encodeHeads('have', [{ chainId: new Uint8Array(64), height: 300 }, { chainId: new Uint8Array(64).fill(1), height: 0 }]),
+    encodeHeads('fetch', [{ chainId: new Uint8Array(64), height: 2 ** 20 }])
   ]
   fc.assert(fc.property(fc.constantFrom(...valid), fc.nat(), fc.integer({ min: 0, max: 7 }), fc.nat(), (msg, pos, bit, cut) => {
     const m = msg.slice()

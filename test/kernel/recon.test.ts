@@ -277,6 +277,7 @@ class Heads implements BlockSource {
 
   async chains (): Promise<LocalChain[]> { return this.heads.map(h => ({ chainId: h.chainId, height: h.height, tip: h.tip })) }
   async place (): Promise<undefined> { return undefined }
+  async head (): Promise<undefined> { return undefined }
   async * range (): AsyncGenerator<never> {}
   query (summary: Summary): SyncAnswer { this.#resolve(summary); return [] }
   async ingest (): Promise<IngestResult> { return { accepted: [] } }
