@@ -37,15 +37,23 @@ export const GROUP_MAX = 1000
 interface RuleScope { readonly core: object, active: boolean }
 
 /**
- * Where the platform has async context (Node's AsyncLocalStorage), rules run inside a scope that
- * follows their awaits, so a dispatch a rule starts after an `await` is recognised too; elsewhere
- * only calls made before the rule's first `await` are.
+ * Where the platform has async context (Node's AsyncLocalStorage), `async` rules run inside a
+ * scope that follows their awaits, so a dispatch such a rule starts after an `await` is
+ * recognised too; elsewhere, and for rules that are not `async` functions (a synchronous rule
+ * needs no scope), only calls made before the rule's first `await` are. Entering a scope makes
+ * every promise of the process pay Node's async hooks from then on, so apps whose rules are all
+ * synchronous never do.
  */
 const ruleScope: { run<R>(scope: RuleScope, fn: () => R): R, getStore(): RuleScope | undefined } | undefined = (() => {
   const mod = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule?.('node:async_hooks') as
     { AsyncLocalStorage?: new () => { run<R>(scope: RuleScope, fn: () => R): R, getStore(): RuleScope | undefined } } | undefined
   return mod?.AsyncLocalStorage === undefined ? undefined : new mod.AsyncLocalStorage()
 })()
+
+/** Whether `f` is an `async` function (its later awaits need an async context scope). */
+function isAsyncFunction (f: unknown): boolean {
+  return typeof f === 'function' && f.constructor?.name === 'AsyncFunction'
+}
 
 /** @internal */
 export class StoreCore {
@@ -116,11 +124,14 @@ export class StoreCore {
     if (!this.loaded) throw new StoreError('NotLoaded', 'store not ready, call load()')
   }
 
-  /** Runs application code (a rule) that runs under the lock, marking it for {@link StoreCore.checkReentry}. */
-  guard<T> (fn: () => T): T {
+  /**
+   * Runs application code (a rule) that runs under the lock, marking it for
+   * {@link StoreCore.checkReentry}; `rule` is the application's function, scoped when `async`.
+   */
+  guard<T> (fn: () => T, rule?: unknown): T {
     this._userDepth++
     try {
-      if (ruleScope === undefined) return fn()
+      if (ruleScope === undefined || !isAsyncFunction(rule)) return fn()
       const scope: RuleScope = { core: this, active: true }
       const out = ruleScope.run(scope, fn)
       const end = (): void => { scope.active = false }

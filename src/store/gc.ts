@@ -47,7 +47,7 @@ async function visit (c: StoreCore, k: Uint8Array, now: number, evicted: Feed[])
   }
   let raw: unknown
   try {
-    raw = c.guard(() => m.expiresAt(e.value, c.latch(undefined, 0)))
+    raw = c.guard(() => m.expiresAt(e.value, c.latch(undefined, 0)), m.expiresAt)
   } catch (error) {
     c.events.emit({ event: 'error', error })
     return

@@ -244,7 +244,7 @@ export class Memory<T = unknown, V = Readonly<Record<string, T>>> {
     const store = this.store
     try {
       // Await only a thenable: most idOf/compute are synchronous (one microtask turn saved each).
-      const raw = store._guard(() => this.idOf(dctx))
+      const raw = store._guard(() => this.idOf(dctx), this.idOf)
       id = normalizeId(isThenable(raw) ? await raw : raw)
     } catch (err) {
       return { kind: 'reject', code: 'InvalidObjectId', reason: `InvalidObjectId: ${message(err)}`, cause: err }
@@ -286,7 +286,7 @@ export class Memory<T = unknown, V = Readonly<Record<string, T>>> {
     }
     let draft: unknown
     try {
-      const out = store._guard(() => this.compute(value as T, ctx))
+      const out = store._guard(() => this.compute(value as T, ctx), this.compute)
       draft = isThenable(out) ? await out : out
     } catch (err) {
       if (verdict !== undefined) return verdict
@@ -311,7 +311,7 @@ export class Memory<T = unknown, V = Readonly<Record<string, T>>> {
     const value = deepFreeze(draft)
     let raw: unknown
     try {
-      raw = this.store._guard(() => this.expiresAt(value as T, this.store._latch(txn, 0)))
+      raw = this.store._guard(() => this.expiresAt(value as T, this.store._latch(txn, 0)), this.expiresAt)
     } catch (err) {
       return { code: 'ExpiresAtFailed', reason: `ExpiresAtFailed: ${message(err)}`, cause: err }
     }
@@ -326,14 +326,14 @@ export class Memory<T = unknown, V = Readonly<Record<string, T>>> {
     const mutate: Mutate = async (rawId, fn) => {
       const id = normalizeId(rawId)
       const prev = txn.read(this, id)
-      const out = this.store._guard(() => fn(prev !== undefined ? prev.value : this._initial()))
+      const out = this.store._guard(() => fn(prev !== undefined ? prev.value : this._initial()), fn)
       const next = isThenable(out) ? await out : out
       if (next === undefined) throw new TypeError('Expected mutate#callback() to return new state')
       const e = this._entryFor(prev, next, txn)
       if (!isEntry(e)) throw new TypeError(e.reason)
       txn.write(this, id, e)
     }
-    const out = this.store._guard(() => this.trap(type, payload, mutate))
+    const out = this.store._guard(() => this.trap(type, payload, mutate), this.trap)
     if (isThenable(out)) await out
   }
 }

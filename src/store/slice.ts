@@ -96,7 +96,7 @@ export class Slice<S = unknown> extends Memory<S, S> {
     const filter = this.spec.filter
     let r: unknown
     try {
-      const out = filter === undefined ? false : store._guard(() => filter(fctx))
+      const out = filter === undefined ? false : store._guard(() => filter(fctx), filter)
       r = isThenable(out) ? await out : out
     } catch (err) {
       return failed('FilterFailed', err)
@@ -107,7 +107,7 @@ export class Slice<S = unknown> extends Memory<S, S> {
     let next: unknown
     try {
       const rctx = { ...fctx, signal: (type: string, payload?: unknown) => { txn.signals.push({ type, payload }) } }
-      const out = store._guard(() => this.spec.reducer(rctx))
+      const out = store._guard(() => this.spec.reducer(rctx), this.spec.reducer)
       next = isThenable(out) ? await out : out
     } catch (err) {
       return failed('ReducerFailed', err)
@@ -126,7 +126,7 @@ export class Slice<S = unknown> extends Memory<S, S> {
     const state = (prev !== undefined ? prev.value : this._initial()) as S
     const trap = this.spec.trap
     const tctx = { ...ctx, state, root: this.store.state, code, payload }
-    const out = this.store._guard(() => trap(tctx))
+    const out = this.store._guard(() => trap(tctx), trap)
     const next = isThenable(out) ? await out : out
     if (next === undefined) return
     const e = this._entryFor(prev, next, txn)

@@ -322,8 +322,8 @@ export class Store {
   }
 
   /** @internal runs a rule (application code) under the lock: see StoreError `Reentrant` */
-  _guard<T> (fn: () => T): T {
-    return this._c.guard(fn)
+  _guard<T> (fn: () => T, rule?: unknown): T {
+    return this._c.guard(fn, rule)
   }
 
   /** @internal throws StoreError `Reentrant` when called synchronously from a rule (for calls that lock later) */
