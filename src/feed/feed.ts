@@ -245,7 +245,7 @@ export class Feed {
     if (!Number.isInteger(start)) throw new TypeError(`"start" expected integer, got ${String(start)}`)
     if (!Number.isInteger(end)) throw new TypeError(`"end" expected integer, got ${String(end)}`)
     const blocks = this.blocks.slice(start, end)
-    const f = new Feed(Math.max(DEFAULT_CAPACITY, blocks.reduce((s, b) => s + b.blockSize, 4)))
+    const f = new Feed(blocks.reduce((s, b) => s + b.blockSize, 4)) // exact: an append grows it by doubling
     for (const b of blocks) f._push(b, false)
     return f
   }
@@ -494,7 +494,7 @@ export function feedFrom (input: FeedInput, noVerify = false): Feed {
   if (isBlock(input)) input = [input]
   if (Array.isArray(input)) {
     const blocks = (input as readonly unknown[]).map(ownBlock)
-    const f = new Feed(Math.max(DEFAULT_CAPACITY, blocks.reduce((s, b) => s + b.blockSize, 4)))
+    const f = new Feed(blocks.reduce((s, b) => s + b.blockSize, 4)) // exact: an append grows it by doubling
     for (const b of blocks) {
       try {
         f._push(b, !noVerify && !lenient)

@@ -179,6 +179,11 @@ export class SyncNode {
   gossip (feeds: readonly Feed[], source?: unknown): void {
     this.#version++ // our chains changed
     if (this.#closed || feeds.length === 0) return
+    if (this.#peers.size === 0 && this.#fetching.size === 0) {
+      // Nobody to tell: skip the index read per segment; the cached heights may be behind now.
+      if (this.#heads.size > 0) this.#heads.clear()
+      return
+    }
     let from: Peer | undefined
     if (source !== undefined) for (const p of this.#peers.values()) if (p.info === source) from = p
     this.#announce(feeds, from).catch(() => {})
