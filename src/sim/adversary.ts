@@ -5,6 +5,9 @@
 // `onblocks` or `spawnWire`, or take `peer.Swarm` and write whatever bytes you like.
 import { Feed } from '../feed/index.js'
 import { SimpleKernel } from '../kernel/index.js'
+import { MSG_BLOCKS } from '../kernel/constants.js'
+import { picoWire } from '../net/index.js'
+import type { Plug } from '../net/index.js'
 import type { PeerInfo, Summary, SummaryEntry, SyncAnswer } from '../kernel/index.js'
 import { Modem56, topicKey } from '../modem/index.js'
 import { encodeBody } from '../store/index.js'
@@ -37,8 +40,22 @@ class AttackKernel extends SimpleKernel {
   }
 }
 
-async function attackWith (peer: PeerContext, topic: string | Uint8Array, attack: (summary: SummaryEntry[], p: PeerInfo) => Feed[]): Promise<void> {
-  const kernel = new AttackKernel(peer, attack)
+/** A kernel that speaks the protocol, announces what it holds and never sends a block. */
+class WithholdingKernel extends AttackKernel {
+  override spawnWire (): Plug {
+    const inner = super.spawnWire()
+    const [ours, theirs] = picoWire({ timeout: 0 })
+    // every message of the kernel but its blocks goes out; everything the peer sends comes in
+    inner.open(async msg => { if (msg[0] !== MSG_BLOCKS) await ours.postMessage(msg) }).catch(() => {})
+    ours.open(async msg => { await inner.postMessage(msg) }).catch(() => {})
+    void inner.closed.then(err => { ours.close(err ?? undefined) })
+    void ours.closed.then(err => { inner.close(err ?? undefined) })
+    return theirs
+  }
+}
+
+async function attackWith (peer: PeerContext, topic: string | Uint8Array, attack: (summary: SummaryEntry[], p: PeerInfo) => Feed[], Kernel = AttackKernel): Promise<void> {
+  const kernel = new Kernel(peer, attack)
   await kernel.boot()
   peer.watch(kernel)
   const modem = new Modem56(peer.Swarm, peer.swarmOptions)
@@ -115,9 +132,13 @@ export const adversaries = {
     }
   },
 
-  /** Takes part in the protocol but never sends a block (withholding). */
+  /**
+   * Takes part in the protocol, fetches and announces like an honest peer, but never sends a
+   * block (withholding): peers that fetch from it first get the chain from another announcer
+   * after `fetchTimeout`.
+   */
   withholder (opts: AdversaryOptions): PeerInit {
-    return async peer => { await attackWith(peer, opts.topic, () => []) }
+    return async peer => { await attackWith(peer, opts.topic, () => [], WithholdingKernel) }
   },
 
   /** Writes random bytes on every connection instead of the protocol (garbage frames). */
