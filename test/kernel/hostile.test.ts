@@ -152,6 +152,14 @@ async function claimAll (raw: RawPeer, k: Counter): Promise<void> {
   await raw.plug.postMessage(encodeSummary(chains.map(c => ({ chainId: c.chainId, height: c.height, tip: c.tip }))))
 }
 
+/** Fetches the honest peer's chain from the victim: when it arrives, every earlier message of `raw` was handled. */
+async function marker (raw: RawPeer, honest: Counter): Promise<void> {
+  raw.inbox.length = 0
+  const blocks = raw.next(0x03)
+  await raw.plug.postMessage(encodeHeads('fetch', [{ chainId: (await honest.chains())[0]?.chainId as Uint8Array, height: 0 }]))
+  await blocks
+}
+
 test('answers are read as the peer drains them: stalled fetchers hold one message each, and past the node budget the one holding the most is dropped', async () => {
   const { victim, honest, stop } = await scene({ limits: { maxNodeOutboundBytes: 64 * 1024 } })
   const chain = xChain(300, signPair().sk) // one message of ~36 KB
@@ -188,8 +196,7 @@ test('a fetch is answered once per block: asking again, or from lower heights, s
     const f = Feed.from(m.subarray(1), true)
     if (toHex(f.first?.key as Uint8Array) === victim.pk) blocks += f.length
   })
-  const [mine, theirs] = await Promise.all([victim.chains(), honest.chains()])
-  const chainId = mine.find(c => c.height === 119)?.chainId as Uint8Array
+  const chainId = (await victim.chains()).find(c => c.height === 119)?.chainId as Uint8Array
   let fetchBytes = 0
   for (let r = 0; r < 20; r++) {
     for (const height of [0, 60, 119, 0]) {
@@ -198,11 +205,7 @@ test('a fetch is answered once per block: asking again, or from lower heights, s
       await raw.plug.postMessage(msg)
     }
   }
-  // a marker: the honest chain, asked last, arrives after every earlier answer
-  const marker = raw.next(0x03)
-  raw.inbox.length = 0
-  await raw.plug.postMessage(encodeHeads('fetch', [{ chainId: theirs[0]?.chainId as Uint8Array, height: 0 }]))
-  await marker
+  await marker(raw, honest)
   await until([victim], () => blocks >= 120)
   assert.equal(blocks, 120, `${blocks} blocks answered for ${fetchBytes} bytes of fetches`)
   await honestIntact(victim, honest, 200)
@@ -220,10 +223,7 @@ test('announcements of chains nobody sends cost one fetch entry each, and at mos
   const fake = Array.from({ length: 100 }, () => ({ chainId: crypto.getRandomValues(new Uint8Array(64)), height: 3 }))
   await raw.plug.postMessage(encodeHeads('have', fake.slice(0, 50)))
   await raw.plug.postMessage(encodeHeads('have', fake.slice(50)))
-  // a marker: a fetch of the honest chain is answered after both announcements were handled
-  const marker = raw.next(0x03)
-  await raw.plug.postMessage(encodeHeads('fetch', [{ chainId: (await honest.chains())[0]?.chainId as Uint8Array, height: 0 }]))
-  await marker
+  await marker(raw, honest)
   assert.equal(asked, 16)
   await honestIntact(victim, honest, 2)
   raw.plug.close()
