@@ -72,7 +72,8 @@ export interface SyncNodeOptions extends SyncEvents {
 function checkLimits (limits: Partial<SyncLimits> | undefined): SyncLimits {
   const out: SyncLimits = { ...DEFAULT_LIMITS, ...limits }
   for (const [k, v] of Object.entries(out)) {
-    if (!Number.isInteger(v) || v < (k === 'gossipDelay' ? 0 : 1)) throw new RangeError(`"limits.${k}" expected a positive integer, got ${String(v)}`)
+    const min = k === 'gossipDelay' ? 0 : 1
+    if (!Number.isInteger(v) || v < min) throw new RangeError(`"limits.${k}" expected an integer >= ${min}, got ${String(v)}`)
   }
   if (out.maxMessageSize > MAX_MESSAGE_SIZE) throw new RangeError(`"limits.maxMessageSize" is at most ${MAX_MESSAGE_SIZE}`)
   if (out.maxQueueBytes < MAX_QUEUE_BYTES) throw new RangeError(`"limits.maxQueueBytes" is at least ${MAX_QUEUE_BYTES} (twice the protocol's largest message)`)
@@ -265,9 +266,13 @@ export class SyncNode {
   #setFetch (k: string, f: Fetch): void {
     this.#fetching.set(k, f)
     f.peer.fetches++
-    if (this.#sweepTimer === undefined) {
-      this.#sweepTimer = setTimeout(() => { this.#sweepTimer = undefined; this.#sweep().catch(() => {}) }, this.limits.fetchTimeout)
-    }
+    this.#armSweep()
+  }
+
+  /** One timer for the node, and only while chains are being fetched. */
+  #armSweep (): void {
+    if (this.#sweepTimer !== undefined || this.#fetching.size === 0 || this.#closed) return
+    this.#sweepTimer = setTimeout(() => { this.#sweepTimer = undefined; this.#sweep().catch(() => {}) }, this.limits.fetchTimeout)
   }
 
   #dropFetch (k: string, f: Fetch): void {
@@ -300,9 +305,7 @@ export class SyncNode {
       list.push({ chainId: f.chainId, height: mine + 1 })
     }
     for (const [peer, list] of asks) peer.fetch(list)
-    if (only === undefined && this.#fetching.size > 0 && this.#sweepTimer === undefined && !this.#closed) {
-      this.#sweepTimer = setTimeout(() => { this.#sweepTimer = undefined; this.#sweep().catch(() => {}) }, this.limits.fetchTimeout)
-    }
+    this.#armSweep()
   }
 
   /**
