@@ -3,7 +3,8 @@
 // per virtual minute and memory per peer, for each size in its own process.
 // Run: node --conditions=source --import tsx bench/sim.ts [peers ...]   (default: 100 300 1000)
 // Each size runs in a child with a 64 MB young generation (fewer scavenges) and a 16 GB heap
-// limit; MAXCONN=n sets the peers' maxConnections (8).
+// limit; MAXCONN=n sets the peers' maxConnections (8); GOSSIP_DELAY=ms the kernels' gossipDelay
+// (default 50: fewer, larger announcements against latency per hop).
 import { spawnSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { Modem56 } from '../src/modem/index.js'
@@ -35,12 +36,13 @@ async function one (peers: number): Promise<Outcome> {
   // BURST=1: the authors start first and write their blocks 10-30 ms apart; the others join
   // over the next 30 s and mostly receive them in batches (delta sync) rather than one by one.
   const burst = process.env.BURST === '1'
+  const gossipDelay = process.env.GOSSIP_DELAY === undefined ? undefined : Number(process.env.GOSSIP_DELAY)
   const gap = burst ? [10, 20] : [500, 1000]
   for (let i = 0; i < peers; i++) {
     const author = i < AUTHORS
     const at = burst ? (author ? i * 10 : 5000 + Math.floor(sim.random() * 30_000)) : Math.floor(sim.random() * 30_000)
     sim.launch(author ? 'author' : 'peer', { latency: [20, 120], linkRate: 1 << 20, maxConnections: Number(process.env.MAXCONN ?? 8), at }, async peer => {
-      const kernel = new ClockKernel(peer.db(), { secret: peer.secret })
+      const kernel = new ClockKernel(peer.db(), { secret: peer.secret, ...(gossipDelay === undefined ? {} : { limits: { gossipDelay } }) })
       await kernel.boot()
       peer.watch(kernel)
       await new Modem56(peer.Swarm, peer.swarmOptions).join('bench', () => kernel.spawnWire())
