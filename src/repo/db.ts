@@ -55,7 +55,7 @@ export class RepoIo {
 
   private async _checkVersion (): Promise<void> {
     const key = mkKey(NS_VERSION)
-    const v = await this.db.get(withPrefix(this.prefix, key), VIEW)
+    const v = await this.dbGet(key)
     const version = v === undefined ? 1 : v.length === U32_SIZE ? decodeU32(v) : NaN
     if (version === 1) {
       await this._migrate1()
