@@ -154,13 +154,18 @@ export class RepoIo {
     return v === undefined ? undefined : decodeChain(chainId, v)
   }
 
-  /** The owner's head: the tip of the chain its HEAD record names, seeing the pending writes `p` first. */
-  async head (owner: Uint8Array, p?: Pending): Promise<Uint8Array | undefined> {
+  /** The chain the owner's HEAD record names (its tip is the owner's head), seeing the pending writes `p` first. */
+  async headChain (owner: Uint8Array, p?: Pending): Promise<ChainInfo | undefined> {
     const chainId = await this.get(mkKey(NS_HEAD, owner), p)
     if (chainId === undefined) return undefined
     const info = await this.chain(chainId, p)
     if (info === undefined) throw repoErr('CorruptIndex', 'HEAD names an unknown chain')
-    return info.tip
+    return info
+  }
+
+  /** The owner's head: the tip of the chain its HEAD record names, seeing the pending writes `p` first. */
+  async head (owner: Uint8Array, p?: Pending): Promise<Uint8Array | undefined> {
+    return (await this.headChain(owner, p))?.tip
   }
 
   /** Blocks of chain `chainId` at heights [from, to], newest first. */
