@@ -245,7 +245,8 @@ export class Feed {
     if (!Number.isInteger(start)) throw new TypeError(`"start" expected integer, got ${String(start)}`)
     if (!Number.isInteger(end)) throw new TypeError(`"end" expected integer, got ${String(end)}`)
     const blocks = this.blocks.slice(start, end)
-    const f = new Feed(Math.max(DEFAULT_CAPACITY, blocks.reduce((s, b) => s + b.blockSize, 4)))
+    // Exactly the blocks' bytes (an append grows it by doubling).
+    const f = new Feed(blocks.reduce((s, b) => s + b.blockSize, 4))
     for (const b of blocks) f._push(b, false)
     return f
   }
