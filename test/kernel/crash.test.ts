@@ -5,7 +5,6 @@
 // seed (test/helpers/seed.ts); the kill points are logged.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, dirname } from 'node:path'
@@ -14,6 +13,7 @@ import type { ClassicLevel } from 'classic-level'
 import { SimpleKernel } from '../../src/kernel/index.js'
 import { Memory } from '../../src/store/index.js'
 import { fromHex, toHex } from '../../src/feed/index.js'
+import { runUntilKilled } from '../helpers/crash.js'
 import { seededBytes, seededRandom, testSeed } from '../helpers/seed.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
@@ -24,29 +24,8 @@ class Count extends Memory<number> {
   override compute (n: number): number { return n + 1 }
 }
 
-function runChild (path: string, seed: number, sk: string, killAfter: number): Promise<string[]> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', join(here, 'fixtures', 'crash-child.ts'), path, String(seed), sk], { stdio: ['ignore', 'pipe', 'pipe'] })
-    const ids: string[] = []
-    let buf = ''
-    let err = ''
-    let killed = false
-    child.stdout.setEncoding('utf8')
-    child.stdout.on('data', (chunk: string) => {
-      buf += chunk
-      let i
-      while ((i = buf.indexOf('\n')) >= 0) {
-        ids.push(buf.slice(0, i))
-        buf = buf.slice(i + 1)
-      }
-      if (!killed && ids.length >= killAfter) { killed = true; child.kill('SIGKILL') }
-    })
-    child.stderr.on('data', (c: Buffer) => { err += c.toString() })
-    child.on('exit', (code, signal) => {
-      if (signal === 'SIGKILL') resolve(ids)
-      else reject(new Error(`child exited ${String(code)}: ${err}`))
-    })
-  })
+async function runChild (path: string, seed: number, sk: string, killAfter: number): Promise<string[]> {
+  return await runUntilKilled(join(here, 'fixtures', 'crash-child.ts'), [path, String(seed), sk], killAfter)
 }
 
 test(`kernel on classic-level: ${ROUNDS} random SIGKILLs lose no block whose createBlock resolved`, async t => {
