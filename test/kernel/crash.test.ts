@@ -58,7 +58,7 @@ test(`kernel on classic-level: ${ROUNDS} random SIGKILLs lose no block whose cre
   }
 })
 
-test('the default database writes batches of byte, text and delete operations as given', async () => {
+test('the default database writes batches of byte, text and delete operations as given, through hooks and events', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'pico-kernel-db-'))
   try {
     const k = new SimpleKernel(join(dir, 'db'))
@@ -82,6 +82,15 @@ test('the default database writes batches of byte, text and delete operations as
     assert.deepEqual(await read(Uint8Array.of(0xee, 3)), [])
     assert.equal(await db.get(Uint8Array.of(0xee, 4)), undefined)
     assert.equal(await db.get('text-key' as never, { keyEncoding: 'utf8', valueEncoding: 'utf8' } as never), 'text-value')
+    // a prewrite hook and a 'write' listener see plain batches too
+    const written: unknown[] = []
+    db.on('write', (ops: unknown[]) => { written.push(...ops) })
+    db.hooks.prewrite.add((op, batch) => {
+      if (op.type === 'put' && (op.key as Uint8Array)[1] === 7) batch.add({ type: 'put', key: Uint8Array.of(0xee, 8), value: small })
+    })
+    await db.batch([{ type: 'put', key: Uint8Array.of(0xee, 7), value: small }])
+    assert.deepEqual(await read(Uint8Array.of(0xee, 8)), [...small])
+    assert.equal(written.length, 2)
     // a batch with a bad operation fails whole
     await assert.rejects(db.batch([{ type: 'put', key: Uint8Array.of(0xee, 5), value: small }, { type: 'nope', key: Uint8Array.of(0xee, 6) } as never]))
     assert.equal(await db.get(Uint8Array.of(0xee, 5)), undefined)
