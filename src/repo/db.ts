@@ -54,6 +54,10 @@ export class RepoIo {
   }
 
   private async _checkVersion (): Promise<void> {
+    // While the database opens, a read would wait for it and then cross to the backend's
+    // thread; waiting for the opening itself lets the read be synchronous (a failed opening
+    // leaves the read to fail as it did).
+    if (this._sync && this.db.status === 'opening') await this.db.open?.({ passive: true }).catch(() => {})
     const key = mkKey(NS_VERSION)
     const v = await this.dbGet(key)
     const version = v === undefined ? 1 : v.length === U32_SIZE ? decodeU32(v) : NaN
