@@ -99,8 +99,9 @@ export class RepoIo {
   }
 
   // Point read of a local key; synchronous where the backend offers it (memory-level,
-  // classic-level), which avoids an event-loop turn per read.
-  async dbGet (key: Uint8Array): Promise<Uint8Array | undefined> {
+  // classic-level), which avoids an event-loop turn per read: then the value itself is
+  // returned, not a promise (the callers await either; no async frame per read).
+  dbGet (key: Uint8Array): Uint8Array | undefined | Promise<Uint8Array | undefined> {
     const db = this.db
     const fk = withPrefix(this.prefix, key)
     if (this._sync && db.status === 'open' && db.getSync !== undefined) return db.getSync(fk, VIEW)
@@ -131,8 +132,8 @@ export class RepoIo {
     return this.range(prefix, prefixEnd(prefix))
   }
 
-  /** A local key, seeing the pending writes `p` first. */
-  async get (key: Uint8Array, p?: Pending): Promise<Uint8Array | undefined> {
+  /** A local key, seeing the pending writes `p` first (a value, or a promise of it: see {@link RepoIo.dbGet}). */
+  get (key: Uint8Array, p?: Pending): Uint8Array | undefined | Promise<Uint8Array | undefined> {
     if (p !== undefined && p.map.size > 0) {
       const v = p.map.get(latin1(key))
       if (v !== undefined) return v.value ?? undefined
