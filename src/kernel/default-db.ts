@@ -14,5 +14,10 @@ import type { KernelDb } from './kernel.js'
 export function defaultDb (location?: string): KernelDb {
   const opts = { keyEncoding: 'view', valueEncoding: 'view' } as const
   if (location === undefined) return new MemoryLevel<Uint8Array, Uint8Array>(opts)
-  return new ClassicLevel<Uint8Array, Uint8Array>(location, opts)
+  const db = new ClassicLevel<Uint8Array, Uint8Array>(location, opts)
+  // Opening starts now rather than after the constructor (abstract-level's deferred open), so
+  // LevelDB's file work overlaps the rest of the kernel's construction. A failure surfaces as
+  // before: every later operation rejects (LEVEL_DATABASE_NOT_OPEN, with the cause).
+  db.open().catch(() => {})
+  return db
 }

@@ -54,8 +54,12 @@ export class RepoIo {
   }
 
   private async _checkVersion (): Promise<void> {
+    // While the database opens, a read would wait for it and then cross to the backend's
+    // thread; waiting for the opening itself lets the read be synchronous (a failed opening
+    // leaves the read to fail as it did).
+    if (this._sync && this.db.status === 'opening') await this.db.open?.({ passive: true }).catch(() => {})
     const key = mkKey(NS_VERSION)
-    const v = await this.db.get(withPrefix(this.prefix, key), VIEW)
+    const v = await this.dbGet(key)
     const version = v === undefined ? 1 : v.length === U32_SIZE ? decodeU32(v) : NaN
     if (version === 1) {
       await this._migrate1()
@@ -95,8 +99,9 @@ export class RepoIo {
   }
 
   // Point read of a local key; synchronous where the backend offers it (memory-level,
-  // classic-level), which avoids an event-loop turn per read.
-  async dbGet (key: Uint8Array): Promise<Uint8Array | undefined> {
+  // classic-level), which avoids an event-loop turn per read: then the value itself is
+  // returned, not a promise (the callers await either; no async frame per read).
+  dbGet (key: Uint8Array): Uint8Array | undefined | Promise<Uint8Array | undefined> {
     const db = this.db
     const fk = withPrefix(this.prefix, key)
     if (this._sync && db.status === 'open' && db.getSync !== undefined) return db.getSync(fk, VIEW)
@@ -127,8 +132,8 @@ export class RepoIo {
     return this.range(prefix, prefixEnd(prefix))
   }
 
-  /** A local key, seeing the pending writes `p` first. */
-  async get (key: Uint8Array, p?: Pending): Promise<Uint8Array | undefined> {
+  /** A local key, seeing the pending writes `p` first (a value, or a promise of it: see {@link RepoIo.dbGet}). */
+  get (key: Uint8Array, p?: Pending): Uint8Array | undefined | Promise<Uint8Array | undefined> {
     if (p !== undefined && p.map.size > 0) {
       const v = p.map.get(latin1(key))
       if (v !== undefined) return v.value ?? undefined
@@ -154,13 +159,18 @@ export class RepoIo {
     return v === undefined ? undefined : decodeChain(chainId, v)
   }
 
-  /** The owner's head: the tip of the chain its HEAD record names, seeing the pending writes `p` first. */
-  async head (owner: Uint8Array, p?: Pending): Promise<Uint8Array | undefined> {
+  /** The chain the owner's HEAD record names (its tip is the owner's head), seeing the pending writes `p` first. */
+  async headChain (owner: Uint8Array, p?: Pending): Promise<ChainInfo | undefined> {
     const chainId = await this.get(mkKey(NS_HEAD, owner), p)
     if (chainId === undefined) return undefined
     const info = await this.chain(chainId, p)
     if (info === undefined) throw repoErr('CorruptIndex', 'HEAD names an unknown chain')
-    return info.tip
+    return info
+  }
+
+  /** The owner's head: the tip of the chain its HEAD record names, seeing the pending writes `p` first. */
+  async head (owner: Uint8Array, p?: Pending): Promise<Uint8Array | undefined> {
+    return (await this.headChain(owner, p))?.tip
   }
 
   /** Blocks of chain `chainId` at heights [from, to], newest first. */

@@ -265,6 +265,11 @@ export class Repo {
     return this._io.run(async () => view(await this._io.head(key, stage?._p)))
   }
 
+  /** @internal the chain HEAD(pk) names (its tip is {@link Repo.headOf}), seeing `stage` first */
+  async _headChain (pk: Uint8Array, stage?: RepoStage): Promise<ChainInfo | undefined> {
+    return this._io.run(async () => await this._io.headChain(pk, stage?._p))
+  }
+
   /**
    * TAIL of an author: the genesis block that author wrote most recently.
    *
@@ -323,6 +328,15 @@ export class Repo {
    *   signature; RepoError `Closed`
    */
   async prepareBlock (block: Block, strategy?: MergeStrategy, opts: PrepareOptions = {}): Promise<PrepareResult> {
+    return await this._prepare(block, strategy, opts, undefined)
+  }
+
+  /**
+   * @internal {@link Repo.prepareBlock}, given what the caller read under its lock: `head`, the
+   * chain {@link Repo._headChain} returned for the block's signer (with the same stage), saves
+   * the reads of the parent's location, chain and HEAD when the block extends its tip.
+   */
+  async _prepare (block: Block, strategy: MergeStrategy | undefined, opts: PrepareOptions, head: ChainInfo | undefined): Promise<PrepareResult> {
     if (!isBlock(block)) throw new TypeError('"block" expected a Block')
     const stage = opts.stage
     if (stage !== undefined && !(stage instanceof RepoStage)) throw new TypeError('"opts.stage" expected a RepoStage from repo.stage()')
@@ -330,12 +344,12 @@ export class Repo {
     if (seq !== undefined && (!Number.isSafeInteger(seq) || seq < 0)) throw new RangeError(`"opts.seq" expected a safe integer >= 0, got ${String(seq)}`)
     return this._io.run(async () => {
       if (stage !== undefined) {
-        const r = await prepare(this, this._io, block, strategy, stage._p, stage.beforeStrategy, opts.fresh === true, seq)
+        const r = await prepare(this, this._io, block, strategy, stage._p, stage.beforeStrategy, opts.fresh === true, seq, head)
         if (r.accepted) stage._p.blocks++
         return r.accepted ? { ...r, ops: [] } : r
       }
       const p = new Pending(this._io.prefix)
-      const r = await prepare(this, this._io, block, strategy, p, undefined, opts.fresh === true, seq)
+      const r = await prepare(this, this._io, block, strategy, p, undefined, opts.fresh === true, seq, head)
       return r.accepted ? { ...r, ops: p.ops } : r
     })
   }

@@ -76,15 +76,23 @@ export type Prepared = Exclude<PrepareResult, { accepted: true }> | Omit<Extract
  */
 export async function prepare (
   r: Repo, io: RepoIo, block: Block, inline: MergeStrategy | undefined, p: Pending, beforeStrategy?: () => Promise<void>, fresh = false,
-  seq?: number
+  seq?: number, known?: ChainInfo
 ): Promise<Prepared> {
   const id = block.sig
   if (!fresh && await io.has(mkKey(NS_BLOCK_TO_CHAIN, id), p)) return { accepted: false, reason: 'Stored' }
   let ploc: BlockLocation | undefined
   let pchain: ChainInfo | undefined
   let owner: Uint8Array
+  let headChain: Uint8Array | undefined
   if (block.psig === undefined) {
     owner = block.key
+  } else if (known !== undefined && cmp(known.tip, block.psig)) {
+    // The caller read this chain through its owner's HEAD (under its own lock, seeing `p`) and
+    // the block extends its tip: the parent's location, its chain and HEAD are known, no read.
+    owner = known.owner
+    ploc = { chainId: known.chainId, height: known.height, owner }
+    pchain = known
+    headChain = known.chainId
   } else {
     const v = await io.get(mkKey(NS_BLOCK_TO_CHAIN, block.psig), p)
     if (v === undefined) return { accepted: false, reason: 'ParentNotFound' }
@@ -94,7 +102,7 @@ export async function prepare (
     if (pchain === undefined) throw repoErr('CorruptIndex', 'block of an unknown chain')
   }
   // HEAD names the owner's tracked chain; its tip is the head (the parent's chain is read already).
-  const headChain = await io.get(mkKey(NS_HEAD, owner), p)
+  headChain ??= await io.get(mkKey(NS_HEAD, owner), p)
   const head = headChain === undefined
     ? undefined
     : pchain !== undefined && cmp(headChain, pchain.chainId) ? pchain.tip : await io.head(owner, p)

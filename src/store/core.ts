@@ -86,6 +86,8 @@ export class StoreCore {
   loaded = false
   /** Who may append to a chain (see StoreOptions.appendPolicy). */
   readonly appendPolicy: 'owner' | 'any'
+  /** The backend reads synchronously (`getSync`). */
+  private readonly _sync: boolean
   /** Depth of application code (rules) running synchronously under the lock. */
   private _userDepth = 0
   /** Dispatches blocks again (a postponed retry); set by the Store. */
@@ -112,6 +114,7 @@ export class StoreCore {
     this.t = this.db.sublevel('store-gc', { keyEncoding: 'view', valueEncoding: 'view' })
     this.sp = this.s.prefixKey(new Uint8Array(0), 'view') as Uint8Array
     this.tp = this.t.prefixKey(new Uint8Array(0), 'view') as Uint8Array
+    this._sync = (this.s.supports as { getSync?: unknown }).getSync === true
     this.stage = new Stage(this)
   }
 
@@ -187,6 +190,16 @@ export class StoreCore {
     return putOp(this.sp, Uint8Array.of(K_LOG), u64(this.seq))
   }
 
+  /**
+   * A point read of the 'store' sublevel: synchronous where the backend offers it
+   * (memory-level, classic-level) and the database is open, which saves a thread-pool trip.
+   */
+  async get (key: Uint8Array): Promise<Uint8Array | undefined> {
+    const s = this.s
+    if (this._sync && s.status === 'open') return s.getSync(key)
+    return await s.get(key)
+  }
+
   /** Secondary index read, seeing the pending transaction, then the staged batch, first. */
   async lookup (owner: TxnOwner, key: Uint8Array | string, txn: Txn | undefined): Promise<Uint8Array | undefined> {
     const kb = typeof key === 'string' ? new TextEncoder().encode(key) : key
@@ -198,7 +211,7 @@ export class StoreCore {
     }
     const staged = this.stage.indexed(owner, kb)
     if (staged !== undefined) return staged
-    const v = await this.s.get(indexKey(owner._nameBytes, kb))
+    const v = await this.get(indexKey(owner._nameBytes, kb))
     return v === undefined ? undefined : new Uint8Array(v) // a plain Uint8Array, never a Buffer
   }
 

@@ -62,7 +62,7 @@ async function visit (c: StoreCore, k: Uint8Array, now: number, evicted: Feed[])
   const ops: BatchOp[] = [delOp(c.tp, k), delOp(c.sp, stateKey(m._nameBytes, id))]
   for (const [key, bid] of e.idx) {
     const ik = indexKey(m._nameBytes, key)
-    const cur = await c.s.get(ik)
+    const cur = await c.get(ik)
     if (cur !== undefined && bytesEqual(cur, bid)) ops.push(delOp(c.sp, ik))
   }
   const gone: Array<{ feed: Feed, root: Uint8Array }> = []

@@ -11,6 +11,7 @@ import type { ObjectId } from './keys.js'
 import { GROUP_MAX, type Link, type Linked, type StoreCore } from './core.js'
 import type { DispatchOptions, DispatchResult } from './types.js'
 import type { RejectionCode } from './errors.js'
+import type { ChainInfo } from '../repo/index.js'
 
 /** @internal what happened to one block */
 export type Outcome = Verdict | { kind: 'stored' } | { kind: 'orphan' }
@@ -20,6 +21,13 @@ export type Outcome = Verdict | { kind: 'stored' } | { kind: 'orphan' }
  * tip of its chain, whose child cannot be stored yet. Their "already have it" read is skipped.
  */
 export const unstored: WeakSet<Block> = new WeakSet()
+
+/**
+ * @internal The chain `createBlock` read through its signer's HEAD (under the lock, seeing the
+ * stage) for a block it signed on that chain's tip: the repo then skips the reads of the
+ * parent's location, chain and HEAD.
+ */
+export const headChains: WeakMap<Block, ChainInfo> = new WeakMap()
 
 /** @internal an empty dispatch result */
 export function newResult (): DispatchResult {
@@ -226,7 +234,9 @@ export async function processBlock (c: StoreCore, b: Block, link: Link, replay: 
   if (!replay) {
     // The acceptance log: each block's seq is recorded with its location in the repo (no
     // record of its own); the position itself is kept in the metas.
-    const prep = await c.repo.prepareBlock(b, c.strategy, { stage: st.rs, fresh: true, seq: c.seq + 1 })
+    const head = headChains.get(b)
+    if (head !== undefined) headChains.delete(b)
+    const prep = await c.repo._prepare(b, c.strategy, { stage: st.rs, fresh: true, seq: c.seq + 1 }, head)
     if (!prep.accepted) return refusal(prep.reason)
     c.seq++
     st.seqs++

@@ -21,7 +21,7 @@ function range (prefixByte: number): { gte: Uint8Array, lt: Uint8Array } {
  */
 export async function checkVersion (c: StoreCore): Promise<void> {
   await c.repo.open()
-  const v = await c.s.get(Uint8Array.of(K_VERSION))
+  const v = await c.get(Uint8Array.of(K_VERSION))
   const version = v === undefined ? 1 : v.length === U64_SIZE ? readU64(v) : NaN
   if (version === 1) {
     await migrate1(c)
@@ -51,22 +51,34 @@ async function migrate1 (c: StoreCore): Promise<void> {
   // The position stays at least the newest migrated one (older metas did not hold it).
   let last = 0
   for (const [, seq] of entries) last = Math.max(last, seq)
-  const stored = await c.s.get(Uint8Array.of(K_LOG))
+  const stored = await c.get(Uint8Array.of(K_LOG))
   if (last > (stored === undefined ? 0 : readU64(stored))) ops.push(putOp(c.sp, Uint8Array.of(K_LOG), u64(last)))
   ops.push(putOp(c.sp, Uint8Array.of(K_VERSION), u64(STORE_SCHEMA_VERSION)))
   await c.db.batch(ops)
 }
 
-/** @internal reads every collection's persisted state, versions, heads and the acceptance position */
+/**
+ * @internal reads every collection's persisted state, versions, heads and the acceptance
+ * position: the states and the metas are read in parallel (one scan each), point reads are
+ * synchronous where the backend offers it.
+ */
 export async function restore (c: StoreCore): Promise<void> {
   await checkVersion(c)
+  const metas = new Map<string, Uint8Array>()
+  const scans: Array<Promise<void>> = [(async () => {
+    for (const [k, v] of await c.s.iterator(range(K_META)).all()) metas.set(latin1(k), v)
+  })()]
   for (const m of c.roots.values()) {
-    m._cache.clear()
     const prefix = statePrefix(m._nameBytes)
-    for await (const [k, v] of c.s.iterator(prefixRange(prefix))) {
-      m._cache.set(parseIdKey(k.subarray(prefix.length)), decodeEntry(v))
-    }
-    const meta = await c.s.get(metaKey(m._nameBytes))
+    scans.push((async () => {
+      const rows = await c.s.iterator(prefixRange(prefix)).all()
+      m._cache.clear()
+      for (const [k, v] of rows) m._cache.set(parseIdKey(k.subarray(prefix.length)), decodeEntry(v))
+    })())
+  }
+  await Promise.all(scans)
+  for (const m of c.roots.values()) {
+    const meta = metas.get(latin1(metaKey(m._nameBytes)))
     if (meta !== undefined) {
       const { version, head } = decodeMeta(meta)
       m.version = version
@@ -78,8 +90,8 @@ export async function restore (c: StoreCore): Promise<void> {
   // The acceptance position: the highest `seq` of any collection meta (written with every
   // batch that accepts blocks), or the LAST_SEQ record (batches that touched no meta).
   let seq = 0
-  for await (const v of c.s.values(range(K_META))) seq = Math.max(seq, decodeMeta(v).seq ?? 0)
-  const last = await c.s.get(Uint8Array.of(K_LOG))
+  for (const v of metas.values()) seq = Math.max(seq, decodeMeta(v).seq ?? 0)
+  const last = await c.get(Uint8Array.of(K_LOG))
   if (last !== undefined) seq = Math.max(seq, readU64(last))
   c.seq = seq
 }

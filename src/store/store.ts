@@ -4,7 +4,7 @@
 // the work is done in ingest.ts (rules), commit.ts (staging, group commit), gc.ts, replay.ts.
 import { Feed, feedFrom, isFeed, toHex, type Block, type FeedInput } from '../feed/index.js'
 import { signingKey } from '../feed/keys.js'
-import type { Repo } from '../repo/index.js'
+import type { ChainInfo, Repo } from '../repo/index.js'
 import { latin1 } from '../internal/bytes.js'
 import { keyArg } from '../internal/key-arg.js'
 import type { RepoDb } from '../internal/level.js'
@@ -17,7 +17,7 @@ import { Slice, type SliceSpec } from './slice.js'
 import type { Txn, TxnOwner } from './txn.js'
 import type { Latch } from './context.js'
 import { StoreCore } from './core.js'
-import { ingest, newResult, feedOf, unstored } from './ingest.js'
+import { ingest, newResult, feedOf, unstored, headChains } from './ingest.js'
 import { countReferences, sweep } from './gc.js'
 import { restore, replay } from './replay.js'
 import type { Branch, DispatchOptions, DispatchResult, GcOptions, Observed, StateNeuron, StoreEvent, StoreOptions } from './types.js'
@@ -374,10 +374,15 @@ export class Store {
     // cannot be stored already: its "already stored?" read is skipped. Not in detached mode,
     // where a new genesis could repeat a stored one made in the same millisecond.
     const onHead = (branch == null || (branch instanceof Uint8Array && branch.length === 32)) && !this._c.repo.allowDetached
+    const read: BranchRead = {}
     await this._dispatch(async () => {
-      feed = await this._branch(branch, pk, true)
+      feed = await this._branch(branch, pk, true, read)
       feed.append(encodeBody(root, payload, Date.now()), sk)
-      if (onHead) unstored.add(feed.last as Block)
+      if (onHead) {
+        const b = feed.last as Block
+        unstored.add(b)
+        if (read.head !== undefined) headChains.set(b, read.head)
+      }
       return feed
     }, { loud: true, signal: opts.signal })
     return feed as Feed
@@ -396,8 +401,11 @@ export class Store {
     return await this._c.read(() => this._branch(b, signer, false))
   }
 
-  /** {@link readBranch}; with `staged`, the blocks staged and not yet written count too (for callers holding the lock). */
-  private async _branch (branch: Feed | Uint8Array | null | undefined, signer: Uint8Array | undefined, staged: boolean): Promise<Feed> {
+  /**
+   * {@link readBranch}; with `staged`, the blocks staged and not yet written count too (for
+   * callers holding the lock). `read.head` gets the chain read through the signer's HEAD.
+   */
+  private async _branch (branch: Feed | Uint8Array | null | undefined, signer: Uint8Array | undefined, staged: boolean, read?: BranchRead): Promise<Feed> {
     const c = this._c
     if (isFeed(branch)) return branch.clone()
     if (branch instanceof Uint8Array && branch.length === 64) {
@@ -407,8 +415,10 @@ export class Store {
     }
     const pk = branch instanceof Uint8Array ? branch : signer
     if (pk === undefined || (branch == null && c.repo.allowDetached)) return new Feed()
-    const tip = await c.repo.headOf(pk, staged ? c.stage.rs : undefined)
-    if (tip === undefined) return new Feed()
+    const head = await c.repo._headChain(pk, staged ? c.stage.rs : undefined)
+    if (head === undefined) return new Feed()
+    if (read !== undefined) read.head = head
+    const tip = head.tip
     // A block accepted in this session is cached with its link (blocks never change).
     const b = c.chains.get(latin1(tip))?.block ?? await c.repo.readBlock(tip)
     // Room for the block a caller appends next (typically as large as its parent).
@@ -508,6 +518,9 @@ export class Store {
     this._gcTimer = undefined
   }
 }
+
+/** What {@link Store._branch} read on its way: the chain HEAD named. */
+interface BranchRead { head?: ChainInfo }
 
 /** A {@link Branch} as the store works on it: a key or block id given as hex becomes bytes. */
 function branchArg (branch: Branch): Feed | Uint8Array | null | undefined {

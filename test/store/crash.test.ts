@@ -5,12 +5,12 @@
 // children's choices are logged and replay with FC_SEED=<seed>.
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
 import { join, dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { ClassicLevel } from 'classic-level'
 import { encode, decode } from 'cborg'
 import { fromHex, toHex } from '../../src/feed/index.js'
+import { runUntilKilled } from '../helpers/crash.js'
 import { seededBytes, seededRandom, testSeed } from '../helpers/seed.js'
 import { crashStore } from './fixtures/crash-rules.js'
 import { tempDir, type AnyDb } from './_helpers.js'
@@ -18,29 +18,8 @@ import { tempDir, type AnyDb } from './_helpers.js'
 const here = dirname(fileURLToPath(import.meta.url))
 const ROUNDS = 20
 
-function runChild (path: string, seed: number, secrets: string[], killAfter: number): Promise<string[]> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', join(here, 'fixtures', 'crash-child.ts'), path, String(seed), ...secrets], { stdio: ['ignore', 'pipe', 'pipe'] })
-    const ids: string[] = []
-    let buf = ''
-    let err = ''
-    let killed = false
-    child.stdout.setEncoding('utf8')
-    child.stdout.on('data', (chunk: string) => {
-      buf += chunk
-      let i
-      while ((i = buf.indexOf('\n')) >= 0) {
-        ids.push(buf.slice(0, i))
-        buf = buf.slice(i + 1)
-      }
-      if (!killed && ids.length >= killAfter) { killed = true; child.kill('SIGKILL') }
-    })
-    child.stderr.on('data', (c: Buffer) => { err += c.toString() })
-    child.on('exit', (code, signal) => {
-      if (signal === 'SIGKILL') resolve(ids)
-      else reject(new Error(`child exited ${String(code)}: ${err}`))
-    })
-  })
+async function runChild (path: string, seed: number, secrets: string[], killAfter: number): Promise<string[]> {
+  return await runUntilKilled(join(here, 'fixtures', 'crash-child.ts'), [path, String(seed), ...secrets], killAfter)
 }
 
 function canonical (x: unknown): string {
