@@ -22,7 +22,7 @@ export {
   Summary, authPayload, decodeMessage, encodeAck, encodeAuth, encodeBlocks, encodeBye, encodeHello, encodeSummary,
   encodeWant, splitForWire
 } from './protocol.js'
-export type { Message, SummaryEntry, DecodeLimits } from './protocol.js'
+export type { Message, SummaryEntry, HeadEntry, DecodeLimits } from './protocol.js'
 export { summarize, planSync, collectDelta } from './sync.js'
 export type { LocalChain, SyncNeed, ChainReader } from './sync.js'
 export { Answers, encodeRecon } from './recon.js'
