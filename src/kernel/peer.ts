@@ -6,8 +6,8 @@ import type { Feed } from '../feed/index.js'
 import type { Plug, Reply } from '../net/index.js'
 import {
   BYE_AUTH, BYE_CLOSED, BYE_DUPLICATE, BYE_FLOOD, BYE_HANDSHAKE_TIMEOUT, BYE_INVALID_BLOCKS, BYE_PROTOCOL, BYE_SLOW,
-  BYE_VERSION, CHAIN_ID_BYTES, MAX_HEADS_PER_MESSAGE, MAX_QUEUE_BYTES, MESSAGE_OVERHEAD, MSG_ACK, MSG_BLOCKS, MSG_BYE, NONCE_BYTES, PROTOCOL_VERSION,
-  RECON_MAX_QUERIES, SUMMARY_CHAIN_BYTES, VERIFY_AHEAD_BYTES
+  BYE_VERSION, CHAIN_ID_BYTES, MAX_HEADS_PER_MESSAGE, MAX_QUEUE_BYTES, MESSAGE_OVERHEAD, MSG_ACK, MSG_BLOCKS, MSG_BYE,
+  NONCE_BYTES, PROTOCOL_VERSION, RECON_MAX_QUERIES, SUMMARY_CHAIN_BYTES, VERIFY_AHEAD_BYTES
 } from './constants.js'
 import { KernelError } from './errors.js'
 import type { KernelErrorCode } from './errors.js'
@@ -194,9 +194,9 @@ export class Peer {
 
   /**
    * Sends the queued heads, one message of at most {@link MAX_HEADS_PER_MESSAGE} (fewer under a
-   * small `maxOutboundBytes`), and only
-   * once everything sent before is written: for a peer that reads slowly or not at all they
-   * wait here, one entry per chain, instead of piling up in its queue.
+   * small `maxOutboundBytes`), and only once everything sent before is written: for a peer that
+   * reads slowly or not at all they wait here, one entry per chain, instead of piling up in its
+   * queue.
    */
   flushHaves (): void {
     if (this.closed || this.#haves.size === 0) return
