@@ -180,7 +180,7 @@ export class SimpleKernel {
       onconnect: peer => { kernel.onconnect(peer) },
       ondisconnect: (peer, error) => { kernel.ondisconnect(peer, error) }
     })
-    // The one gossip path: accepted blocks go to every peer but their source (never back).
+    // The one gossip path: accepted blocks are announced to every peer but their source (never back).
     this.store.onMerge((feeds, from) => { this.#node.gossip(feeds, from) })
     this.store.tap(e => { if (e.event === 'rollback') this.#node.forgetHeads() })
   }
@@ -587,8 +587,8 @@ export class SimpleKernel {
     const accepted: Feed[] = []
     let stashed = 0
     // A message is one chain segment, and a block is stored only after its parent: when its
-    // last block is stored, so is every block of it. Such a duplicate (gossip reaching us from
-    // several peers) costs one index read: no verification, no dispatch.
+    // last block is stored, so is every block of it. Such a duplicate (two answers crossing, a
+    // replay) costs one index read: no verification, no dispatch.
     const last = feed.last
     if (last !== undefined && await this.repo.hasBlock(last.sig)) {
       const check = this.#checkEquivocation(last, false, peer)
