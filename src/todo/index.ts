@@ -6,6 +6,6 @@
  */
 export {
   TodoKernel, TodoMemory, checkTitle, listTodos, refusalOf,
-  TODOS, MAX_TITLE, MAX_CLOCK_SKEW_MS, MAX_OPS_PER_MINUTE, TODO_REJECTIONS
+  COLLECTION, MAX_TITLE, MAX_CLOCK_SKEW_MS, MAX_OPS_PER_MINUTE, REJECTIONS
 } from './kernel.js'
 export type { Todo, TodoOp, TodoQuota, TodoRejection } from './kernel.js'

@@ -8,7 +8,7 @@ import { Memory } from '../store/index.js'
 import type { ComputeContext, DispatchContext, Rejection, Slice } from '../store/index.js'
 
 /** The collection (and block type) of todo blocks. */
-export const TODOS = 'todos'
+export const COLLECTION = 'todos'
 /** Longest title, in characters (Unicode code points), after trimming. */
 export const MAX_TITLE = 200
 /** How far ahead of the receiver's clock a block may be dated (ms) before it is `FromTheFuture`. */
@@ -46,7 +46,7 @@ export type TodoRejection =
   | 'TooFast'
 
 /** Every {@link TodoRejection}, for tests and UIs. */
-export const TODO_REJECTIONS: readonly TodoRejection[] = [
+export const REJECTIONS: readonly TodoRejection[] = [
   'InvalidTodo', 'EmptyTitle', 'TitleTooLong', 'FromTheFuture', 'UnknownTodo', 'NotAuthor', 'Deleted', 'DuplicateTodo',
   'OutOfOrder', 'TooFast'
 ]
@@ -231,13 +231,13 @@ export class TodoKernel extends SimpleKernel {
    */
   constructor (db?: KernelDb | string, opts?: KernelOptions) {
     super(db, opts)
-    this.todos = this.store.register(TODOS, TodoMemory)
+    this.todos = this.store.register(COLLECTION, TodoMemory)
     this.quota = this.store.register<TodoQuota>({
       name: 'quota',
       initialValue: {},
       filter: ({ block, parentBlock, state, AUTHOR }) => {
         const { type, date } = SimpleKernel.decodeBlock(block.body)
-        if (type !== TODOS) return true // not a todo: ignored
+        if (type !== COLLECTION) return true // not a todo: ignored
         if (parentBlock !== null && date < SimpleKernel.decodeBlock(parentBlock.body).date) return 'OutOfOrder' satisfies TodoRejection
         const used = state[AUTHOR]
         if (used !== undefined && used[0] === minuteOf(date) && used[1] >= MAX_OPS_PER_MINUTE) return 'TooFast' satisfies TodoRejection
@@ -259,7 +259,7 @@ export class TodoKernel extends SimpleKernel {
    * @throws KernelError `InvalidBlock` (see {@link refusalOf}: `EmptyTitle`, `TitleTooLong`)
    */
   async addTodo (title: string): Promise<string> {
-    const feed = await this.createBlock(TODOS, { op: 'add', title } satisfies TodoOp)
+    const feed = await this.createBlock(COLLECTION, { op: 'add', title } satisfies TodoOp)
     return toHex((feed.last as { sig: Uint8Array }).sig)
   }
 
@@ -271,7 +271,7 @@ export class TodoKernel extends SimpleKernel {
    * @throws KernelError `InvalidBlock` (`NotAuthor`, `UnknownTodo`, `Deleted`)
    */
   async toggleTodo (id: string, done?: boolean): Promise<void> {
-    await this.createBlock(TODOS, { op: 'toggle', id, done: done ?? !(this.todos.state[id]?.done ?? false) } satisfies TodoOp)
+    await this.createBlock(COLLECTION, { op: 'toggle', id, done: done ?? !(this.todos.state[id]?.done ?? false) } satisfies TodoOp)
   }
 
   /**
@@ -282,7 +282,7 @@ export class TodoKernel extends SimpleKernel {
    * @throws KernelError `InvalidBlock` (`NotAuthor`, `UnknownTodo`, `Deleted`, `EmptyTitle`, `TitleTooLong`)
    */
   async editTodo (id: string, title: string): Promise<void> {
-    await this.createBlock(TODOS, { op: 'edit', id, title } satisfies TodoOp)
+    await this.createBlock(COLLECTION, { op: 'edit', id, title } satisfies TodoOp)
   }
 
   /**
@@ -292,7 +292,7 @@ export class TodoKernel extends SimpleKernel {
    * @throws KernelError `InvalidBlock` (`NotAuthor`, `UnknownTodo`, `Deleted`)
    */
   async deleteTodo (id: string): Promise<void> {
-    await this.createBlock(TODOS, { op: 'delete', id } satisfies TodoOp)
+    await this.createBlock(COLLECTION, { op: 'delete', id } satisfies TodoOp)
   }
 
   /**

@@ -5,7 +5,7 @@ import { BYE_FLOOD, BYE_INVALID_BLOCKS, BYE_PROTOCOL } from '../../src/kernel/co
 import { encodeBlocks, encodeSummary } from '../../src/kernel/protocol.js'
 import { fromWebSocket } from '../../src/net/index.js'
 import { encodeBody } from '../../src/store/index.js'
-import { MAX_TITLE, TODOS } from '../../src/todo/index.js'
+import { MAX_TITLE, COLLECTION } from '../../src/todo/index.js'
 import { RawPeer } from '../kernel/raw.js'
 
 /** How the node ended one attack's connection. */
@@ -54,7 +54,7 @@ async function speaking (attack: (peer: RawPeer) => Promise<void>): Promise<Outc
 
 function todoBlock (payload: unknown, corrupt = false): Uint8Array {
   const f = new Feed()
-  f.append(encodeBody(TODOS, payload), signPair().sk)
+  f.append(encodeBody(COLLECTION, payload), signPair().sk)
   const msg = encodeBlocks(f)
   if (corrupt) msg[msg.length - 1] ^= 0x55
   return msg

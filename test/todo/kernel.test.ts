@@ -7,7 +7,7 @@ import { SimpleKernel } from '../../src/kernel/index.js'
 import { Memory, encodeBody } from '../../src/store/index.js'
 import { until } from '../../src/nuro/index.js'
 import {
-  MAX_CLOCK_SKEW_MS, MAX_OPS_PER_MINUTE, MAX_TITLE, TODOS, TodoKernel, checkTitle, listTodos, refusalOf
+  MAX_CLOCK_SKEW_MS, MAX_OPS_PER_MINUTE, MAX_TITLE, COLLECTION, TodoKernel, checkTitle, listTodos, refusalOf
 } from '../../src/todo/index.js'
 import type { Todo } from '../../src/todo/index.js'
 import { NodeKernel } from '../../src/cli/demo.js'
@@ -28,7 +28,7 @@ async function refused (p: Promise<unknown>): Promise<string | undefined> {
 /** One signed block `todos` with any payload and date, on a fresh chain of `sk` (no rules run). */
 function rawBlock (payload: unknown, date: number, sk: string): Feed {
   const f = new Feed()
-  f.append(encodeBody(TODOS, payload, date), sk)
+  f.append(encodeBody(COLLECTION, payload, date), sk)
   return f
 }
 
@@ -106,14 +106,14 @@ test('todo: a cheating peer without the rules cannot get bad blocks accepted ove
     override compute (_v: unknown, ctx: { payload: unknown }): unknown { return ctx.payload }
   }
   class Cheater extends SimpleKernel {
-    constructor () { super(); this.store.register(TODOS, Lax) }
+    constructor () { super(); this.store.register(COLLECTION, Lax) }
   }
   const [alice] = await boot(new TodoKernel())
   const [mallory] = await boot(new Cheater())
   t.after(() => Promise.all([alice!.halt(), mallory!.halt()]))
   const id = await alice!.addTodo('mine')
   // mallory knows the id (it is public) and writes a toggle, an empty and an over-long title
-  await mallory!.createBlock(TODOS, { op: 'toggle', id, done: true })
+  await mallory!.createBlock(COLLECTION, { op: 'toggle', id, done: true })
   const reasons: string[] = []
   const allSeen = new Promise<void>(resolve => alice!.store.tap(e => {
     if (e.event === 'rejected') { reasons.push(e.reason); resolve() }
@@ -125,7 +125,7 @@ test('todo: a cheating peer without the rules cannot get bad blocks accepted ove
 
   const [m2] = await boot(new Cheater())
   t.after(() => m2!.halt())
-  await m2!.createBlock(TODOS, { op: 'add', title: 'x'.repeat(MAX_TITLE + 1) })
+  await m2!.createBlock(COLLECTION, { op: 'add', title: 'x'.repeat(MAX_TITLE + 1) })
   const second = new Promise<string>(resolve => alice!.store.tap(e => { if (e.event === 'rejected') resolve(e.reason) }))
   alice!.spawnWire().open(m2!.spawnWire())
   assert.equal(await second, 'TitleTooLong')
@@ -198,7 +198,7 @@ test('todo: a flood of valid todos past MAX_OPS_PER_MINUTE is TooFast, backdatin
   const { sk } = signPair()
   const minute = Math.floor(Date.now() / 60_000) * 60_000
   const chain = new Feed()
-  for (let i = 0; i < MAX_OPS_PER_MINUTE; i++) chain.append(encodeBody(TODOS, { op: 'add', title: `t${i}` }, minute + i), sk)
+  for (let i = 0; i < MAX_OPS_PER_MINUTE; i++) chain.append(encodeBody(COLLECTION, { op: 'add', title: `t${i}` }, minute + i), sk)
   const raw = await RawPeer.open(node!.spawnWire())
   await raw.greet()
   await raw.plug.postMessage(encodeSummary([]))
@@ -209,7 +209,7 @@ test('todo: a flood of valid todos past MAX_OPS_PER_MINUTE is TooFast, backdatin
   const local = { nodeId: 'local', since: 0 }
   const next = (title: string, date: number): Feed => {
     const f = chain.slice(chain.length - 1)
-    f.append(encodeBody(TODOS, { op: 'add', title }, date), sk)
+    f.append(encodeBody(COLLECTION, { op: 'add', title }, date), sk)
     return f
   }
   assert.equal((await node!.onblocks(next('one more', minute + MAX_OPS_PER_MINUTE), local)).rejected[0]?.reason, 'TooFast')
