@@ -27,9 +27,11 @@ export function au8 (x: unknown, len = 0, title = 'value'): Uint8Array {
 export function toHex (bytes: Uint8Array, limit = 0): string {
   au8(bytes, 0, 'bytes')
   const n = limit > 0 ? Math.min(limit, bytes.length) : bytes.length
-  let s = ''
-  for (let i = 0; i < n; i++) s += HEX[bytes[i] as number]
-  return s
+  // join() gives one flat string; `+=` would leave a chain of cons strings behind (kept by
+  // whoever holds the result: the store keeps one per chain).
+  const parts = new Array<string>(n)
+  for (let i = 0; i < n; i++) parts[i] = HEX[bytes[i] as number] as string
+  return parts.join('')
 }
 
 /**

@@ -176,6 +176,10 @@ export class RepoIo {
   /** Blocks of chain `chainId` at heights [from, to], newest first. */
   async segment (chainId: Uint8Array, from: number, to: number): Promise<Block[]> {
     if (to < from) return []
+    if (to === from) { // one block (a live fetch, a tip): a point read, not an iterator
+      const v = await this.dbGet(mkKey(NS_BLOCK, chainId, u32(from)))
+      return v === undefined ? [] : [toBlock(v)]
+    }
     const rows = await this.range(mkKey(NS_BLOCK, chainId, u32(from)), mkKey(NS_BLOCK, chainId, u32(to + 1)), true)
     return rows.map(r => toBlock(r[1]))
   }

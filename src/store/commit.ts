@@ -108,6 +108,7 @@ export class Stage {
       this.clear()
       throw err
     }
+    this._forgetParents()
     this.clear()
     group?.resolve()
     for (const e of events) c.events.emit(e)
@@ -144,6 +145,19 @@ export class Stage {
     if (this.seqs > 0 && this.meta.size === 0) ops.push(c.lastSeqOp())
     for (const x of this.idx.values()) ops.push(putOp(c.sp, indexKey(x.owner._nameBytes, x.key), x.blockId))
     return ops
+  }
+
+  /**
+   * Once written, a block's parent is read from the repo if ever needed again: the store's
+   * cache of blocks keeps the tips of chains (and what is staged), not every block accepted
+   * in the session, which across thousands of simulated peers was most of their memory.
+   */
+  private _forgetParents (): void {
+    const chains = this._c.chains
+    for (const hid of this.hids) {
+      const parent = chains.get(hid)?.parent
+      if (parent != null) chains.delete(latin1(parent.sig))
+    }
   }
 
   /** Restores the caches, versions and heads the staged blocks changed. */

@@ -28,7 +28,7 @@ export type Linked = Link & { block: Block }
 /** Codes of the errors a read racing `close()` meets (repo, abstract-level). */
 const CLOSED_CODES = new Set(['Closed', 'LEVEL_DATABASE_NOT_OPEN', 'LEVEL_ITERATOR_NOT_OPEN', 'LEVEL_BATCH_NOT_OPEN'])
 
-/** Blocks remembered with their links (blocks never change). */
+/** Blocks remembered with their links (blocks never change): staged ones, and written tips (see Stage._forgetParents). */
 const CHAIN_CACHE = 4096
 /** Most blocks committed in one batch (well below CHAIN_CACHE: staged ids stay cached until committed). */
 export const GROUP_MAX = 1000
