@@ -436,7 +436,10 @@ export class Peer {
         this.inboxBytes -= charge(msg)
         this.host.account(-charge(msg))
         if (counted(msg)) this.#ack(charge(msg))
-        await yieldTurn()
+        // A turn for the others only when this peer has more waiting: a lone message needs none
+        // (the next one arrives in a later turn anyway), and a yield per message was an event
+        // loop turn per message.
+        if (this.#inbox.length > 0) await yieldTurn()
       }
     } finally {
       this.#pumping = null

@@ -21,7 +21,8 @@ export const real: {
   clearTimeout: globalThis.clearTimeout,
   setImmediate: globalThis.setImmediate,
   Date: globalThis.Date,
-  now: (): number => globalThis.performance.now()
+  // bound now: a later lookup would find the virtual clock the runtime installs on `performance`
+  now: globalThis.performance.now.bind(globalThis.performance)
 }
 
 /** What the runtime needs from its simulator. @internal */

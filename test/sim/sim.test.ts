@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto'
 import { Simulator, SimError, parseDuration, Random } from '../../src/sim/index.js'
 import type { LogEvent, SimSocket } from '../../src/sim/index.js'
 import { topicKey } from '../../src/modem/index.js'
+import { real } from '../../src/sim/runtime.js'
 import { clock } from '../../scenarios/clock.js'
 import { ClockKernel } from '../../scenarios/clock-kernel.js'
 import { honestPeer } from '../../scenarios/honest.js'
@@ -159,6 +160,18 @@ test('runtime: Date.now, performance.now and setTimeout run on the peer clock (w
   assert.equal(globalThis.setTimeout, realSetTimeout)
   assert.equal(Date.now, realDateNow)
   assert.ok(Date.now() > 1_600_000_000_000)
+})
+
+test('runtime: the real clock the simulator paces --speed and the live view with stays real while virtual time runs', async () => {
+  const seen: number[] = []
+  const sim = new Simulator()
+  sim.launch('p', {}, async () => {
+    await new Promise(resolve => setTimeout(resolve, 3_600_000))
+    seen.push(performance.now(), real.now())
+  })
+  await sim.run({ until: '2h' })
+  assert.equal(seen[0], 3_600_000)
+  assert.ok((seen[1] as number) < 3_600_000, 'real.now() follows the process clock (this process has not run for an hour)')
 })
 
 test('a peer init that rejects: PeerInitFailed naming the peer, logged', async () => {
