@@ -1,5 +1,5 @@
-// The scenarios of scenarios/ at small sizes: each must converge by itself, and the
-// adversaries must get disconnected.
+// The scenarios of scenarios/ at their default sizes (what `picostack sim scenarios/X.ts` runs):
+// each must converge by itself, and the adversaries must get disconnected.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { Simulator } from '../../src/sim/index.js'
@@ -20,16 +20,16 @@ async function play (seed: number, scenario: (sim: Simulator) => Promise<void>):
   return { sim, events, result }
 }
 
-test('scenario clock: the seed\'s clock kernel converges (20 peers here; 50 by default)', async () => {
-  const { result, events } = await play(1, sim => clock(sim, { peers: 20, ticks: 2 }))
+test('scenario clock: the seed\'s clock kernel converges on 50 peers', async () => {
+  const { result, events } = await play(1, sim => clock(sim))
   assert.equal(result.reason, 'converged', `ended by ${result.reason} at ${result.time}`)
   assert.equal(result.converged, true)
   const last = events.filter(e => e.type === 'metrics').at(-1)
-  assert.ok(last !== undefined && last.type === 'metrics' && last.peers === 20 && last.created === 40 && last.held === 20 * 40)
+  assert.ok(last !== undefined && last.type === 'metrics' && last.peers === 50 && last.created === 150 && last.held === 50 * 150)
 })
 
 test('scenario partition: halves split, then converge after the heal', async () => {
-  const { result, events } = await play(2, sim => partition(sim, { peers: 12, ticks: 2 }))
+  const { result, events } = await play(2, sim => partition(sim))
   assert.equal(result.converged, true)
   assert.ok(result.time > 65_000, 'converged only after the heal')
   const during = events.filter(e => e.type === 'metrics' && e.t > 40_000 && e.t < 65_000)
@@ -37,7 +37,7 @@ test('scenario partition: halves split, then converge after the heal', async () 
 })
 
 test('scenario churn: crashes and graceful stops, restarts on the same disk, convergence', async () => {
-  const { result, events } = await play(3, sim => churn(sim, { peers: 12, ticks: 2, events: 8 }))
+  const { result, events } = await play(3, sim => churn(sim))
   assert.equal(result.converged, true)
   assert.ok(events.some(e => e.type === 'peer' && e.event === 'crash'))
   assert.ok(events.some(e => e.type === 'peer' && e.event === 'stop'))
@@ -45,7 +45,7 @@ test('scenario churn: crashes and graceful stops, restarts on the same disk, con
 })
 
 test('scenario adversary: honest peers converge and drop the forgers, the orphan flooder, the equivocator and the garbage writer', async () => {
-  const { sim, result, events } = await play(4, sim => adversary(sim, { peers: 12, ticks: 2 }))
+  const { sim, result, events } = await play(4, sim => adversary(sim))
   assert.equal(result.converged, true)
   const id = (name: string): number[] => sim.peers.filter(p => p.name === name).map(p => p.id)
   for (const forger of id('forger')) {
