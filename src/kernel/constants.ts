@@ -30,6 +30,12 @@ export const CHAIN_ID_BYTES = 64
  */
 export const GOSSIP_DELAY = 50
 /**
+ * Milliseconds at least between two announcement rounds of a node. A node that hears of new
+ * blocks all the time (a busy swarm) announces them together every this many ms instead of
+ * every {@link GOSSIP_DELAY}; a quiet one still announces its first new head after GOSSIP_DELAY.
+ */
+export const GOSSIP_INTERVAL = 250
+/**
  * Milliseconds a `fetch` may go unanswered before the chain is asked of another peer that
  * announced it (a peer that withholds only delays a block, and only by this much per try).
  */

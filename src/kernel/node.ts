@@ -8,7 +8,7 @@ import type { Plug } from '../net/index.js'
 import { write } from '../nuro/index.js'
 import type { Neuron, Setter } from '../nuro/index.js'
 import {
-  FETCH_ALTERNATES, FETCH_TIMEOUT, GOSSIP_DELAY, HANDSHAKE_TIMEOUT, MAX_BLOCKS_PER_MESSAGE, MAX_FETCHES,
+  FETCH_ALTERNATES, FETCH_TIMEOUT, GOSSIP_DELAY, GOSSIP_INTERVAL, HANDSHAKE_TIMEOUT, MAX_BLOCKS_PER_MESSAGE, MAX_FETCHES,
   MAX_MESSAGE_SIZE, MAX_NODE_FETCHES, MAX_NODE_INBOUND_BYTES, MAX_NODE_OUTBOUND_BYTES, MAX_OUTBOUND_BYTES,
   MAX_QUEUE_BYTES, MAX_WANTS, MAX_WANTS_RECEIVED, MAX_REFUSED
 } from './constants.js'
@@ -32,6 +32,7 @@ export const DEFAULT_LIMITS: Readonly<SyncLimits> = Object.freeze({
   maxRefused: MAX_REFUSED,
   handshakeTimeout: HANDSHAKE_TIMEOUT,
   gossipDelay: GOSSIP_DELAY,
+  gossipInterval: GOSSIP_INTERVAL,
   fetchTimeout: FETCH_TIMEOUT,
   maxFetches: MAX_FETCHES
 })
@@ -72,7 +73,7 @@ export interface SyncNodeOptions extends SyncEvents {
 function checkLimits (limits: Partial<SyncLimits> | undefined): SyncLimits {
   const out: SyncLimits = { ...DEFAULT_LIMITS, ...limits }
   for (const [k, v] of Object.entries(out)) {
-    const min = k === 'gossipDelay' ? 0 : 1
+    const min = k === 'gossipDelay' || k === 'gossipInterval' ? 0 : 1
     if (!Number.isInteger(v) || v < min) throw new RangeError(`"limits.${k}" expected an integer >= ${min}, got ${String(v)}`)
   }
   if (out.maxMessageSize > MAX_MESSAGE_SIZE) throw new RangeError(`"limits.maxMessageSize" is at most ${MAX_MESSAGE_SIZE}`)
@@ -113,6 +114,8 @@ export class SyncNode {
   /** Heights of our chains as last seen grow, by {@link chainKey} (a cache of `source.head`). */
   #heads = new Map<string, number>()
   #flushTimer: ReturnType<typeof setTimeout> | undefined
+  /** When the last announcement round ran (`performance.now()`: monotonic, virtual in the simulator). */
+  #lastFlush = -Infinity
   #sweepTimer: ReturnType<typeof setTimeout> | undefined
 
   /**
@@ -170,7 +173,7 @@ export class SyncNode {
   }
 
   /**
-   * Announces accepted blocks (`have`, after `gossipDelay`) to every connected peer except
+   * Announces accepted blocks (`have`, after `gossipDelay`, rounds `gossipInterval` apart) to every connected peer except
    * `source` (the connection they came from) and peers known to hold them; a peer fetches what
    * it lacks (PROTOCOL.md, Exchange 6).
    *
@@ -214,10 +217,13 @@ export class SyncNode {
       }
     }
     if (this.#flushTimer === undefined && this.#peers.size > 0) {
+      // gossipDelay after the first new head, and gossipInterval at least after the last round
+      const wait = Math.max(this.limits.gossipDelay, this.#lastFlush + this.limits.gossipInterval - performance.now())
       this.#flushTimer = setTimeout(() => {
         this.#flushTimer = undefined
+        this.#lastFlush = performance.now()
         for (const peer of this.#peers.values()) peer.flushHaves()
-      }, this.limits.gossipDelay)
+      }, Math.ceil(wait))
     }
   }
 

@@ -36,6 +36,12 @@ export interface SyncLimits {
    * allowed): fewer messages against latency per hop.
    */
   gossipDelay: number
+  /**
+   * Milliseconds at least between two announcement rounds (250; 0 is allowed): under steady
+   * traffic new heads are announced together every `gossipInterval`, when quiet after
+   * `gossipDelay`.
+   */
+  gossipInterval: number
   /** Milliseconds a `fetch` may go unanswered before another peer that announced the chain is asked (3 000). */
   fetchTimeout: number
   /** Most chains fetched from one peer and not received yet; its further `have`s are ignored meanwhile (4096). */

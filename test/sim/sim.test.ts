@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
 import { Simulator, SimError, parseDuration, Random } from '../../src/sim/index.js'
 import type { LogEvent, SimSocket } from '../../src/sim/index.js'
-import { topicKey } from '../../src/modem/index.js'
+import { Modem56, topicKey } from '../../src/modem/index.js'
 import { real } from '../../src/sim/runtime.js'
 import { clock } from '../../scenarios/clock.js'
 import { ClockKernel } from '../../scenarios/clock-kernel.js'
@@ -172,6 +172,39 @@ test('runtime: the real clock the simulator paces --speed and the live view with
   await sim.run({ until: '2h' })
   assert.equal(seen[0], 3_600_000)
   assert.ok((seen[1] as number) < 3_600_000, 'real.now() follows the process clock (this process has not run for an hour)')
+})
+
+test('gossip rounds: the first new head is announced after gossipDelay, the next no sooner than gossipInterval after that round', async () => {
+  // In virtual time: a writes a tick at 1 s and another at 1.1 s; links take 10 ms each way.
+  // Quiet, the first is announced at 1.05 s and fetched by about 1.1 s. With a 1 s interval the
+  // second waits for the round at 2.05 s; with none it goes at 1.15 s.
+  for (const gossipInterval of [1000, 0]) {
+    const sim = new Simulator({ seed: 9 })
+    const held: Array<[number, number]> = []
+    let reader: ClockKernel | undefined
+    let writer: ClockKernel | undefined
+    const limits = { gossipDelay: 50, gossipInterval }
+    sim.launch('a', { latency: 10 }, async peer => {
+      writer = new ClockKernel(peer.db(), { secret: peer.secret, limits })
+      await writer.boot()
+      peer.watch(writer)
+      await new Modem56(peer.Swarm, peer.swarmOptions).join('rounds', () => (writer as ClockKernel).spawnWire())
+    })
+    sim.launch('b', { latency: 10 }, async peer => {
+      reader = new ClockKernel(peer.db(), { secret: peer.secret, limits })
+      await reader.boot()
+      peer.watch(reader)
+      await new Modem56(peer.Swarm, peer.swarmOptions).join('rounds', () => (reader as ClockKernel).spawnWire())
+    })
+    sim.at(1000, async () => { assert.equal(sim.peers[0]?.connections, 1, "connected before the first tick"); await writer?.createTick() })
+    sim.at(1100, async () => { await writer?.createTick() })
+    for (const t of [1500, 2000, 2500]) {
+      sim.at(t, async () => { held.push([t, ((await reader?.chains()) ?? []).reduce((n, c) => n + c.height + 1, 0)]) })
+    }
+    const r = await sim.run({ until: '10s' })
+    assert.equal(r.converged, true)
+    assert.deepEqual(held, gossipInterval === 0 ? [[1500, 2], [2000, 2], [2500, 2]] : [[1500, 1], [2000, 1], [2500, 2]], `gossipInterval ${gossipInterval}`)
+  }
 })
 
 test('a peer init that rejects: PeerInitFailed naming the peer, logged', async () => {
