@@ -7,21 +7,30 @@ import { Buffer } from 'node:buffer'
 import { MemoryLevel } from 'memory-level'
 import type { KernelDb } from '../kernel/index.js'
 
-/** Distinct byte strings stored by the peers of one simulator, by their latin1 text. @internal */
+/**
+ * Distinct byte strings stored by the peers of one simulator, by their latin1 text. An entry
+ * lives as long as some database holds its buffer (a weak reference): what every peer deleted
+ * or overwrote (blocks the store's GC let go, a chain's old head record) is not kept for the
+ * whole run. @internal
+ */
 export class Interner {
-  readonly #pool = new Map<string, Buffer>()
+  readonly #pool = new Map<string, WeakRef<Buffer>>()
+  readonly #gone = new FinalizationRegistry<string>(text => {
+    if (this.#pool.get(text)?.deref() === undefined) this.#pool.delete(text)
+  })
 
-  /** Distinct byte strings held. */
+  /** Distinct byte strings held (entries whose buffer was collected may linger until finalized). */
   get size (): number { return this.#pool.size }
 
   /** The shared buffer with the bytes of `b`. */
   intern (b: Uint8Array): Buffer {
     const buf = Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength)
     const text = buf.toString('latin1')
-    let out = this.#pool.get(text)
+    let out = this.#pool.get(text)?.deref()
     if (out === undefined) {
       out = Buffer.from(text, 'latin1') // small ones come from Node's shared pool
-      this.#pool.set(text, out)
+      this.#pool.set(text, new WeakRef(out))
+      this.#gone.register(out, text)
     }
     return out
   }

@@ -1,10 +1,13 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
+import { setFlagsFromString } from 'node:v8'
+import { runInNewContext } from 'node:vm'
 import { Simulator, SimError, parseDuration, Random } from '../../src/sim/index.js'
 import type { LogEvent, SimSocket } from '../../src/sim/index.js'
 import { Modem56, topicKey } from '../../src/modem/index.js'
 import { real } from '../../src/sim/runtime.js'
+import { Interner } from '../../src/sim/db.js'
 import { clock } from '../../scenarios/clock.js'
 import { ClockKernel } from '../../scenarios/clock-kernel.js'
 import { honestPeer } from '../../scenarios/honest.js'
@@ -205,6 +208,20 @@ test('gossip rounds: the first new head is announced after gossipDelay, the next
     assert.equal(r.converged, true)
     assert.deepEqual(held, gossipInterval === 0 ? [[1500, 2], [2000, 2], [2500, 2]] : [[1500, 1], [2000, 1], [2500, 2]], `gossipInterval ${gossipInterval}`)
   }
+})
+
+test('interner: one buffer per distinct byte string, shared; let go once no database holds it', async () => {
+  setFlagsFromString('--expose-gc')
+  const gc = runInNewContext('gc') as () => void
+  const interner = new Interner()
+  let kept: Buffer | undefined = interner.intern(Uint8Array.of(1, 2, 3))
+  assert.equal(interner.intern(Buffer.from([1, 2, 3])), kept, 'the same bytes give the same buffer')
+  ;(() => { for (let i = 0; i < 1000; i++) interner.intern(Uint8Array.of(9, i >> 8, i & 255)) })()
+  assert.equal(interner.size, 1001)
+  for (let i = 0; i < 100 && interner.size > 1; i++) { gc(); await new Promise(resolve => setImmediate(resolve)) }
+  assert.equal(interner.size, 1, 'only the buffer still referenced is held')
+  assert.equal(interner.intern(Uint8Array.of(1, 2, 3)), kept)
+  kept = undefined
 })
 
 test('a peer init that rejects: PeerInitFailed naming the peer, logged', async () => {
