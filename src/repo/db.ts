@@ -1,13 +1,13 @@
 // Database access of the repo: reads through the root database with the
 // repo sublevel's prefix, closed-state mapping and the schema-version check.
 import { Block } from '../feed/index.js'
-import { latin1, prefixEnd, withPrefix } from '../internal/bytes.js'
+import { prefixEnd, withPrefix } from '../internal/bytes.js'
 import { NS_BLOCK, NS_BLOCK_TO_CHAIN, NS_CHAIN_INFO, NS_HEAD, NS_VERSION, SCHEMA_VERSION, U32_SIZE } from './constants.js'
 import { repoErr } from './errors.js'
-import { decodeChain, decodeLocation, decodeU32, mkKey, u32 } from './codec.js'
+import { blockKey, dbKey, decodeChain, decodeLocation, decodeU32, mkKey, u32 } from './codec.js'
 import type { BlockLocation, ChainInfo } from './codec.js'
 import type { Pending } from './staging.js'
-import { VIEW, delOp, putOp } from '../internal/level.js'
+import { VIEW, delOp, putOp, viewDefault } from '../internal/level.js'
 import type { BatchOp, RepoDb } from '../internal/level.js'
 
 const NOT_OPEN = new Set(['LEVEL_DATABASE_NOT_OPEN', 'LEVEL_ITERATOR_NOT_OPEN', 'LEVEL_BATCH_NOT_OPEN'])
@@ -27,11 +27,16 @@ export function view (v: Uint8Array | undefined): Uint8Array | undefined {
 
 /**
  * @internal the repo's reads of its sublevel, through the root database with the sublevel's
- * prefix (the same keys, without the sublevel's per-call overhead); local keys in and out.
+ * prefix (the same keys, without the sublevel's per-call overhead). Point reads and pending
+ * writes take keys as the root database stores them ({@link RepoIo.key}: prefix ‖ local key,
+ * built once); ranges take and return local keys.
  */
 export class RepoIo {
   readonly db: RepoDb
   readonly prefix: Uint8Array
+  /** The database reads and writes 'view' by default: operations go without per-call encodings. */
+  readonly bare: boolean
+  private readonly _opts: typeof VIEW | undefined
   private readonly _sync: boolean
   private readonly _end: Uint8Array | undefined
   private _opened: Promise<void> | null = null
@@ -42,6 +47,13 @@ export class RepoIo {
     this.prefix = prefix
     this._end = prefixEnd(prefix)
     this._sync = (db.supports as { getSync?: unknown }).getSync === true
+    this.bare = viewDefault(db)
+    this._opts = this.bare ? undefined : VIEW
+  }
+
+  /** `prefix ‖ ns ‖ a ‖ b`: the key of local key `ns ‖ a ‖ b` in the root database. */
+  key (ns: number, a?: Uint8Array, b?: Uint8Array): Uint8Array {
+    return dbKey(this.prefix, ns, a, b)
   }
 
   /**
@@ -58,8 +70,7 @@ export class RepoIo {
     // thread; waiting for the opening itself lets the read be synchronous (a failed opening
     // leaves the read to fail as it did).
     if (this._sync && this.db.status === 'opening') await this.db.open?.({ passive: true }).catch(() => {})
-    const key = mkKey(NS_VERSION)
-    const v = await this.dbGet(key)
+    const v = await this.dbGet(this.key(NS_VERSION))
     const version = v === undefined ? 1 : v.length === U32_SIZE ? decodeU32(v) : NaN
     if (version === 1) {
       await this._migrate1()
@@ -78,9 +89,9 @@ export class RepoIo {
     const ops: BatchOp[] = []
     for (const [k, tip] of await this.prefixed(Uint8Array.of(NS_HEAD))) {
       const loc = await this.loc(tip)
-      ops.push(loc === undefined ? delOp(this.prefix, k) : putOp(this.prefix, k, loc.chainId))
+      ops.push(loc === undefined ? delOp(this.prefix, k, this.bare) : putOp(this.prefix, k, loc.chainId, this.bare))
     }
-    ops.push(putOp(this.prefix, mkKey(NS_VERSION), u32(SCHEMA_VERSION)))
+    ops.push(putOp(this.prefix, mkKey(NS_VERSION), u32(SCHEMA_VERSION), this.bare))
     await this.db.batch(ops)
   }
 
@@ -98,14 +109,14 @@ export class RepoIo {
     }
   }
 
-  // Point read of a local key; synchronous where the backend offers it (memory-level,
-  // classic-level), which avoids an event-loop turn per read: then the value itself is
-  // returned, not a promise (the callers await either; no async frame per read).
+  // Point read of a root-database key ({@link RepoIo.key}); synchronous where the backend offers
+  // it (memory-level, classic-level), which avoids an event-loop turn per read: then the value
+  // itself is returned, not a promise (the callers await either; no async frame per read).
   dbGet (key: Uint8Array): Uint8Array | undefined | Promise<Uint8Array | undefined> {
     const db = this.db
-    const fk = withPrefix(this.prefix, key)
-    if (this._sync && db.status === 'open' && db.getSync !== undefined) return db.getSync(fk, VIEW)
-    return db.get(fk, VIEW)
+    const opts = this._opts as typeof VIEW // undefined: the database's own encodings, 'view'
+    if (this._sync && db.status === 'open' && db.getSync !== undefined) return db.getSync(key, opts)
+    return db.get(key, opts)
   }
 
   async dbHas (key: Uint8Array): Promise<boolean> {
@@ -132,36 +143,32 @@ export class RepoIo {
     return this.range(prefix, prefixEnd(prefix))
   }
 
-  /** A local key, seeing the pending writes `p` first (a value, or a promise of it: see {@link RepoIo.dbGet}). */
+  /** A root-database key, seeing the pending writes `p` first (a value, or a promise of it: see {@link RepoIo.dbGet}). */
   get (key: Uint8Array, p?: Pending): Uint8Array | undefined | Promise<Uint8Array | undefined> {
-    if (p !== undefined && p.map.size > 0) {
-      const v = p.map.get(latin1(key))
-      if (v !== undefined) return v.value ?? undefined
-    }
+    const w = p?.lookup(key)
+    if (w !== undefined) return w.value ?? undefined
     return this.dbGet(key)
   }
 
   async has (key: Uint8Array, p?: Pending): Promise<boolean> {
-    if (p !== undefined && p.map.size > 0) {
-      const v = p.map.get(latin1(key))
-      if (v !== undefined) return v.value !== null
-    }
+    const w = p?.lookup(key)
+    if (w !== undefined) return w.value !== null
     return this.dbHas(key)
   }
 
   async loc (id: Uint8Array, p?: Pending): Promise<BlockLocation | undefined> {
-    const v = await this.get(mkKey(NS_BLOCK_TO_CHAIN, id), p)
+    const v = await this.get(this.key(NS_BLOCK_TO_CHAIN, id), p)
     return v === undefined ? undefined : decodeLocation(v)
   }
 
   async chain (chainId: Uint8Array, p?: Pending): Promise<ChainInfo | undefined> {
-    const v = await this.get(mkKey(NS_CHAIN_INFO, chainId), p)
+    const v = await this.get(this.key(NS_CHAIN_INFO, chainId), p)
     return v === undefined ? undefined : decodeChain(chainId, v)
   }
 
   /** The chain the owner's HEAD record names (its tip is the owner's head), seeing the pending writes `p` first. */
   async headChain (owner: Uint8Array, p?: Pending): Promise<ChainInfo | undefined> {
-    const chainId = await this.get(mkKey(NS_HEAD, owner), p)
+    const chainId = await this.get(this.key(NS_HEAD, owner), p)
     if (chainId === undefined) return undefined
     const info = await this.chain(chainId, p)
     if (info === undefined) throw repoErr('CorruptIndex', 'HEAD names an unknown chain')
@@ -177,7 +184,7 @@ export class RepoIo {
   async segment (chainId: Uint8Array, from: number, to: number): Promise<Block[]> {
     if (to < from) return []
     if (to === from) { // one block (a live fetch, a tip): a point read, not an iterator
-      const v = await this.dbGet(mkKey(NS_BLOCK, chainId, u32(from)))
+      const v = await this.dbGet(blockKey(this.prefix, chainId, from))
       return v === undefined ? [] : [toBlock(v)]
     }
     const rows = await this.range(mkKey(NS_BLOCK, chainId, u32(from)), mkKey(NS_BLOCK, chainId, u32(to + 1)), true)

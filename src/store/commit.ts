@@ -46,7 +46,7 @@ export class Stage {
   }
 
   /** Nothing is staged. */
-  get empty (): boolean { return this.blocks === 0 && this.rs.size === 0 }
+  get empty (): boolean { return this.blocks === 0 && this.rs._p.empty }
 
   /** A staged secondary index entry. */
   indexed (owner: TxnOwner, key: Uint8Array): Uint8Array | undefined {
