@@ -3,10 +3,10 @@
 // caches are restored.
 import type { RepoStage } from '../repo/index.js'
 import { bytesEqual, latin1 } from '../internal/bytes.js'
-import { delOp, putOp, type BatchOp } from '../internal/level.js'
+import { del, delOp, put, putOp, type BatchOp } from '../internal/level.js'
 import type { Memory } from './memory.js'
 import type { Txn, Entry, TxnOwner } from './txn.js'
-import { NONE, type ObjectId, stateKey, indexKey, refKey, timerKey } from './keys.js'
+import { NONE, type ObjectId, indexKey, refKey, timerKey, withId } from './keys.js'
 import type { StoreEvent } from './types.js'
 import type { StoreCore } from './core.js'
 
@@ -117,33 +117,35 @@ export class Stage {
   /** The batch: the repo's operations, then each changed object's state, timer and references. */
   private _ops (): BatchOp[] {
     const c = this._c
+    const bare = c.bare
     const ops = this.rs.ops
     for (const op of this.ops) ops.push(op)
     for (const [owner, encs] of this.enc) {
       const name = owner._nameBytes
+      const state = c.keysOf(owner).state
       const olds = this.old.get(owner)
       for (const [id, bytes] of encs) {
         const e = owner._cache.get(id)
         const old = olds?.get(id)
         if (e === undefined) {
-          ops.push(delOp(c.sp, stateKey(name, id)))
-          if (old !== undefined && Number.isFinite(old.exp)) ops.push(delOp(c.tp, timerKey(old.exp, name, id)))
+          ops.push(del(withId(state, id), bare))
+          if (old !== undefined && Number.isFinite(old.exp)) ops.push(delOp(c.tp, timerKey(old.exp, name, id), bare))
           continue
         }
-        ops.push(putOp(c.sp, stateKey(name, id), bytes))
+        ops.push(put(withId(state, id), bytes, bare))
         const oldExp = old?.exp ?? Infinity
         if (oldExp !== e.exp) {
-          if (Number.isFinite(oldExp)) ops.push(delOp(c.tp, timerKey(oldExp, name, id)))
-          if (Number.isFinite(e.exp)) ops.push(putOp(c.tp, timerKey(e.exp, name, id), NONE))
+          if (Number.isFinite(oldExp)) ops.push(delOp(c.tp, timerKey(oldExp, name, id), bare))
+          if (Number.isFinite(e.exp)) ops.push(putOp(c.tp, timerKey(e.exp, name, id), NONE, bare))
         }
         for (const r of e.roots) {
-          if (old === undefined || !old.roots.some(o => bytesEqual(o, r))) ops.push(putOp(c.sp, refKey(r, name, id), NONE))
+          if (old === undefined || !old.roots.some(o => bytesEqual(o, r))) ops.push(putOp(c.sp, refKey(r, name, id), NONE, bare))
         }
       }
     }
     for (const owner of this.meta.keys()) ops.push(c.metaOp(owner as Memory, (owner as Memory).version))
     if (this.seqs > 0 && this.meta.size === 0) ops.push(c.lastSeqOp())
-    for (const x of this.idx.values()) ops.push(putOp(c.sp, indexKey(x.owner._nameBytes, x.key), x.blockId))
+    for (const x of this.idx.values()) ops.push(putOp(c.sp, indexKey(x.owner._nameBytes, x.key), x.blockId, bare))
     return ops
   }
 
