@@ -10,6 +10,9 @@ import type { Pending } from './staging.js'
 import { VIEW, delOp, putOp, viewDefault } from '../internal/level.js'
 import type { BatchOp, RepoDb } from '../internal/level.js'
 
+/** Room for the local key in the scratch key of synchronous reads (the longest local key is 129 bytes). */
+const SCRATCH = 160
+
 const NOT_OPEN = new Set(['LEVEL_DATABASE_NOT_OPEN', 'LEVEL_ITERATOR_NOT_OPEN', 'LEVEL_BATCH_NOT_OPEN'])
 
 /** @internal a stored block: verified before it was stored */
@@ -37,6 +40,10 @@ export class RepoIo {
   /** The database reads and writes 'view' by default: operations go without per-call encodings. */
   readonly bare: boolean
   private readonly _opts: typeof VIEW | undefined
+  /** The key of synchronous point reads: the prefix, then the local key of the read in progress. */
+  private readonly _scratch: Uint8Array
+  /** Views of `_scratch` by length. */
+  private readonly _views: Array<Uint8Array | undefined> = []
   private readonly _sync: boolean
   private readonly _end: Uint8Array | undefined
   private _opened: Promise<void> | null = null
@@ -49,7 +56,12 @@ export class RepoIo {
     this._sync = (db.supports as { getSync?: unknown }).getSync === true
     this.bare = viewDefault(db)
     this._opts = this.bare ? undefined : VIEW
+    this._scratch = new Uint8Array(prefix.length + SCRATCH)
+    this._scratch.set(prefix, 0)
   }
+
+  /** The database is open and its layout checked: reads need no {@link RepoIo.run}. */
+  get ready (): boolean { return this._ok && this.db.status === 'open' }
 
   /** `prefix ‖ ns ‖ a ‖ b`: the key of local key `ns ‖ a ‖ b` in the root database. */
   key (ns: number, a?: Uint8Array, b?: Uint8Array): Uint8Array {
@@ -123,6 +135,44 @@ export class RepoIo {
     return (await this.dbGet(key)) !== undefined
   }
 
+  /**
+   * Point read of local key `ns ‖ a ‖ b` (‖ u32 `h` when `h` >= 0), seeing the pending writes `p`
+   * first; a value, or a promise of it (see {@link RepoIo.dbGet}). A synchronous read goes
+   * through one scratch key, not a new one: nothing keeps the key once the read has returned.
+   * A read that may be deferred (an asynchronous backend, a database still opening) gets its own.
+   */
+  read (ns: number, a: Uint8Array, b?: Uint8Array, p?: Pending, h = -1): Uint8Array | undefined | Promise<Uint8Array | undefined> {
+    const db = this.db
+    const opts = this._opts as typeof VIEW
+    const sync = this._sync && db.status === 'open' && db.getSync !== undefined
+    if (p !== undefined && !p.empty) {
+      const w = p.lookup(this._key(ns, a, b, h, true))
+      if (w !== undefined) return w.value ?? undefined
+    }
+    if (sync) return (db.getSync as NonNullable<RepoDb['getSync']>)(this._key(ns, a, b, h, true), opts)
+    return db.get(this._key(ns, a, b, h, false), opts)
+  }
+
+  /** Is block `id` stored (seeing `p` first)? A boolean when the read is synchronous. */
+  stored (id: Uint8Array, p?: Pending): boolean | Promise<boolean> {
+    const v = this.read(NS_BLOCK_TO_CHAIN, id, undefined, p)
+    return v instanceof Promise ? v.then(x => x !== undefined) : v !== undefined
+  }
+
+  /** The root-database key of a read; `scratch`: in the scratch key when it fits. */
+  private _key (ns: number, a: Uint8Array, b: Uint8Array | undefined, h: number, scratch: boolean): Uint8Array {
+    const n = this.prefix.length
+    const len = n + 1 + a.length + (b === undefined ? 0 : b.length) + (h < 0 ? 0 : U32_SIZE)
+    if (!scratch || len > this._scratch.length) return h < 0 ? dbKey(this.prefix, ns, a, b) : blockKey(this.prefix, a, h)
+    const k = this._scratch
+    k[n] = ns
+    k.set(a, n + 1)
+    let o = n + 1 + a.length
+    if (b !== undefined) { k.set(b, o); o += b.length }
+    if (h >= 0) { k[o] = h >>> 24; k[o + 1] = h >>> 16; k[o + 2] = h >>> 8; k[o + 3] = h }
+    return (this._views[len] ??= k.subarray(0, len))
+  }
+
   /** Entries with local keys in [gte, lt) (`lt` undefined: to the end of the sublevel), local keys returned. */
   async range (gte: Uint8Array, lt: Uint8Array | undefined, reverse = false, limit?: number): Promise<Array<[Uint8Array, Uint8Array]>> {
     const end = lt === undefined ? this._end : withPrefix(this.prefix, lt)
@@ -143,32 +193,19 @@ export class RepoIo {
     return this.range(prefix, prefixEnd(prefix))
   }
 
-  /** A root-database key, seeing the pending writes `p` first (a value, or a promise of it: see {@link RepoIo.dbGet}). */
-  get (key: Uint8Array, p?: Pending): Uint8Array | undefined | Promise<Uint8Array | undefined> {
-    const w = p?.lookup(key)
-    if (w !== undefined) return w.value ?? undefined
-    return this.dbGet(key)
-  }
-
-  async has (key: Uint8Array, p?: Pending): Promise<boolean> {
-    const w = p?.lookup(key)
-    if (w !== undefined) return w.value !== null
-    return this.dbHas(key)
-  }
-
   async loc (id: Uint8Array, p?: Pending): Promise<BlockLocation | undefined> {
-    const v = await this.get(this.key(NS_BLOCK_TO_CHAIN, id), p)
+    const v = await this.read(NS_BLOCK_TO_CHAIN, id, undefined, p)
     return v === undefined ? undefined : decodeLocation(v)
   }
 
   async chain (chainId: Uint8Array, p?: Pending): Promise<ChainInfo | undefined> {
-    const v = await this.get(this.key(NS_CHAIN_INFO, chainId), p)
+    const v = await this.read(NS_CHAIN_INFO, chainId, undefined, p)
     return v === undefined ? undefined : decodeChain(chainId, v)
   }
 
   /** The chain the owner's HEAD record names (its tip is the owner's head), seeing the pending writes `p` first. */
   async headChain (owner: Uint8Array, p?: Pending): Promise<ChainInfo | undefined> {
-    const chainId = await this.get(this.key(NS_HEAD, owner), p)
+    const chainId = await this.read(NS_HEAD, owner, undefined, p)
     if (chainId === undefined) return undefined
     const info = await this.chain(chainId, p)
     if (info === undefined) throw repoErr('CorruptIndex', 'HEAD names an unknown chain')
@@ -184,7 +221,7 @@ export class RepoIo {
   async segment (chainId: Uint8Array, from: number, to: number): Promise<Block[]> {
     if (to < from) return []
     if (to === from) { // one block (a live fetch, a tip): a point read, not an iterator
-      const v = await this.dbGet(blockKey(this.prefix, chainId, from))
+      const v = await this.read(NS_BLOCK, chainId, undefined, undefined, from)
       return v === undefined ? [] : [toBlock(v)]
     }
     const rows = await this.range(mkKey(NS_BLOCK, chainId, u32(from)), mkKey(NS_BLOCK, chainId, u32(to + 1)), true)

@@ -204,7 +204,15 @@ export class Repo {
    */
   async hasBlock (id: Uint8Array | string): Promise<boolean> {
     id = keyArg(id, 64, 'id')
-    return this._io.run(() => this._io.dbHas(this._io.key(NS_BLOCK_TO_CHAIN, id)))
+    return this._io.run(async () => await this._io.stored(id))
+  }
+
+  /**
+   * @internal {@link Repo.hasBlock} for a caller that checked `id` (64 bytes): a boolean, not a
+   * promise, when the database is open and reads synchronously.
+   */
+  _hasBlock (id: Uint8Array): boolean | Promise<boolean> {
+    return this._io.ready ? this._io.stored(id) : this.hasBlock(id)
   }
 
   /**
@@ -687,7 +695,7 @@ export class Repo {
 
   private async _pointer (ns: number, pk: Uint8Array | string, p?: Pending): Promise<Uint8Array | undefined> {
     const key = keyArg(pk, 32, 'pk')
-    return this._io.run(async () => view(await this._io.get(this._io.key(ns, key), p)))
+    return this._io.run(async () => view(await this._io.read(ns, key, undefined, p)))
   }
 
   /** @internal registry key bytes */

@@ -135,7 +135,7 @@ export async function prepare (
   seq?: number, known?: ChainInfo
 ): Promise<Prepared> {
   const id = block.sig
-  if (!fresh && await io.has(io.key(NS_BLOCK_TO_CHAIN, id), p)) return { accepted: false, reason: 'Stored' }
+  if (!fresh && await io.stored(id, p)) return { accepted: false, reason: 'Stored' }
   let ploc: BlockLocation | undefined
   let pchain: ChainInfo | undefined
   let owner: Uint8Array
@@ -150,7 +150,7 @@ export async function prepare (
     pchain = known
     headChain = known.chainId
   } else {
-    const v = await io.get(io.key(NS_BLOCK_TO_CHAIN, block.psig), p)
+    const v = await io.read(NS_BLOCK_TO_CHAIN, block.psig, undefined, p)
     if (v === undefined) return { accepted: false, reason: 'ParentNotFound' }
     ploc = decodeLocation(v)
     owner = ploc.owner
@@ -158,7 +158,7 @@ export async function prepare (
     if (pchain === undefined) throw repoErr('CorruptIndex', 'block of an unknown chain')
   }
   // HEAD names the owner's tracked chain; its tip is the head (the parent's chain is read already).
-  headChain ??= await io.get(io.key(NS_HEAD, owner), p)
+  headChain ??= await io.read(NS_HEAD, owner, undefined, p)
   const head = headChain === undefined
     ? undefined
     : pchain !== undefined && cmp(headChain, pchain.chainId) ? pchain.tip : await io.head(owner, p)
@@ -213,7 +213,7 @@ function stageBlock (
 
 // Is block `head` an ancestor of (or equal to) the block at `loc`? Walks chains, not blocks.
 async function isAncestor (io: RepoIo, head: Uint8Array, loc: BlockLocation, p: Pending): Promise<boolean> {
-  const v = await io.get(io.key(NS_BLOCK_TO_CHAIN, head), p)
+  const v = await io.read(NS_BLOCK_TO_CHAIN, head, undefined, p)
   if (v === undefined) return false
   const h = decodeLocation(v)
   let cur = loc
@@ -221,7 +221,7 @@ async function isAncestor (io: RepoIo, head: Uint8Array, loc: BlockLocation, p: 
     if (cmp(cur.chainId, h.chainId)) return h.height <= cur.height
     const c = await io.chain(cur.chainId, p)
     if (c?.parent === undefined) return false
-    const pv = await io.get(io.key(NS_BLOCK_TO_CHAIN, c.parent), p)
+    const pv = await io.read(NS_BLOCK_TO_CHAIN, c.parent, undefined, p)
     if (pv === undefined) return false
     cur = decodeLocation(pv)
   }

@@ -73,8 +73,10 @@ export async function ingest (c: StoreCore, blocks: Block[], res: DispatchResult
     const continues = prev !== undefined && bytesEqual(b.psig, prev.block.sig)
     // Cheap "already have it" checks come before any verification (a child of a block
     // accepted in this run cannot be stored yet).
-    if (!(continues && fresh) && !unstored.delete(b) && (c.chains.has(hid) || await c.repo.hasBlock(b.sig))) {
-      lastKnown = b; prev = c.chains.get(hid); fresh = false; continue
+    if (!(continues && fresh) && !unstored.delete(b)) {
+      let known = c.chains.has(hid)
+      if (!known) { const s = c.repo._hasBlock(b.sig); known = typeof s === 'boolean' ? s : await s } // no await on a synchronous read
+      if (known) { lastKnown = b; prev = c.chains.get(hid); fresh = false; continue }
     }
     if (c.tombs.size > 0 && (c.tombs.has(hid) || (b.psig !== undefined && c.tombs.has(latin1(b.psig))))) {
       await c.stage.flush()
