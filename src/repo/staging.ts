@@ -140,15 +140,28 @@ export async function prepare (
   let pchain: ChainInfo | undefined
   let owner: Uint8Array
   let headChain: Uint8Array | undefined
+  let headRead = false
+  // Most blocks extend their signer's head: its HEAD and that chain are read first, and when
+  // the chain's tip is the parent, the parent's location needs no read of its own.
+  let signerHead: ChainInfo | undefined
+  let signerHeadRead = false
+  if (block.psig !== undefined && known === undefined) {
+    const hc = await io.read(NS_HEAD, block.key, undefined, p)
+    if (hc !== undefined) signerHead = await io.chain(hc, p)
+    signerHeadRead = hc === undefined || signerHead !== undefined // (a HEAD naming no chain is left to the reads below)
+    if (signerHead !== undefined && cmp(signerHead.owner, block.key)) known = signerHead
+  }
   if (block.psig === undefined) {
     owner = block.key
   } else if (known !== undefined && cmp(known.tip, block.psig)) {
-    // The caller read this chain through its owner's HEAD (under its own lock, seeing `p`) and
-    // the block extends its tip: the parent's location, its chain and HEAD are known, no read.
+    // The chain was read through its owner's HEAD (by the caller under its own lock, or just
+    // above; seeing `p`) and the block extends its tip: the parent's location, its chain and
+    // HEAD are known, no read.
     owner = known.owner
     ploc = { chainId: known.chainId, height: known.height, owner }
     pchain = known
     headChain = known.chainId
+    headRead = true
   } else {
     const v = await io.read(NS_BLOCK_TO_CHAIN, block.psig, undefined, p)
     if (v === undefined) return { accepted: false, reason: 'ParentNotFound' }
@@ -156,12 +169,15 @@ export async function prepare (
     owner = ploc.owner
     pchain = await io.chain(ploc.chainId, p)
     if (pchain === undefined) throw repoErr('CorruptIndex', 'block of an unknown chain')
+    if (signerHeadRead && cmp(owner, block.key)) { headChain = signerHead?.chainId; headRead = true }
   }
   // HEAD names the owner's tracked chain; its tip is the head (the parent's chain is read already).
-  headChain ??= await io.read(NS_HEAD, owner, undefined, p)
+  if (!headRead) headChain = await io.read(NS_HEAD, owner, undefined, p)
   const head = headChain === undefined
     ? undefined
-    : pchain !== undefined && cmp(headChain, pchain.chainId) ? pchain.tip : await io.head(owner, p)
+    : pchain !== undefined && cmp(headChain, pchain.chainId)
+      ? pchain.tip
+      : signerHead !== undefined && cmp(headChain, signerHead.chainId) ? signerHead.tip : await io.head(owner, p)
   // A genesis is always its signer's own; other blocks need the owner's key unless 'any'.
   const allowed = r.appendPolicy === 'any' || cmp(block.key, owner)
   let ok = allowed && (head === undefined ||
