@@ -15,6 +15,12 @@ const SCRATCH = 160
 
 const NOT_OPEN = new Set(['LEVEL_DATABASE_NOT_OPEN', 'LEVEL_ITERATOR_NOT_OPEN', 'LEVEL_BATCH_NOT_OPEN'])
 
+/** @internal `e`, or RepoError `Closed` when it says that the database is not open */
+export function closedError (e: unknown): unknown {
+  const code = (e as { code?: unknown } | null)?.code
+  return typeof code === 'string' && NOT_OPEN.has(code) ? repoErr('Closed', 'the database is not open', e) : e
+}
+
 /** @internal a stored block: verified before it was stored */
 export function toBlock (v: Uint8Array): Block {
   const b = new Block(v)
@@ -115,9 +121,7 @@ export class RepoIo {
       if (!this._ok) await this.open()
       return await fn()
     } catch (e) {
-      const code = (e as { code?: unknown } | null)?.code
-      if (typeof code === 'string' && NOT_OPEN.has(code)) throw repoErr('Closed', 'the database is not open', e)
-      throw e
+      throw closedError(e)
     }
   }
 

@@ -7,9 +7,9 @@ import { repoErr } from './errors.js'
 import { blockKey, chainOfOwnerKey, decodeChain, decodeSeq, encodeLocation, keyMaterial, mkKey } from './codec.js'
 import { withPrefix } from '../internal/bytes.js'
 import type { BlockLocation, ChainInfo } from './codec.js'
-import { RepoIo, toBlock, view } from './db.js'
+import { RepoIo, closedError, toBlock, view } from './db.js'
 import type { BatchOp, RepoDb, RepoSublevel } from '../internal/level.js'
-import { Pending, RepoStage, prepare } from './staging.js'
+import { Pending, RepoStage, prepare, type Prepared } from './staging.js'
 import { planRollback } from './rollback.js'
 import { keyArg } from '../internal/key-arg.js'
 import { chainload, walk } from './walk.js'
@@ -361,6 +361,23 @@ export class Repo {
       const r = await prepare(this, this._io, block, strategy, p, undefined, opts.fresh === true, seq, head)
       return r.accepted ? { ...r, ops: p.ops } : r
     })
+  }
+
+  /**
+   * @internal {@link Repo._prepare} for a store, without argument checks: `block` is known not
+   * to be stored; its writes go to `stage` with the acceptance position `seq`. Returns whether
+   * it was accepted (or why not), without operations.
+   */
+  async _stage (block: Block, strategy: MergeStrategy | undefined, stage: RepoStage, seq: number, head: ChainInfo | undefined): Promise<Prepared> {
+    const io = this._io
+    if (!io.ready) return await this._prepare(block, strategy, { stage, fresh: true, seq }, head)
+    try {
+      const r = await prepare(this, io, block, strategy, stage._p, stage.beforeStrategy, true, seq, head)
+      if (r.accepted) stage._p.blocks++
+      return r
+    } catch (e) {
+      throw closedError(e)
+    }
   }
 
   /**

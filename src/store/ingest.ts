@@ -55,15 +55,7 @@ function refusal (reason: 'Stored' | 'ParentNotFound' | 'Refused'): Outcome {
  * mempool for an accepted block are appended to `queue`.
  */
 export async function ingest (c: StoreCore, blocks: Block[], res: DispatchResult, opts: DispatchOptions, queue: Block[][]): Promise<void> {
-  let seg: Block[] = []
-  // The accepted run becomes a patch; its event is delivered after the batch that holds it.
-  const record = (): void => {
-    if (seg.length === 0) return
-    const patch = feedOf(seg, 0)
-    res.accepted.push(patch)
-    if (c.events.tapped) c.stage.events.push({ event: 'patch-merged', patch })
-    seg = []
-  }
+  const seg: Block[] = []
   let prev: Linked | undefined
   let lastKnown: Block | undefined
   let fresh = false
@@ -121,7 +113,13 @@ export async function ingest (c: StoreCore, blocks: Block[], res: DispatchResult
     reject(c, res, b, out.code, out.reason)
     break
   }
-  record() // committed by the dispatch (now, or with its group)
+  // The accepted run becomes a patch, committed by the dispatch (now, or with its group); its
+  // event is delivered after the batch that holds it.
+  if (seg.length > 0) {
+    const patch = feedOf(seg, 0)
+    res.accepted.push(patch)
+    if (c.events.tapped) c.stage.events.push({ event: 'patch-merged', patch })
+  }
 }
 
 function reject (c: StoreCore, res: DispatchResult, block: Block, code: RejectionCode, reason: string): void {
@@ -238,7 +236,7 @@ export async function processBlock (c: StoreCore, b: Block, link: Link, replay: 
     // record of its own); the position itself is kept in the metas.
     const head = headChains.get(b)
     if (head !== undefined) headChains.delete(b)
-    const prep = await c.repo._prepare(b, c.strategy, { stage: st.rs, fresh: true, seq: c.seq + 1 }, head)
+    const prep = await c.repo._stage(b, c.strategy, st.rs, c.seq + 1, head)
     if (!prep.accepted) return refusal(prep.reason)
     c.seq++
     st.seqs++
