@@ -5,7 +5,7 @@ import { bytesEqual, latin1 } from '../internal/bytes.js'
 import { decodeBody } from './body.js'
 import { Slice } from './slice.js'
 import { Txn, type TxnOwner } from './txn.js'
-import type { DispatchContext, Verdict } from './context.js'
+import { OK, type DispatchContext, type Verdict } from './context.js'
 import { encodeEntry } from './entry.js'
 import type { ObjectId } from './keys.js'
 import { GROUP_MAX, type Link, type Linked, type StoreCore } from './core.js'
@@ -243,5 +243,5 @@ export async function processBlock (c: StoreCore, b: Block, link: Link, replay: 
   }
   st.add(txn, encs, b.sig)
   if (c.events.tapped) st.events.push(replay ? { event: 'reload', block: b, root: body.root } : { event: 'merged', block: b, root: body.root })
-  return { kind: 'ok' }
+  return OK
 }

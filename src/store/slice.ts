@@ -4,7 +4,7 @@ import type { Block } from '../feed/index.js'
 import { Memory, isEntry } from './memory.js'
 import type { Store } from './store.js'
 import type { Txn } from './txn.js'
-import type { Verdict } from './context.js'
+import { OK, type Verdict } from './context.js'
 
 /** Context of a slice's `filter`. */
 export interface FilterContext<S> {
@@ -91,7 +91,11 @@ export class Slice<S = unknown> extends Memory<S, S> {
   async _reduce (ctx: Omit<FilterContext<S>, 'state' | 'root'>, txn: Txn): Promise<Verdict | 'skip'> {
     const prev = txn.read(this, 0)
     const state = (prev !== undefined ? prev.value : this._initial()) as S
-    const fctx: FilterContext<S> = { ...ctx, state, root: this.store.state }
+    // A literal, not a spread of `ctx` (the same properties in the same order): cheaper per
+    // block. The reducer's context stays a spread: it carries what the filter added to its own.
+    const fctx: FilterContext<S> = {
+      block: ctx.block, parentBlock: ctx.parentBlock, owner: ctx.owner, signer: ctx.signer, AUTHOR: ctx.AUTHOR, CHAIN: ctx.CHAIN, state, root: this.store.state
+    }
     const store = this.store
     const filter = this.spec.filter
     let r: unknown
@@ -116,7 +120,7 @@ export class Slice<S = unknown> extends Memory<S, S> {
     const e = this._entryFor(prev, next, txn)
     if (!isEntry(e)) return { kind: 'reject', ...e }
     txn.write(this, 0, e)
-    return { kind: 'ok' }
+    return OK
   }
 
   /** @internal */
