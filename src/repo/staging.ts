@@ -211,7 +211,8 @@ function stageBlock (
     info = { chainId: id, owner, tip: id, height: 0, start: 0, root: id, parent: undefined }
     p.put(dbKey(pre, NS_TAIL, block.key), id)
   } else if (cmp(pchain.tip, block.psig as Uint8Array)) {
-    info = { ...pchain, tip: id, height: ploc.height + 1 }
+    // (a literal, not a spread of pchain: V8 builds a spread followed by more properties slowly)
+    info = { chainId: pchain.chainId, owner: pchain.owner, tip: id, height: ploc.height + 1, start: pchain.start, root: pchain.root, parent: pchain.parent }
   } else {
     fork = true
     const height = ploc.height + 1
