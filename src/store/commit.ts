@@ -10,6 +10,8 @@ import { NONE, type ObjectId, indexKey, refKey, timerKey, withId } from './keys.
 import type { StoreEvent } from './types.js'
 import type { StoreCore } from './core.js'
 
+const NO_GROUP: { group: Promise<void> | null } = Object.freeze({ group: null })
+
 function ownerKey (owner: TxnOwner, key: Uint8Array): string {
   return owner.name + '\0' + latin1(key)
 }
@@ -157,8 +159,9 @@ export class Stage {
   private _forgetParents (): void {
     const chains = this._c.chains
     for (const hid of this.hids) {
-      const parent = chains.get(hid)?.parent
-      if (parent != null) chains.delete(latin1(parent.sig))
+      const l = chains.get(hid)
+      if (l === undefined || l.parent === null) continue
+      chains.delete(l.phid ?? latin1(l.parent.sig))
     }
   }
 
@@ -195,8 +198,8 @@ export class Stage {
    * it (returned wrapped: an async function would adopt a bare promise and wait for it here).
    */
   async commitOrDefer (): Promise<{ group: Promise<void> | null }> {
-    if (this.empty) return { group: null }
-    if (this._c.lock.pending <= 1) { await this.flush(); return { group: null } }
+    if (this.empty) return NO_GROUP
+    if (this._c.lock.pending <= 1) { await this.flush(); return NO_GROUP }
     if (this._group === null) {
       let resolve!: () => void
       let reject!: (err: unknown) => void

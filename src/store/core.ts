@@ -19,11 +19,18 @@ import { K_LOG, indexKey, metaKey, statePrefix, u64 } from './keys.js'
 import type { StoreOptions } from './types.js'
 
 /** @internal parent/chain facts of a block about to be processed */
-export interface Link { parent: Block | null, chainId: Uint8Array, owner: Uint8Array, hx?: Hx | undefined }
+export interface Link {
+  parent: Block | null
+  chainId: Uint8Array
+  owner: Uint8Array
+  hx?: Hx | undefined
+  /** The parent's id as latin1, when known (the chain cache's key). */
+  phid?: string | undefined
+}
 /** @internal hex forms of a chain's owner and id, computed once per chain */
 export interface Hx { author: string, chain: string }
 /** @internal a processed block with its link */
-export type Linked = Link & { block: Block }
+export type Linked = Link & { block: Block, hid?: string }
 /** @internal keys of a collection as the root database stores them (the 'store' sublevel's prefix included) */
 export interface OwnerKeys {
   /** Prefix of its state keys (an id's key follows, see `withId`). */

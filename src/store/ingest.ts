@@ -78,8 +78,12 @@ export async function ingest (c: StoreCore, blocks: Block[], res: DispatchResult
     }
     let link: Link | undefined
     if (b.psig === undefined) link = { parent: null, chainId: b.sig, owner: b.key }
-    else if (continues && prev !== undefined) link = { parent: prev.block, chainId: prev.chainId, owner: prev.owner, hx: prev.hx }
-    else link = await linkOf(c, b.psig, lastKnown)
+    else if (continues && prev !== undefined) link = { parent: prev.block, chainId: prev.chainId, owner: prev.owner, hx: prev.hx, phid: prev.hid }
+    else {
+      const phid = latin1(b.psig)
+      const cached = c.chains.get(phid) // (the usual case, without the async call)
+      link = cached !== undefined ? { parent: cached.block, chainId: cached.chainId, owner: cached.owner, hx: cached.hx, phid } : await linkOf(c, b.psig, lastKnown)
+    }
     if (link === undefined) { await c.stage.flush(); stash(c, blocks.slice(k), res); break }
     if (!b._verified && !b.verify()) { await c.stage.flush(); reject(c, res, b, 'SignatureVerificationFailed', 'SignatureVerificationFailed'); break }
     // Chains are owned (unless the store opted in to multi-writer chains): checked before any
@@ -94,7 +98,7 @@ export async function ingest (c: StoreCore, blocks: Block[], res: DispatchResult
     const out = await processBlock(c, b, link, false)
     if (out.kind === 'ok') {
       seg.push(b)
-      prev = { parent: link.parent, chainId: link.chainId, owner: link.owner, hx: link.hx, block: b }
+      prev = { parent: link.parent, chainId: link.chainId, owner: link.owner, hx: link.hx, phid: link.phid, block: b, hid }
       fresh = true
       c.remember(hid, prev)
       c.stage.hids.push(hid)
@@ -157,13 +161,14 @@ function postpone (c: StoreCore, blocks: Block[], v: { reason: string, time: num
 
 /** @internal parent, chain id and owner of a stored block `psig` (undefined when it is not stored) */
 export async function linkOf (c: StoreCore, psig: Uint8Array, known: Block | undefined): Promise<Link | undefined> {
-  const cached = c.chains.get(latin1(psig))
-  if (cached !== undefined) return { parent: cached.block, chainId: cached.chainId, owner: cached.owner, hx: cached.hx }
+  const phid = latin1(psig)
+  const cached = c.chains.get(phid)
+  if (cached !== undefined) return { parent: cached.block, chainId: cached.chainId, owner: cached.owner, hx: cached.hx, phid }
   const parent = known !== undefined && bytesEqual(known.sig, psig) ? known : await c.repo.readBlock(psig)
   if (parent === undefined) return undefined
-  const [loc, owner] = await Promise.all([c.repo.chainOf(psig), c.repo.ownerOf(psig)])
-  if (loc === undefined || owner === undefined) return undefined
-  return { parent, chainId: loc.chainId, owner }
+  const loc = await c.repo.chainOf(psig) // (its owner too: one read)
+  if (loc === undefined) return undefined
+  return { parent, chainId: loc.chainId, owner: loc.owner, phid }
 }
 
 /**
