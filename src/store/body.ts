@@ -110,10 +110,14 @@ const MAX_DEPTH = 32
 let qd: Uint8Array = new Uint8Array(0)
 let qp = 0
 let qv: DataView | undefined
+let busy = false
 
 /** @internal `decode(bytes)` of cborg for the subset above, else FALLBACK */
 export function quickDecode (bytes: Uint8Array): unknown {
-  if (bytes.constructor !== Uint8Array || bytes.length === 0) return FALLBACK
+  // (`busy`: a call made while one runs, from a setter someone put on Object.prototype, goes
+  // to cborg and leaves the running one's state alone)
+  if (busy || bytes.constructor !== Uint8Array || bytes.length === 0) return FALLBACK
+  busy = true
   qd = bytes
   qp = 0
   qv = undefined
@@ -121,6 +125,7 @@ export function quickDecode (bytes: Uint8Array): unknown {
     const v = item(0)
     return v === FALLBACK || qp !== bytes.length ? FALLBACK : v
   } finally {
+    busy = false
     qd = EMPTY
     qv = undefined
   }
