@@ -53,13 +53,38 @@ export type BatchOp = AbstractBatchOperation<RepoDb, Uint8Array, Uint8Array>
 /** @internal */
 export const VIEW: ViewOptions = { keyEncoding: 'view', valueEncoding: 'view' }
 
+/**
+ * @internal Whether `db` reads and writes `'view'` keys and values by default: its operations
+ * then need no per-call encodings (abstract-level resolves a missing encoding to the
+ * database's own, the same one the name `'view'` gives), which saves their normalisation on
+ * every read and batch operation. Any other database gets them per call, as before.
+ */
+export function viewDefault (db: RepoDb): boolean {
+  const d = db as { keyEncoding?: () => { commonName?: unknown }, valueEncoding?: () => { commonName?: unknown } }
+  try {
+    return typeof d.keyEncoding === 'function' && typeof d.valueEncoding === 'function' &&
+      d.keyEncoding().commonName === 'view' && d.valueEncoding().commonName === 'view'
+  } catch {
+    return false
+  }
+}
+
+/** @internal a put of `key` (as the root database stores it); `bare`: without per-op encodings (see {@link viewDefault}) */
+export function put (key: Uint8Array, value: Uint8Array, bare: boolean): BatchOp {
+  return bare ? { type: 'put', key, value } : { type: 'put', key, value, keyEncoding: 'view', valueEncoding: 'view' }
+}
+
+/** @internal a delete of `key` (as the root database stores it); `bare` as in {@link put} */
+export function del (key: Uint8Array, bare: boolean): BatchOp {
+  return bare ? { type: 'del', key } : { type: 'del', key, keyEncoding: 'view' }
+}
+
 /** @internal a put of `prefix ‖ key` through the root database */
-export function putOp (prefix: Uint8Array, key: Uint8Array, value: Uint8Array): BatchOp {
-  return { type: 'put', key: withPrefix(prefix, key), value, keyEncoding: 'view', valueEncoding: 'view' }
+export function putOp (prefix: Uint8Array, key: Uint8Array, value: Uint8Array, bare = false): BatchOp {
+  return put(withPrefix(prefix, key), value, bare)
 }
 
 /** @internal a delete of `prefix ‖ key` through the root database */
-export function delOp (prefix: Uint8Array, key: Uint8Array): BatchOp {
-  return { type: 'del', key: withPrefix(prefix, key), keyEncoding: 'view' }
+export function delOp (prefix: Uint8Array, key: Uint8Array, bare = false): BatchOp {
+  return del(withPrefix(prefix, key), bare)
 }
-

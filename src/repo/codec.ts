@@ -1,7 +1,7 @@
 // Key builders and index value codecs (layout in constants.ts).
 import {
   CHAIN_HEIGHT, CHAIN_OWNER, CHAIN_ROOT, CHAIN_SIZE, CHAIN_START, CHAIN_TIP, LOC_CHAIN, LOC_HEIGHT, LOC_OWNER, LOC_SEQ_SIZE, LOC_SIZE,
-  NS_SIZE, PK_SIZE, SIG_SIZE, U32_SIZE
+  NS_BLOCK, NS_SIZE, PK_SIZE, SIG_SIZE, U32_SIZE
 } from './constants.js'
 import { repoErr } from './errors.js'
 
@@ -47,6 +47,31 @@ export function mkKey (ns: number, ...parts: Uint8Array[]): Uint8Array {
   k[0] = ns
   let o = 1
   for (const p of parts) { k.set(p, o); o += p.length }
+  return k
+}
+
+/**
+ * @internal `prefix ‖ ns ‖ a ‖ b`: a repo key as the root database stores it (the repo
+ * sublevel's prefix, then the local key), built in one allocation.
+ */
+export function dbKey (prefix: Uint8Array, ns: number, a?: Uint8Array, b?: Uint8Array): Uint8Array {
+  const n = prefix.length
+  const k = new Uint8Array(n + 1 + (a === undefined ? 0 : a.length) + (b === undefined ? 0 : b.length))
+  k.set(prefix, 0)
+  k[n] = ns
+  if (a !== undefined) k.set(a, n + 1)
+  if (b !== undefined) k.set(b, n + 1 + (a as Uint8Array).length)
+  return k
+}
+
+/** @internal `prefix ‖ NS_BLOCK ‖ chain id ‖ u32(height)`: a block's key in the root database */
+export function blockKey (prefix: Uint8Array, chainId: Uint8Array, height: number): Uint8Array {
+  const n = prefix.length
+  const k = new Uint8Array(n + 1 + chainId.length + U32_SIZE)
+  k.set(prefix, 0)
+  k[n] = NS_BLOCK
+  k.set(chainId, n + 1)
+  putU32(k, n + 1 + chainId.length, height)
   return k
 }
 

@@ -1,16 +1,25 @@
 // Database access of the repo: reads through the root database with the
 // repo sublevel's prefix, closed-state mapping and the schema-version check.
 import { Block } from '../feed/index.js'
-import { latin1, prefixEnd, withPrefix } from '../internal/bytes.js'
+import { prefixEnd, withPrefix } from '../internal/bytes.js'
 import { NS_BLOCK, NS_BLOCK_TO_CHAIN, NS_CHAIN_INFO, NS_HEAD, NS_VERSION, SCHEMA_VERSION, U32_SIZE } from './constants.js'
 import { repoErr } from './errors.js'
-import { decodeChain, decodeLocation, decodeU32, mkKey, u32 } from './codec.js'
+import { blockKey, dbKey, decodeChain, decodeLocation, decodeU32, mkKey, u32 } from './codec.js'
 import type { BlockLocation, ChainInfo } from './codec.js'
 import type { Pending } from './staging.js'
-import { VIEW, delOp, putOp } from '../internal/level.js'
+import { VIEW, delOp, putOp, viewDefault } from '../internal/level.js'
 import type { BatchOp, RepoDb } from '../internal/level.js'
 
+/** Room for the local key in the scratch key of synchronous reads (the longest local key is 129 bytes). */
+const SCRATCH = 160
+
 const NOT_OPEN = new Set(['LEVEL_DATABASE_NOT_OPEN', 'LEVEL_ITERATOR_NOT_OPEN', 'LEVEL_BATCH_NOT_OPEN'])
+
+/** @internal `e`, or RepoError `Closed` when it says that the database is not open */
+export function closedError (e: unknown): unknown {
+  const code = (e as { code?: unknown } | null)?.code
+  return typeof code === 'string' && NOT_OPEN.has(code) ? repoErr('Closed', 'the database is not open', e) : e
+}
 
 /** @internal a stored block: verified before it was stored */
 export function toBlock (v: Uint8Array): Block {
@@ -27,11 +36,20 @@ export function view (v: Uint8Array | undefined): Uint8Array | undefined {
 
 /**
  * @internal the repo's reads of its sublevel, through the root database with the sublevel's
- * prefix (the same keys, without the sublevel's per-call overhead); local keys in and out.
+ * prefix (the same keys, without the sublevel's per-call overhead). Point reads and pending
+ * writes take keys as the root database stores them ({@link RepoIo.key}: prefix ‖ local key,
+ * built once); ranges take and return local keys.
  */
 export class RepoIo {
   readonly db: RepoDb
   readonly prefix: Uint8Array
+  /** The database reads and writes 'view' by default: operations go without per-call encodings. */
+  readonly bare: boolean
+  private readonly _opts: typeof VIEW | undefined
+  /** The key of synchronous point reads: the prefix, then the local key of the read in progress. */
+  private readonly _scratch: Uint8Array
+  /** Views of `_scratch` by length. */
+  private readonly _views: Array<Uint8Array | undefined> = []
   private readonly _sync: boolean
   private readonly _end: Uint8Array | undefined
   private _opened: Promise<void> | null = null
@@ -42,6 +60,18 @@ export class RepoIo {
     this.prefix = prefix
     this._end = prefixEnd(prefix)
     this._sync = (db.supports as { getSync?: unknown }).getSync === true
+    this.bare = viewDefault(db)
+    this._opts = this.bare ? undefined : VIEW
+    this._scratch = new Uint8Array(prefix.length + SCRATCH)
+    this._scratch.set(prefix, 0)
+  }
+
+  /** The database is open and its layout checked: reads need no {@link RepoIo.run}. */
+  get ready (): boolean { return this._ok && this.db.status === 'open' }
+
+  /** `prefix ‖ ns ‖ a ‖ b`: the key of local key `ns ‖ a ‖ b` in the root database. */
+  key (ns: number, a?: Uint8Array, b?: Uint8Array): Uint8Array {
+    return dbKey(this.prefix, ns, a, b)
   }
 
   /**
@@ -58,8 +88,7 @@ export class RepoIo {
     // thread; waiting for the opening itself lets the read be synchronous (a failed opening
     // leaves the read to fail as it did).
     if (this._sync && this.db.status === 'opening') await this.db.open?.({ passive: true }).catch(() => {})
-    const key = mkKey(NS_VERSION)
-    const v = await this.dbGet(key)
+    const v = await this.dbGet(this.key(NS_VERSION))
     const version = v === undefined ? 1 : v.length === U32_SIZE ? decodeU32(v) : NaN
     if (version === 1) {
       await this._migrate1()
@@ -78,9 +107,9 @@ export class RepoIo {
     const ops: BatchOp[] = []
     for (const [k, tip] of await this.prefixed(Uint8Array.of(NS_HEAD))) {
       const loc = await this.loc(tip)
-      ops.push(loc === undefined ? delOp(this.prefix, k) : putOp(this.prefix, k, loc.chainId))
+      ops.push(loc === undefined ? delOp(this.prefix, k, this.bare) : putOp(this.prefix, k, loc.chainId, this.bare))
     }
-    ops.push(putOp(this.prefix, mkKey(NS_VERSION), u32(SCHEMA_VERSION)))
+    ops.push(putOp(this.prefix, mkKey(NS_VERSION), u32(SCHEMA_VERSION), this.bare))
     await this.db.batch(ops)
   }
 
@@ -92,24 +121,60 @@ export class RepoIo {
       if (!this._ok) await this.open()
       return await fn()
     } catch (e) {
-      const code = (e as { code?: unknown } | null)?.code
-      if (typeof code === 'string' && NOT_OPEN.has(code)) throw repoErr('Closed', 'the database is not open', e)
-      throw e
+      throw closedError(e)
     }
   }
 
-  // Point read of a local key; synchronous where the backend offers it (memory-level,
-  // classic-level), which avoids an event-loop turn per read: then the value itself is
-  // returned, not a promise (the callers await either; no async frame per read).
+  // Point read of a root-database key ({@link RepoIo.key}); synchronous where the backend offers
+  // it (memory-level, classic-level), which avoids an event-loop turn per read: then the value
+  // itself is returned, not a promise (the callers await either; no async frame per read).
   dbGet (key: Uint8Array): Uint8Array | undefined | Promise<Uint8Array | undefined> {
     const db = this.db
-    const fk = withPrefix(this.prefix, key)
-    if (this._sync && db.status === 'open' && db.getSync !== undefined) return db.getSync(fk, VIEW)
-    return db.get(fk, VIEW)
+    const opts = this._opts as typeof VIEW // undefined: the database's own encodings, 'view'
+    if (this._sync && db.status === 'open' && db.getSync !== undefined) return db.getSync(key, opts)
+    return db.get(key, opts)
   }
 
   async dbHas (key: Uint8Array): Promise<boolean> {
     return (await this.dbGet(key)) !== undefined
+  }
+
+  /**
+   * Point read of local key `ns ‖ a ‖ b` (‖ u32 `h` when `h` >= 0), seeing the pending writes `p`
+   * first; a value, or a promise of it (see {@link RepoIo.dbGet}). A synchronous read goes
+   * through one scratch key, not a new one: nothing keeps the key once the read has returned.
+   * A read that may be deferred (an asynchronous backend, a database still opening) gets its own.
+   */
+  read (ns: number, a: Uint8Array, b?: Uint8Array, p?: Pending, h = -1): Uint8Array | undefined | Promise<Uint8Array | undefined> {
+    const db = this.db
+    const opts = this._opts as typeof VIEW
+    const sync = this._sync && db.status === 'open' && db.getSync !== undefined
+    if (p !== undefined && !p.empty) {
+      const w = p.lookup(this._key(ns, a, b, h, true))
+      if (w !== undefined) return w.value ?? undefined
+    }
+    if (sync) return (db.getSync as NonNullable<RepoDb['getSync']>)(this._key(ns, a, b, h, true), opts)
+    return db.get(this._key(ns, a, b, h, false), opts)
+  }
+
+  /** Is block `id` stored (seeing `p` first)? A boolean when the read is synchronous. */
+  stored (id: Uint8Array, p?: Pending): boolean | Promise<boolean> {
+    const v = this.read(NS_BLOCK_TO_CHAIN, id, undefined, p)
+    return v instanceof Promise ? v.then(x => x !== undefined) : v !== undefined
+  }
+
+  /** The root-database key of a read; `scratch`: in the scratch key when it fits. */
+  private _key (ns: number, a: Uint8Array, b: Uint8Array | undefined, h: number, scratch: boolean): Uint8Array {
+    const n = this.prefix.length
+    const len = n + 1 + a.length + (b === undefined ? 0 : b.length) + (h < 0 ? 0 : U32_SIZE)
+    if (!scratch || len > this._scratch.length) return h < 0 ? dbKey(this.prefix, ns, a, b) : blockKey(this.prefix, a, h)
+    const k = this._scratch
+    k[n] = ns
+    k.set(a, n + 1)
+    let o = n + 1 + a.length
+    if (b !== undefined) { k.set(b, o); o += b.length }
+    if (h >= 0) { k[o] = h >>> 24; k[o + 1] = h >>> 16; k[o + 2] = h >>> 8; k[o + 3] = h }
+    return (this._views[len] ??= k.subarray(0, len))
   }
 
   /** Entries with local keys in [gte, lt) (`lt` undefined: to the end of the sublevel), local keys returned. */
@@ -132,36 +197,19 @@ export class RepoIo {
     return this.range(prefix, prefixEnd(prefix))
   }
 
-  /** A local key, seeing the pending writes `p` first (a value, or a promise of it: see {@link RepoIo.dbGet}). */
-  get (key: Uint8Array, p?: Pending): Uint8Array | undefined | Promise<Uint8Array | undefined> {
-    if (p !== undefined && p.map.size > 0) {
-      const v = p.map.get(latin1(key))
-      if (v !== undefined) return v.value ?? undefined
-    }
-    return this.dbGet(key)
-  }
-
-  async has (key: Uint8Array, p?: Pending): Promise<boolean> {
-    if (p !== undefined && p.map.size > 0) {
-      const v = p.map.get(latin1(key))
-      if (v !== undefined) return v.value !== null
-    }
-    return this.dbHas(key)
-  }
-
   async loc (id: Uint8Array, p?: Pending): Promise<BlockLocation | undefined> {
-    const v = await this.get(mkKey(NS_BLOCK_TO_CHAIN, id), p)
+    const v = await this.read(NS_BLOCK_TO_CHAIN, id, undefined, p)
     return v === undefined ? undefined : decodeLocation(v)
   }
 
   async chain (chainId: Uint8Array, p?: Pending): Promise<ChainInfo | undefined> {
-    const v = await this.get(mkKey(NS_CHAIN_INFO, chainId), p)
+    const v = await this.read(NS_CHAIN_INFO, chainId, undefined, p)
     return v === undefined ? undefined : decodeChain(chainId, v)
   }
 
   /** The chain the owner's HEAD record names (its tip is the owner's head), seeing the pending writes `p` first. */
   async headChain (owner: Uint8Array, p?: Pending): Promise<ChainInfo | undefined> {
-    const chainId = await this.get(mkKey(NS_HEAD, owner), p)
+    const chainId = await this.read(NS_HEAD, owner, undefined, p)
     if (chainId === undefined) return undefined
     const info = await this.chain(chainId, p)
     if (info === undefined) throw repoErr('CorruptIndex', 'HEAD names an unknown chain')
@@ -177,7 +225,7 @@ export class RepoIo {
   async segment (chainId: Uint8Array, from: number, to: number): Promise<Block[]> {
     if (to < from) return []
     if (to === from) { // one block (a live fetch, a tip): a point read, not an iterator
-      const v = await this.dbGet(mkKey(NS_BLOCK, chainId, u32(from)))
+      const v = await this.read(NS_BLOCK, chainId, undefined, undefined, from)
       return v === undefined ? [] : [toBlock(v)]
     }
     const rows = await this.range(mkKey(NS_BLOCK, chainId, u32(from)), mkKey(NS_BLOCK, chainId, u32(to + 1)), true)

@@ -2,13 +2,14 @@
 // (atomic batches, bounded reads, one merge rule, rollback that relocates every pointer).
 import { au8, cmp, feedFrom, isBlock, s2b } from '../feed/index.js'
 import type { Block, Feed, FeedInput } from '../feed/index.js'
-import { MERGE_BATCH_BLOCKS, NS_BLOCK, NS_BLOCK_TO_CHAIN, NS_CHAIN_INFO, NS_HEAD, NS_LATEST, NS_OWNER_CHAINS, NS_REG, NS_TAIL, SUBLEVEL } from './constants.js'
+import { MERGE_BATCH_BLOCKS, NS_BLOCK_TO_CHAIN, NS_CHAIN_INFO, NS_HEAD, NS_LATEST, NS_OWNER_CHAINS, NS_REG, NS_TAIL, SUBLEVEL } from './constants.js'
 import { repoErr } from './errors.js'
-import { chainOfOwnerKey, decodeChain, decodeSeq, encodeLocation, keyMaterial, mkKey, u32 } from './codec.js'
+import { blockKey, chainOfOwnerKey, decodeChain, decodeSeq, encodeLocation, keyMaterial, mkKey } from './codec.js'
+import { withPrefix } from '../internal/bytes.js'
 import type { BlockLocation, ChainInfo } from './codec.js'
-import { RepoIo, toBlock, view } from './db.js'
+import { RepoIo, closedError, toBlock, view } from './db.js'
 import type { BatchOp, RepoDb, RepoSublevel } from '../internal/level.js'
-import { Pending, RepoStage, prepare } from './staging.js'
+import { Pending, RepoStage, prepare, type Prepared } from './staging.js'
 import { planRollback } from './rollback.js'
 import { keyArg } from '../internal/key-arg.js'
 import { chainload, walk } from './walk.js'
@@ -203,7 +204,15 @@ export class Repo {
    */
   async hasBlock (id: Uint8Array | string): Promise<boolean> {
     id = keyArg(id, 64, 'id')
-    return this._io.run(() => this._io.dbHas(mkKey(NS_BLOCK_TO_CHAIN, id)))
+    return this._io.run(async () => await this._io.stored(id))
+  }
+
+  /**
+   * @internal {@link Repo.hasBlock} for a caller that checked `id` (64 bytes): a boolean, not a
+   * promise, when the database is open and reads synchronously.
+   */
+  _hasBlock (id: Uint8Array): boolean | Promise<boolean> {
+    return this._io.ready ? this._io.stored(id) : this.hasBlock(id)
   }
 
   /**
@@ -305,7 +314,7 @@ export class Repo {
     return this._io.run(async () => {
       const loc = await this._io.loc(id)
       if (loc === undefined) return undefined
-      const v = await this._io.dbGet(mkKey(NS_BLOCK, loc.chainId, u32(loc.height)))
+      const v = await this._io.dbGet(blockKey(this._io.prefix, loc.chainId, loc.height))
       if (v === undefined) throw repoErr('CorruptIndex', 'indexed block is missing')
       const b = toBlock(v)
       if (!cmp(b.sig, id)) throw repoErr('CorruptIndex', 'block index points at another block')
@@ -355,6 +364,23 @@ export class Repo {
   }
 
   /**
+   * @internal {@link Repo._prepare} for a store, without argument checks: `block` is known not
+   * to be stored; its writes go to `stage` with the acceptance position `seq`. Returns whether
+   * it was accepted (or why not), without operations.
+   */
+  async _stage (block: Block, strategy: MergeStrategy | undefined, stage: RepoStage, seq: number, head: ChainInfo | undefined): Promise<Prepared> {
+    const io = this._io
+    if (!io.ready) return await this._prepare(block, strategy, { stage, fresh: true, seq }, head)
+    try {
+      const r = await prepare(this, io, block, strategy, stage._p, stage.beforeStrategy, true, seq, head)
+      if (r.accepted) stage._p.blocks++
+      return r
+    } catch (e) {
+      throw closedError(e)
+    }
+  }
+
+  /**
    * A staging area for {@link Repo.prepareBlock}: several blocks are prepared into it, each
    * seeing the pointers of the blocks staged before it, and the caller commits `stage.ops`
    * (with its own) in one `repo.db.batch`, then calls `stage.clear()`. A batch holding several
@@ -369,7 +395,7 @@ export class Repo {
    * ```
    */
   stage (): RepoStage {
-    return new RepoStage(this._io.prefix)
+    return new RepoStage(this._io.prefix, this._io.bare)
   }
 
   /**
@@ -390,11 +416,11 @@ export class Repo {
     const first = feed.first
     if (first === undefined) return 0
     return this._exclusive(async () => {
-      if (first.psig !== undefined && !(await this._io.dbHas(mkKey(NS_BLOCK_TO_CHAIN, first.psig))) &&
-        !(await this._io.dbHas(mkKey(NS_BLOCK_TO_CHAIN, first.sig)))) {
+      if (first.psig !== undefined && !(await this._io.dbHas(this._io.key(NS_BLOCK_TO_CHAIN, first.psig))) &&
+        !(await this._io.dbHas(this._io.key(NS_BLOCK_TO_CHAIN, first.sig)))) {
         throw repoErr('UnknownChain', 'the feed is partial and its parent is not stored')
       }
-      const p = new Pending(this._io.prefix)
+      const p = new Pending(this._io.prefix, this._io.bare)
       const flush = async (): Promise<void> => {
         if (p.size > 0) await this.db.batch(p.ops)
         p.clear()
@@ -576,10 +602,10 @@ export class Repo {
    */
   async _seqOps (entries: ReadonlyArray<readonly [Uint8Array, number]>): Promise<BatchOp[]> {
     return this._io.run(async () => {
-      const p = new Pending(this._io.prefix)
+      const p = new Pending(this._io.prefix, this._io.bare)
       for (const [id, seq] of entries) {
         const loc = await this._io.loc(id)
-        if (loc !== undefined) p.put(mkKey(NS_BLOCK_TO_CHAIN, id), encodeLocation(loc.chainId, loc.height, loc.owner, seq))
+        if (loc !== undefined) p.put(this._io.key(NS_BLOCK_TO_CHAIN, id), encodeLocation(loc.chainId, loc.height, loc.owner, seq))
       }
       return p.ops
     })
@@ -631,7 +657,7 @@ export class Repo {
    * @throws RepoError `Closed`
    */
   async readReg (key: Uint8Array | string): Promise<Uint8Array | undefined> {
-    const k = Repo.regKey(key)
+    const k = withPrefix(this._io.prefix, Repo.regKey(key))
     return this._io.run(async () => view(await this._io.dbGet(k)))
   }
 
@@ -655,8 +681,8 @@ export class Repo {
    * @returns the operation
    */
   regOp (key: Uint8Array | string, value: Uint8Array | string | undefined): BatchOp {
-    const k = Repo.regKey(key)
-    const p = new Pending(this._io.prefix)
+    const k = withPrefix(this._io.prefix, Repo.regKey(key))
+    const p = new Pending(this._io.prefix, this._io.bare)
     if (value === undefined) p.del(k)
     else p.put(k, typeof value === 'string' ? s2b(value) : au8(value, 0, 'value'))
     return p.ops[0] as BatchOp
@@ -686,7 +712,7 @@ export class Repo {
 
   private async _pointer (ns: number, pk: Uint8Array | string, p?: Pending): Promise<Uint8Array | undefined> {
     const key = keyArg(pk, 32, 'pk')
-    return this._io.run(async () => view(await this._io.get(mkKey(ns, key), p)))
+    return this._io.run(async () => view(await this._io.read(ns, key, undefined, p)))
   }
 
   /** @internal registry key bytes */

@@ -3,9 +3,9 @@
 import { cmp, feedFrom } from '../feed/index.js'
 import type { Block, Feed } from '../feed/index.js'
 import { latin1 } from '../internal/bytes.js'
-import { NS_BLOCK, NS_BLOCK_TO_CHAIN, NS_CHAIN_CHILDREN, NS_CHAIN_INFO, NS_HEAD, NS_LATEST, NS_OWNER_CHAINS, NS_TAIL } from './constants.js'
+import { NS_BLOCK_TO_CHAIN, NS_CHAIN_CHILDREN, NS_CHAIN_INFO, NS_HEAD, NS_LATEST, NS_OWNER_CHAINS, NS_TAIL } from './constants.js'
 import { repoErr } from './errors.js'
-import { chainOfOwnerKey, childOfChildrenKey, decodeU32, encodeChain, mkKey, u32 } from './codec.js'
+import { blockKey, chainOfOwnerKey, childOfChildrenKey, decodeU32, encodeChain, mkKey } from './codec.js'
 import type { BlockLocation, ChainInfo } from './codec.js'
 import type { RepoIo } from './db.js'
 import { Pending } from './staging.js'
@@ -40,7 +40,7 @@ export async function planRollback (io: RepoIo, head: Uint8Array, stopAt: Uint8A
   const plan = await pathPlan(io, tip, stopLoc)
   if (plan.size === 0) return null
   await addForks(io, plan)
-  const p = new Pending(io.prefix)
+  const p = new Pending(io.prefix, io.bare)
   const removed = await removeSegments(io, plan, p)
   const { path, orphans } = splitPath(tip, removed.byChain)
   const gone = (x: Uint8Array | undefined): boolean => x !== undefined && removed.ids.has(latin1(x))
@@ -113,21 +113,21 @@ async function removeSegments (io: RepoIo, plan: Plan, p: Pending): Promise<Remo
     r.owners.set(latin1(info.owner), info.owner)
     for (const b of blocks) {
       r.ids.add(latin1(b.sig))
-      p.del(mkKey(NS_BLOCK_TO_CHAIN, b.sig))
+      p.del(io.key(NS_BLOCK_TO_CHAIN, b.sig))
     }
-    for (let h = from; h <= info.height; h++) p.del(mkKey(NS_BLOCK, info.chainId, u32(h)))
+    for (let h = from; h <= info.height; h++) p.del(blockKey(io.prefix, info.chainId, h))
     if (from <= info.start) {
       r.newTips.set(ck, undefined)
-      p.del(mkKey(NS_CHAIN_INFO, info.chainId))
-      p.del(mkKey(NS_OWNER_CHAINS, info.owner, info.chainId))
+      p.del(io.key(NS_CHAIN_INFO, info.chainId))
+      p.del(io.key(NS_OWNER_CHAINS, info.owner, info.chainId))
       if (info.parent !== undefined) {
         const pl = await io.loc(info.parent)
-        if (pl !== undefined) p.del(mkKey(NS_CHAIN_CHILDREN, pl.chainId, info.chainId))
+        if (pl !== undefined) p.del(io.key(NS_CHAIN_CHILDREN, pl.chainId, info.chainId))
       }
     } else {
       const newTip = (blocks[blocks.length - 1] as Block).psig as Uint8Array
       r.newTips.set(ck, newTip)
-      p.put(mkKey(NS_CHAIN_INFO, info.chainId), encodeChain({ ...info, tip: newTip, height: from - 1 }))
+      p.put(io.key(NS_CHAIN_INFO, info.chainId), encodeChain({ ...info, tip: newTip, height: from - 1 }))
     }
   }
   return r
@@ -182,8 +182,8 @@ async function relocateHeads (
       if (next !== undefined) break
     }
     heads.set(ok, next)
-    if (next === undefined) p.del(mkKey(NS_HEAD, owner))
-    else p.put(mkKey(NS_HEAD, owner), nextChain as Uint8Array)
+    if (next === undefined) p.del(io.key(NS_HEAD, owner))
+    else p.put(io.key(NS_HEAD, owner), nextChain as Uint8Array)
   }
   return heads
 }
@@ -193,14 +193,14 @@ async function relocateTails (io: RepoIo, blocks: Block[], gone: (x: Uint8Array 
   const authors = new Map<string, Uint8Array>()
   for (const b of blocks) {
     authors.set(latin1(b.key), b.key)
-    const tail = b.genesis ? await io.dbGet(mkKey(NS_TAIL, b.key)) : undefined
+    const tail = b.genesis ? await io.dbGet(io.key(NS_TAIL, b.key)) : undefined
     if (tail !== undefined && cmp(tail, b.sig)) {
       let next: Uint8Array | undefined
       for (const [chainId, start] of await ownerChains(io, b.key)) {
         if (start === 0 && !gone(chainId)) { next = chainId; break }
       }
-      if (next === undefined) p.del(mkKey(NS_TAIL, b.key))
-      else p.put(mkKey(NS_TAIL, b.key), next)
+      if (next === undefined) p.del(io.key(NS_TAIL, b.key))
+      else p.put(io.key(NS_TAIL, b.key), next)
     }
   }
   return authors
@@ -215,7 +215,7 @@ async function relocateLatest (
   gone: (x: Uint8Array | undefined) => boolean, p: Pending
 ): Promise<void> {
   const lost = new Map<string, Uint8Array>()
-  for (const [ak, pk] of authors) if (gone(await io.dbGet(mkKey(NS_LATEST, pk)))) lost.set(ak, pk)
+  for (const [ak, pk] of authors) if (gone(await io.dbGet(io.key(NS_LATEST, pk)))) lost.set(ak, pk)
   if (lost.size === 0) return
   const starts: Uint8Array[] = []
   if (stopAt !== undefined) starts.push(stopAt)
@@ -234,7 +234,7 @@ async function relocateLatest (
   }
   for (const [ak, pk] of lost) {
     const next = found.get(ak)
-    if (next === undefined) p.del(mkKey(NS_LATEST, pk))
-    else p.put(mkKey(NS_LATEST, pk), next)
+    if (next === undefined) p.del(io.key(NS_LATEST, pk))
+    else p.put(io.key(NS_LATEST, pk), next)
   }
 }

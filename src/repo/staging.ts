@@ -3,38 +3,94 @@
 // whether a block may be stored (one merge rule for every caller).
 import { FeedError, cmp } from '../feed/index.js'
 import type { Block } from '../feed/index.js'
-import { latin1, withPrefix } from '../internal/bytes.js'
-import { NS_BLOCK, NS_BLOCK_TO_CHAIN, NS_CHAIN_CHILDREN, NS_CHAIN_INFO, NS_HEAD, NS_LATEST, NS_OWNER_CHAINS, NS_TAIL } from './constants.js'
+import { bytesEqual, latin1 } from '../internal/bytes.js'
+import { NS_BLOCK_TO_CHAIN, NS_CHAIN_CHILDREN, NS_CHAIN_INFO, NS_HEAD, NS_LATEST, NS_OWNER_CHAINS, NS_TAIL } from './constants.js'
 import { repoErr } from './errors.js'
-import { decodeLocation, encodeChain, encodeLocation, mkKey, u32 } from './codec.js'
+import { blockKey, dbKey, decodeLocation, encodeChain, encodeLocation, u32 } from './codec.js'
 import type { BlockLocation, ChainInfo } from './codec.js'
 import type { RepoIo } from './db.js'
-import type { BatchOp } from '../internal/level.js'
+import { del, put, type BatchOp } from '../internal/level.js'
 import type { Repo, MergeStrategy, PrepareResult } from './repo.js'
 
-/** @internal pending writes: local key (as a string) -> the write */
+/** @internal one pending write (`value` null: a delete) of a root-database key */
+export interface Write { key: Uint8Array, value: Uint8Array | null }
+
+/** Writes merged by byte comparison rather than through the index (see {@link Pending}). */
+const FEW = 16
+
+/**
+ * @internal Pending writes, keyed as the root database stores them. A later write to the same
+ * key replaces the earlier (in its place), so a batch of many blocks of one chain writes its
+ * HEAD, LATEST and chain record once. The index (latin1 of each key) is built only when a read
+ * consults the writes: a single block staged and written, the common case of live gossip,
+ * never builds it.
+ */
 export class Pending {
-  // A later write to the same key replaces the earlier, so a batch of many blocks of one
-  // chain writes its HEAD, LATEST and chain record once.
-  readonly map: Map<string, { key: Uint8Array, value: Uint8Array | null }> = new Map()
   blocks: number = 0
   readonly prefix: Uint8Array
-  constructor (prefix: Uint8Array) { this.prefix = prefix }
-  put (key: Uint8Array, value: Uint8Array): void { this.map.set(latin1(key), { key, value }) }
-  del (key: Uint8Array): void { this.map.set(latin1(key), { key, value: null }) }
-  get size (): number { return this.map.size }
+  /** Batch operations without per-op encodings (see `viewDefault`). */
+  readonly bare: boolean
+  /** The writes in batch order; those from `_n` on are not indexed yet (and may repeat a key). */
+  private _w: Write[] = []
+  private _n = 0
+  private readonly _index: Map<string, Write> = new Map()
+  constructor (prefix: Uint8Array, bare = false) { this.prefix = prefix; this.bare = bare }
+  put (key: Uint8Array, value: Uint8Array): void { this._w.push({ key, value }) }
+  del (key: Uint8Array): void { this._w.push({ key, value: null }) }
+  /** Nothing is pending. */
+  get empty (): boolean { return this._w.length === 0 }
+  /** Number of distinct keys written. */
+  get size (): number { this._merge(); return this._w.length }
+
+  /** The pending write of `key`, if any. */
+  lookup (key: Uint8Array): Write | undefined {
+    if (this._w.length === 0) return undefined
+    this._indexAll()
+    return this._index.get(latin1(key))
+  }
+
   get ops (): BatchOp[] {
+    this._merge()
+    const bare = this.bare
     const ops: BatchOp[] = []
-    for (const { key, value } of this.map.values()) {
-      const k = withPrefix(this.prefix, key)
-      ops.push(value === null
-        ? { type: 'del', key: k, keyEncoding: 'view' }
-        : { type: 'put', key: k, value, keyEncoding: 'view', valueEncoding: 'view' })
-    }
+    for (const w of this._w) ops.push(w.value === null ? del(w.key, bare) : put(w.key, w.value, bare))
     return ops
   }
 
-  clear (): void { this.map.clear(); this.blocks = 0 }
+  clear (): void { this._w = []; this._n = 0; this._index.clear(); this.blocks = 0 }
+
+  /** Indexes the writes not yet indexed, folding each repeated key into its first write. */
+  private _indexAll (): void {
+    const w = this._w
+    let o = this._n
+    for (let i = o; i < w.length; i++) {
+      const x = w[i] as Write
+      const k = latin1(x.key)
+      const first = this._index.get(k)
+      if (first !== undefined) { first.value = x.value; continue }
+      this._index.set(k, x)
+      w[o++] = x
+    }
+    w.length = o
+    this._n = o
+  }
+
+  /** Folds repeated keys: by comparing bytes while the writes are few and none is indexed, else through the index. */
+  private _merge (): void {
+    const w = this._w
+    if (this._n === w.length) return
+    if (this._n > 0 || w.length > FEW) { this._indexAll(); return }
+    let o = 0
+    next: for (let i = 0; i < w.length; i++) {
+      const x = w[i] as Write
+      for (let j = 0; j < o; j++) {
+        const y = w[j] as Write
+        if (bytesEqual(y.key, x.key)) { y.value = x.value; continue next }
+      }
+      w[o++] = x
+    }
+    w.length = o
+  }
 }
 
 /**
@@ -52,7 +108,7 @@ export class RepoStage {
   beforeStrategy: (() => Promise<void>) | undefined = undefined
 
   /** @internal use {@link Repo.stage} */
-  constructor (prefix: Uint8Array) { this._p = new Pending(prefix) }
+  constructor (prefix: Uint8Array, bare = false) { this._p = new Pending(prefix, bare) }
 
   /** The staged operations (root-database batch operations). */
   get ops (): BatchOp[] { return this._p.ops }
@@ -79,33 +135,49 @@ export async function prepare (
   seq?: number, known?: ChainInfo
 ): Promise<Prepared> {
   const id = block.sig
-  if (!fresh && await io.has(mkKey(NS_BLOCK_TO_CHAIN, id), p)) return { accepted: false, reason: 'Stored' }
+  if (!fresh && await io.stored(id, p)) return { accepted: false, reason: 'Stored' }
   let ploc: BlockLocation | undefined
   let pchain: ChainInfo | undefined
   let owner: Uint8Array
   let headChain: Uint8Array | undefined
+  let headRead = false
+  // Most blocks extend their signer's head: its HEAD and that chain are read first, and when
+  // the chain's tip is the parent, the parent's location needs no read of its own.
+  let signerHead: ChainInfo | undefined
+  let signerHeadRead = false
+  if (block.psig !== undefined && known === undefined) {
+    const hc = await io.read(NS_HEAD, block.key, undefined, p)
+    if (hc !== undefined) signerHead = await io.chain(hc, p)
+    signerHeadRead = hc === undefined || signerHead !== undefined // (a HEAD naming no chain is left to the reads below)
+    if (signerHead !== undefined && cmp(signerHead.owner, block.key)) known = signerHead
+  }
   if (block.psig === undefined) {
     owner = block.key
   } else if (known !== undefined && cmp(known.tip, block.psig)) {
-    // The caller read this chain through its owner's HEAD (under its own lock, seeing `p`) and
-    // the block extends its tip: the parent's location, its chain and HEAD are known, no read.
+    // The chain was read through its owner's HEAD (by the caller under its own lock, or just
+    // above; seeing `p`) and the block extends its tip: the parent's location, its chain and
+    // HEAD are known, no read.
     owner = known.owner
     ploc = { chainId: known.chainId, height: known.height, owner }
     pchain = known
     headChain = known.chainId
+    headRead = true
   } else {
-    const v = await io.get(mkKey(NS_BLOCK_TO_CHAIN, block.psig), p)
+    const v = await io.read(NS_BLOCK_TO_CHAIN, block.psig, undefined, p)
     if (v === undefined) return { accepted: false, reason: 'ParentNotFound' }
     ploc = decodeLocation(v)
     owner = ploc.owner
     pchain = await io.chain(ploc.chainId, p)
     if (pchain === undefined) throw repoErr('CorruptIndex', 'block of an unknown chain')
+    if (signerHeadRead && cmp(owner, block.key)) { headChain = signerHead?.chainId; headRead = true }
   }
   // HEAD names the owner's tracked chain; its tip is the head (the parent's chain is read already).
-  headChain ??= await io.get(mkKey(NS_HEAD, owner), p)
+  if (!headRead) headChain = await io.read(NS_HEAD, owner, undefined, p)
   const head = headChain === undefined
     ? undefined
-    : pchain !== undefined && cmp(headChain, pchain.chainId) ? pchain.tip : await io.head(owner, p)
+    : pchain !== undefined && cmp(headChain, pchain.chainId)
+      ? pchain.tip
+      : signerHead !== undefined && cmp(headChain, signerHead.chainId) ? signerHead.tip : await io.head(owner, p)
   // A genesis is always its signer's own; other blocks need the owner's key unless 'any'.
   const allowed = r.appendPolicy === 'any' || cmp(block.key, owner)
   let ok = allowed && (head === undefined ||
@@ -132,31 +204,33 @@ function stageBlock (
   headChain: Uint8Array | undefined, seq: number | undefined
 ): Prepared {
   const id = block.sig
+  const pre = p.prefix
   let info: ChainInfo
   let fork = false
   if (ploc === undefined || pchain === undefined) {
     info = { chainId: id, owner, tip: id, height: 0, start: 0, root: id, parent: undefined }
-    p.put(mkKey(NS_TAIL, block.key), id)
+    p.put(dbKey(pre, NS_TAIL, block.key), id)
   } else if (cmp(pchain.tip, block.psig as Uint8Array)) {
-    info = { ...pchain, tip: id, height: ploc.height + 1 }
+    // (a literal, not a spread of pchain: V8 builds a spread followed by more properties slowly)
+    info = { chainId: pchain.chainId, owner: pchain.owner, tip: id, height: ploc.height + 1, start: pchain.start, root: pchain.root, parent: pchain.parent }
   } else {
     fork = true
     const height = ploc.height + 1
     info = { chainId: id, owner, tip: id, height, start: height, root: pchain.root, parent: block.psig }
-    p.put(mkKey(NS_CHAIN_CHILDREN, ploc.chainId, id), u32(height))
+    p.put(dbKey(pre, NS_CHAIN_CHILDREN, ploc.chainId, id), u32(height))
   }
-  if (info.start === info.height) p.put(mkKey(NS_OWNER_CHAINS, owner, id), u32(info.start))
-  p.put(mkKey(NS_BLOCK, info.chainId, u32(info.height)), block.buffer.slice())
-  p.put(mkKey(NS_BLOCK_TO_CHAIN, id), encodeLocation(info.chainId, info.height, owner, seq))
-  p.put(mkKey(NS_CHAIN_INFO, info.chainId), encodeChain(info))
-  if (headChain === undefined || !cmp(headChain, info.chainId)) p.put(mkKey(NS_HEAD, owner), info.chainId)
-  p.put(mkKey(NS_LATEST, block.key), id)
+  if (info.start === info.height) p.put(dbKey(pre, NS_OWNER_CHAINS, owner, id), u32(info.start))
+  p.put(blockKey(pre, info.chainId, info.height), block.buffer.slice())
+  p.put(dbKey(pre, NS_BLOCK_TO_CHAIN, id), encodeLocation(info.chainId, info.height, owner, seq))
+  p.put(dbKey(pre, NS_CHAIN_INFO, info.chainId), encodeChain(info))
+  if (headChain === undefined || !cmp(headChain, info.chainId)) p.put(dbKey(pre, NS_HEAD, owner), info.chainId)
+  p.put(dbKey(pre, NS_LATEST, block.key), id)
   return { accepted: true, chainId: info.chainId, height: info.height, owner, root: info.root, fork }
 }
 
 // Is block `head` an ancestor of (or equal to) the block at `loc`? Walks chains, not blocks.
 async function isAncestor (io: RepoIo, head: Uint8Array, loc: BlockLocation, p: Pending): Promise<boolean> {
-  const v = await io.get(mkKey(NS_BLOCK_TO_CHAIN, head), p)
+  const v = await io.read(NS_BLOCK_TO_CHAIN, head, undefined, p)
   if (v === undefined) return false
   const h = decodeLocation(v)
   let cur = loc
@@ -164,7 +238,7 @@ async function isAncestor (io: RepoIo, head: Uint8Array, loc: BlockLocation, p: 
     if (cmp(cur.chainId, h.chainId)) return h.height <= cur.height
     const c = await io.chain(cur.chainId, p)
     if (c?.parent === undefined) return false
-    const pv = await io.get(mkKey(NS_BLOCK_TO_CHAIN, c.parent), p)
+    const pv = await io.read(NS_BLOCK_TO_CHAIN, c.parent, undefined, p)
     if (pv === undefined) return false
     cur = decodeLocation(pv)
   }

@@ -3,12 +3,14 @@
 // caches are restored.
 import type { RepoStage } from '../repo/index.js'
 import { bytesEqual, latin1 } from '../internal/bytes.js'
-import { delOp, putOp, type BatchOp } from '../internal/level.js'
+import { del, delOp, put, putOp, type BatchOp } from '../internal/level.js'
 import type { Memory } from './memory.js'
 import type { Txn, Entry, TxnOwner } from './txn.js'
-import { NONE, type ObjectId, stateKey, indexKey, refKey, timerKey } from './keys.js'
+import { NONE, type ObjectId, indexKey, refKey, timerKey, withId } from './keys.js'
 import type { StoreEvent } from './types.js'
 import type { StoreCore } from './core.js'
+
+const NO_GROUP: { group: Promise<void> | null } = Object.freeze({ group: null })
 
 function ownerKey (owner: TxnOwner, key: Uint8Array): string {
   return owner.name + '\0' + latin1(key)
@@ -46,7 +48,7 @@ export class Stage {
   }
 
   /** Nothing is staged. */
-  get empty (): boolean { return this.blocks === 0 && this.rs.size === 0 }
+  get empty (): boolean { return this.blocks === 0 && this.rs._p.empty }
 
   /** A staged secondary index entry. */
   indexed (owner: TxnOwner, key: Uint8Array): Uint8Array | undefined {
@@ -117,33 +119,35 @@ export class Stage {
   /** The batch: the repo's operations, then each changed object's state, timer and references. */
   private _ops (): BatchOp[] {
     const c = this._c
+    const bare = c.bare
     const ops = this.rs.ops
     for (const op of this.ops) ops.push(op)
     for (const [owner, encs] of this.enc) {
       const name = owner._nameBytes
+      const state = c.keysOf(owner).state
       const olds = this.old.get(owner)
       for (const [id, bytes] of encs) {
         const e = owner._cache.get(id)
         const old = olds?.get(id)
         if (e === undefined) {
-          ops.push(delOp(c.sp, stateKey(name, id)))
-          if (old !== undefined && Number.isFinite(old.exp)) ops.push(delOp(c.tp, timerKey(old.exp, name, id)))
+          ops.push(del(withId(state, id), bare))
+          if (old !== undefined && Number.isFinite(old.exp)) ops.push(delOp(c.tp, timerKey(old.exp, name, id), bare))
           continue
         }
-        ops.push(putOp(c.sp, stateKey(name, id), bytes))
+        ops.push(put(withId(state, id), bytes, bare))
         const oldExp = old?.exp ?? Infinity
         if (oldExp !== e.exp) {
-          if (Number.isFinite(oldExp)) ops.push(delOp(c.tp, timerKey(oldExp, name, id)))
-          if (Number.isFinite(e.exp)) ops.push(putOp(c.tp, timerKey(e.exp, name, id), NONE))
+          if (Number.isFinite(oldExp)) ops.push(delOp(c.tp, timerKey(oldExp, name, id), bare))
+          if (Number.isFinite(e.exp)) ops.push(putOp(c.tp, timerKey(e.exp, name, id), NONE, bare))
         }
         for (const r of e.roots) {
-          if (old === undefined || !old.roots.some(o => bytesEqual(o, r))) ops.push(putOp(c.sp, refKey(r, name, id), NONE))
+          if (old === undefined || !old.roots.some(o => bytesEqual(o, r))) ops.push(putOp(c.sp, refKey(r, name, id), NONE, bare))
         }
       }
     }
     for (const owner of this.meta.keys()) ops.push(c.metaOp(owner as Memory, (owner as Memory).version))
     if (this.seqs > 0 && this.meta.size === 0) ops.push(c.lastSeqOp())
-    for (const x of this.idx.values()) ops.push(putOp(c.sp, indexKey(x.owner._nameBytes, x.key), x.blockId))
+    for (const x of this.idx.values()) ops.push(putOp(c.sp, indexKey(x.owner._nameBytes, x.key), x.blockId, bare))
     return ops
   }
 
@@ -155,8 +159,9 @@ export class Stage {
   private _forgetParents (): void {
     const chains = this._c.chains
     for (const hid of this.hids) {
-      const parent = chains.get(hid)?.parent
-      if (parent != null) chains.delete(latin1(parent.sig))
+      const l = chains.get(hid)
+      if (l === undefined || l.parent === null) continue
+      chains.delete(l.phid ?? latin1(l.parent.sig))
     }
   }
 
@@ -193,8 +198,8 @@ export class Stage {
    * it (returned wrapped: an async function would adopt a bare promise and wait for it here).
    */
   async commitOrDefer (): Promise<{ group: Promise<void> | null }> {
-    if (this.empty) return { group: null }
-    if (this._c.lock.pending <= 1) { await this.flush(); return { group: null } }
+    if (this.empty) return NO_GROUP
+    if (this._c.lock.pending <= 1) { await this.flush(); return NO_GROUP }
     if (this._group === null) {
       let resolve!: () => void
       let reject!: (err: unknown) => void

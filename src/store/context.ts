@@ -83,5 +83,8 @@ export type Verdict =
   | { kind: 'reject', code: RejectionCode, reason: string, cause?: unknown }
   | { kind: 'postpone', reason: string, time: number, retries: number }
 
+/** @internal the verdict of an accepted block (shared: verdicts are only read) */
+export const OK: Verdict = Object.freeze({ kind: 'ok' })
+
 /** @internal a raised signal */
 export interface RaisedSignal { type: string, payload: unknown }

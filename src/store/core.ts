@@ -2,8 +2,8 @@
 // staged batch. The Store coordinates; ingest.ts, commit.ts, gc.ts and replay.ts act on this.
 import type { Block } from '../feed/index.js'
 import { Repo, type MergeStrategy } from '../repo/index.js'
-import { bytesEqual } from '../internal/bytes.js'
-import { putOp, type BatchOp, type RepoDb, type RepoSublevel } from '../internal/level.js'
+import { bytesEqual, concat } from '../internal/bytes.js'
+import { put, putOp, viewDefault, type BatchOp, type RepoDb, type RepoSublevel } from '../internal/level.js'
 import { Mempool } from './mempool.js'
 import { StoreError } from './errors.js'
 import { Lock } from './lock.js'
@@ -15,15 +15,29 @@ import { Events } from './events.js'
 import { Tombstones } from './tombstones.js'
 import { Stage } from './commit.js'
 import { encodeMeta } from './entry.js'
-import { K_LOG, indexKey, metaKey, u64 } from './keys.js'
+import { K_LOG, indexKey, metaKey, statePrefix, u64 } from './keys.js'
 import type { StoreOptions } from './types.js'
 
 /** @internal parent/chain facts of a block about to be processed */
-export interface Link { parent: Block | null, chainId: Uint8Array, owner: Uint8Array, hx?: Hx | undefined }
+export interface Link {
+  parent: Block | null
+  chainId: Uint8Array
+  owner: Uint8Array
+  hx?: Hx | undefined
+  /** The parent's id as latin1, when known (the chain cache's key). */
+  phid?: string | undefined
+}
 /** @internal hex forms of a chain's owner and id, computed once per chain */
 export interface Hx { author: string, chain: string }
 /** @internal a processed block with its link */
-export type Linked = Link & { block: Block }
+export type Linked = Link & { block: Block, hid?: string }
+/** @internal keys of a collection as the root database stores them (the 'store' sublevel's prefix included) */
+export interface OwnerKeys {
+  /** Prefix of its state keys (an id's key follows, see `withId`). */
+  state: Uint8Array
+  /** Its meta record's key. */
+  meta: Uint8Array
+}
 
 /** Codes of the errors a read racing `close()` meets (repo, abstract-level). */
 const CLOSED_CODES = new Set(['Closed', 'LEVEL_DATABASE_NOT_OPEN', 'LEVEL_ITERATOR_NOT_OPEN', 'LEVEL_BATCH_NOT_OPEN'])
@@ -67,6 +81,8 @@ export class StoreCore {
   /** Key prefixes of `s` and `t` in the root database (batch operations go to the root). */
   readonly sp: Uint8Array
   readonly tp: Uint8Array
+  /** The database reads and writes 'view' by default: batch operations go without per-op encodings. */
+  readonly bare: boolean
   readonly lock: Lock = new Lock()
   readonly strategy: MergeStrategy | undefined
   readonly roots: Map<string, Memory> = new Map()
@@ -115,6 +131,7 @@ export class StoreCore {
     this.sp = this.s.prefixKey(new Uint8Array(0), 'view') as Uint8Array
     this.tp = this.t.prefixKey(new Uint8Array(0), 'view') as Uint8Array
     this._sync = (this.s.supports as { getSync?: unknown }).getSync === true
+    this.bare = viewDefault(this.db)
     this.stage = new Stage(this)
   }
 
@@ -180,14 +197,26 @@ export class StoreCore {
     this.chains.set(hid, l)
   }
 
+  /** The keys of a collection (built once; never written to). */
+  keysOf (owner: TxnOwner): OwnerKeys {
+    let k = this._keys.get(owner)
+    if (k === undefined) {
+      k = { state: concat(this.sp, statePrefix(owner._nameBytes)), meta: concat(this.sp, metaKey(owner._nameBytes)) }
+      this._keys.set(owner, k)
+    }
+    return k
+  }
+
+  private readonly _keys: Map<TxnOwner, OwnerKeys> = new Map()
+
   /** The meta record of a collection; `seq` = the acceptance position when it was written. */
   metaOp (m: Memory, version: number): BatchOp {
-    return putOp(this.sp, metaKey(m._nameBytes), encodeMeta({ version, head: m.head ?? null, seq: this.seq }))
+    return put(this.keysOf(m).meta, encodeMeta({ version, head: m.head ?? null, seq: this.seq }), this.bare)
   }
 
   /** The acceptance position, for batches that touch no meta. */
   lastSeqOp (): BatchOp {
-    return putOp(this.sp, Uint8Array.of(K_LOG), u64(this.seq))
+    return putOp(this.sp, Uint8Array.of(K_LOG), u64(this.seq), this.bare)
   }
 
   /**

@@ -5,7 +5,7 @@ import { bytesEqual, latin1 } from '../internal/bytes.js'
 import { decodeBody } from './body.js'
 import { Slice } from './slice.js'
 import { Txn, type TxnOwner } from './txn.js'
-import type { DispatchContext, Verdict } from './context.js'
+import { OK, type DispatchContext, type Verdict } from './context.js'
 import { encodeEntry } from './entry.js'
 import type { ObjectId } from './keys.js'
 import { GROUP_MAX, type Link, type Linked, type StoreCore } from './core.js'
@@ -55,15 +55,7 @@ function refusal (reason: 'Stored' | 'ParentNotFound' | 'Refused'): Outcome {
  * mempool for an accepted block are appended to `queue`.
  */
 export async function ingest (c: StoreCore, blocks: Block[], res: DispatchResult, opts: DispatchOptions, queue: Block[][]): Promise<void> {
-  let seg: Block[] = []
-  // The accepted run becomes a patch; its event is delivered after the batch that holds it.
-  const record = (): void => {
-    if (seg.length === 0) return
-    const patch = feedOf(seg, 0)
-    res.accepted.push(patch)
-    if (c.events.tapped) c.stage.events.push({ event: 'patch-merged', patch })
-    seg = []
-  }
+  const seg: Block[] = []
   let prev: Linked | undefined
   let lastKnown: Block | undefined
   let fresh = false
@@ -73,8 +65,10 @@ export async function ingest (c: StoreCore, blocks: Block[], res: DispatchResult
     const continues = prev !== undefined && bytesEqual(b.psig, prev.block.sig)
     // Cheap "already have it" checks come before any verification (a child of a block
     // accepted in this run cannot be stored yet).
-    if (!(continues && fresh) && !unstored.delete(b) && (c.chains.has(hid) || await c.repo.hasBlock(b.sig))) {
-      lastKnown = b; prev = c.chains.get(hid); fresh = false; continue
+    if (!(continues && fresh) && !unstored.delete(b)) {
+      let known = c.chains.has(hid)
+      if (!known) { const s = c.repo._hasBlock(b.sig); known = typeof s === 'boolean' ? s : await s } // no await on a synchronous read
+      if (known) { lastKnown = b; prev = c.chains.get(hid); fresh = false; continue }
     }
     if (c.tombs.size > 0 && (c.tombs.has(hid) || (b.psig !== undefined && c.tombs.has(latin1(b.psig))))) {
       await c.stage.flush()
@@ -84,8 +78,12 @@ export async function ingest (c: StoreCore, blocks: Block[], res: DispatchResult
     }
     let link: Link | undefined
     if (b.psig === undefined) link = { parent: null, chainId: b.sig, owner: b.key }
-    else if (continues && prev !== undefined) link = { parent: prev.block, chainId: prev.chainId, owner: prev.owner, hx: prev.hx }
-    else link = await linkOf(c, b.psig, lastKnown)
+    else if (continues && prev !== undefined) link = { parent: prev.block, chainId: prev.chainId, owner: prev.owner, hx: prev.hx, phid: prev.hid }
+    else {
+      const phid = latin1(b.psig)
+      const cached = c.chains.get(phid) // (the usual case, without the async call)
+      link = cached !== undefined ? { parent: cached.block, chainId: cached.chainId, owner: cached.owner, hx: cached.hx, phid } : await linkOf(c, b.psig, lastKnown)
+    }
     if (link === undefined) { await c.stage.flush(); stash(c, blocks.slice(k), res); break }
     if (!b._verified && !b.verify()) { await c.stage.flush(); reject(c, res, b, 'SignatureVerificationFailed', 'SignatureVerificationFailed'); break }
     // Chains are owned (unless the store opted in to multi-writer chains): checked before any
@@ -100,7 +98,7 @@ export async function ingest (c: StoreCore, blocks: Block[], res: DispatchResult
     const out = await processBlock(c, b, link, false)
     if (out.kind === 'ok') {
       seg.push(b)
-      prev = { parent: link.parent, chainId: link.chainId, owner: link.owner, hx: link.hx, block: b }
+      prev = { parent: link.parent, chainId: link.chainId, owner: link.owner, hx: link.hx, phid: link.phid, block: b, hid }
       fresh = true
       c.remember(hid, prev)
       c.stage.hids.push(hid)
@@ -119,7 +117,13 @@ export async function ingest (c: StoreCore, blocks: Block[], res: DispatchResult
     reject(c, res, b, out.code, out.reason)
     break
   }
-  record() // committed by the dispatch (now, or with its group)
+  // The accepted run becomes a patch, committed by the dispatch (now, or with its group); its
+  // event is delivered after the batch that holds it.
+  if (seg.length > 0) {
+    const patch = feedOf(seg, 0)
+    res.accepted.push(patch)
+    if (c.events.tapped) c.stage.events.push({ event: 'patch-merged', patch })
+  }
 }
 
 function reject (c: StoreCore, res: DispatchResult, block: Block, code: RejectionCode, reason: string): void {
@@ -157,13 +161,14 @@ function postpone (c: StoreCore, blocks: Block[], v: { reason: string, time: num
 
 /** @internal parent, chain id and owner of a stored block `psig` (undefined when it is not stored) */
 export async function linkOf (c: StoreCore, psig: Uint8Array, known: Block | undefined): Promise<Link | undefined> {
-  const cached = c.chains.get(latin1(psig))
-  if (cached !== undefined) return { parent: cached.block, chainId: cached.chainId, owner: cached.owner, hx: cached.hx }
+  const phid = latin1(psig)
+  const cached = c.chains.get(phid)
+  if (cached !== undefined) return { parent: cached.block, chainId: cached.chainId, owner: cached.owner, hx: cached.hx, phid }
   const parent = known !== undefined && bytesEqual(known.sig, psig) ? known : await c.repo.readBlock(psig)
   if (parent === undefined) return undefined
-  const [loc, owner] = await Promise.all([c.repo.chainOf(psig), c.repo.ownerOf(psig)])
-  if (loc === undefined || owner === undefined) return undefined
-  return { parent, chainId: loc.chainId, owner }
+  const loc = await c.repo.chainOf(psig) // (its owner too: one read)
+  if (loc === undefined) return undefined
+  return { parent, chainId: loc.chainId, owner: loc.owner, phid }
 }
 
 /**
@@ -236,12 +241,12 @@ export async function processBlock (c: StoreCore, b: Block, link: Link, replay: 
     // record of its own); the position itself is kept in the metas.
     const head = headChains.get(b)
     if (head !== undefined) headChains.delete(b)
-    const prep = await c.repo._prepare(b, c.strategy, { stage: st.rs, fresh: true, seq: c.seq + 1 }, head)
+    const prep = await c.repo._stage(b, c.strategy, st.rs, c.seq + 1, head)
     if (!prep.accepted) return refusal(prep.reason)
     c.seq++
     st.seqs++
   }
   st.add(txn, encs, b.sig)
   if (c.events.tapped) st.events.push(replay ? { event: 'reload', block: b, root: body.root } : { event: 'merged', block: b, root: body.root })
-  return { kind: 'ok' }
+  return OK
 }

@@ -52,6 +52,30 @@ export function idKey (id: ObjectId): Uint8Array {
   return out
 }
 
+// Float64 bytes without a DataView (it would make V8 materialise the key's buffer).
+const F64 = new Float64Array(1)
+const F64_BYTES = new Uint8Array(F64.buffer)
+const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1
+
+/** `pre ‖ idKey(id)` (one allocation for a number id, two for a string). */
+export function withId (pre: Uint8Array, id: ObjectId): Uint8Array {
+  const n = pre.length
+  if (typeof id === 'number') {
+    const out = new Uint8Array(n + 9)
+    out.set(pre, 0)
+    out[n] = 0x6e
+    F64[0] = id
+    for (let i = 0; i < 8; i++) out[n + 1 + i] = F64_BYTES[LITTLE_ENDIAN ? 7 - i : i] as number
+    return out
+  }
+  const s = s2b(id)
+  const out = new Uint8Array(n + 1 + s.length)
+  out.set(pre, 0)
+  out[n] = 0x73
+  out.set(s, n + 1)
+  return out
+}
+
 /** Inverse of {@link idKey}. */
 export function parseIdKey (b: Uint8Array): ObjectId {
   if (b[0] === 0x6e) return new DataView(b.buffer, b.byteOffset + 1, U64_SIZE).getFloat64(0)

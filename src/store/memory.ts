@@ -6,7 +6,7 @@ import type { ObjectId } from './keys.js'
 import { deepFreeze, clone } from './freeze.js'
 import type { Txn, Entry } from './txn.js'
 import {
-  SYM_REJECT, SYM_POSTPONE,
+  OK, SYM_REJECT, SYM_POSTPONE,
   type ComputeContext, type DispatchContext, type Latch, type Mutate, type Rejection, type Reschedule, type Verdict
 } from './context.js'
 
@@ -303,7 +303,7 @@ export class Memory<T = unknown, V = Readonly<Record<string, T>>> {
       txn.index.push({ owner: this, key: k, blockId, id })
     }
     txn.write(this, id, e)
-    return { kind: 'ok' }
+    return OK
   }
 
   /** @internal builds the next entry for `draft`, or the rejection */
