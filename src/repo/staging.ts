@@ -203,7 +203,10 @@ function stageBlock (
   block: Block, owner: Uint8Array, ploc: BlockLocation | undefined, pchain: ChainInfo | undefined, p: Pending,
   headChain: Uint8Array | undefined, seq: number | undefined
 ): Prepared {
-  const id = block.sig
+  // A copy: the block's signature is a view into the message it came in, and a backend that
+  // stores the view (memory-level) or clones its whole buffer (IndexedDB's structured clone)
+  // would keep that message once per TAIL, HEAD and LATEST record.
+  const id = block.sig.slice()
   const pre = p.prefix
   let info: ChainInfo
   let fork = false

@@ -82,6 +82,19 @@ export function repoConformance (name: string, factory: RepoFactory, test: TestR
     eq(await repo.readBlock(new Uint8Array(64)), undefined)
   })
 
+  it('pointer records hold their 64 bytes, not the message the block came in', async mk => {
+    const repo = await mk()
+    const A = user('A')
+    const f = new Feed()
+    for (let i = 0; i < 200; i++) f.append('x'.repeat(100) + String(i), A.sk)
+    const message = Feed.from(f.buffer) // blocks that are views into one parsed message, as a peer's are
+    eq(await repo.merge(message), 200)
+    for (const v of [await repo.latestOf(A.pk), await repo.tailOf(A.pk), await repo.headOf(A.pk)]) {
+      ok(v !== undefined && v.length === 64)
+      ok(v.buffer.byteLength < message.buffer.byteLength / 2, `a ${v.buffer.byteLength}-byte buffer holds a 64-byte pointer`)
+    }
+  })
+
   it('2 single author: merge, append, re-merge is idempotent, loadHead', async mk => {
     const repo = await mk()
     const A = user('A')
