@@ -8,7 +8,7 @@ import { SIG_SIZE, counters, fromHex, getPublicKey, isFeed } from '../feed/index
 import type { BatchVerifier, Block, Feed, FeedInput } from '../feed/index.js'
 import type { Plug } from '../net/index.js'
 import type { Neuron } from '../nuro/index.js'
-import type { Repo } from '../repo/index.js'
+import type { ChainInfo, Repo } from '../repo/index.js'
 import { Store, decodeBlock } from '../store/index.js'
 import type { DecodedBlock, DispatchResult, Memory } from '../store/index.js'
 import { KernelError } from './errors.js'
@@ -142,6 +142,13 @@ export class SimpleKernel {
   /** Per connection, blocks the store refused (forks aside): past `maxRefused` the peer is a `Flood`. */
   readonly #refused = new WeakMap<PeerInfo, number>()
   readonly #verifier: BatchVerifier | null | undefined
+  /** Chains as `head()` read them, by the tip it returned: a range ending there reads no more index. */
+  readonly #tips = new WeakMap<Uint8Array, ChainInfo>()
+  /**
+   * Messages whose last block `#verify` found unstored ahead of their turn: `#ingest` skips
+   * its own duplicate check for them (the store checks again under its lock).
+   */
+  readonly #unstoredAhead = new WeakSet<Feed>()
 
   /**
    * @param db - an abstract-level database; a location for the embedded default (a folder for
@@ -165,7 +172,9 @@ export class SimpleKernel {
       place: (id) => kernel.repo.chainOf(id),
       head: async (chainId) => {
         const info = await kernel.repo.chainInfo(chainId)
-        return info === undefined ? undefined : { chainId: info.chainId, height: info.height, tip: info.tip }
+        if (info === undefined) return undefined
+        kernel.#tips.set(info.tip, info)
+        return { chainId: info.chainId, height: info.height, tip: info.tip }
       },
       range: (id, count, maxBlocks) => kernel.#range(id, count, maxBlocks),
       query: (summary, peer) => kernel.onquery(summary, peer),
@@ -468,6 +477,12 @@ export class SimpleKernel {
    * never held whole (two reads of each block, no more memory than one piece).
    */
   async * #range (id: Uint8Array, count: number, maxBlocks: number): AsyncGenerator<Feed> {
+    const info = this.#tips.get(id)
+    if (info !== undefined && count <= maxBlocks && info.height - count + 1 >= info.start) {
+      // The tip of a chain just read (a fetch answer): its blocks are read by height, no walk.
+      const feed = await this.repo._segment(info.chainId, info.height - count + 1, info.height)
+      if (feed !== undefined && bytesEqual(feed.last?.sig, id)) { yield feed; return }
+    }
     if (count <= maxBlocks) {
       const feed = await this.repo.loadFeed(id, count)
       if (feed !== undefined) yield feed
@@ -501,7 +516,11 @@ export class SimpleKernel {
   async #verify (feed: Feed, lastUnstored = false): Promise<void> {
     const blocks = feed.blocks
     const last = blocks[blocks.length - 1]
-    if (last === undefined || last._verified || (!lastUnstored && await this.repo.hasBlock(last.sig))) return
+    if (last === undefined || last._verified) return
+    if (!lastUnstored) {
+      if (await this.repo.hasBlock(last.sig)) return
+      this.#unstoredAhead.add(feed)
+    }
     let i = 0
     while (i < blocks.length - 1 && await this.repo.hasBlock((blocks[i] as Block).sig)) i++
     const todo: Block[] = []
@@ -590,7 +609,7 @@ export class SimpleKernel {
     // last block is stored, so is every block of it. Such a duplicate (two answers crossing, a
     // replay) costs one index read: no verification, no dispatch.
     const last = feed.last
-    if (last !== undefined && await this.repo.hasBlock(last.sig)) {
+    if (last !== undefined && !this.#unstoredAhead.delete(feed) && await this.repo.hasBlock(last.sig)) {
       const check = this.#checkEquivocation(last, false, peer)
       if (check !== undefined) await check
       return { accepted, missing: undefined }

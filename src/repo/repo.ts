@@ -216,6 +216,18 @@ export class Repo {
   }
 
   /**
+   * @internal Blocks of chain `chainId` at heights [from, to], oldest first, when every one is
+   * stored on that chain (from >= its start): one read (a range, or a point read for one block).
+   * `undefined` when one is missing.
+   */
+  async _segment (chainId: Uint8Array, from: number, to: number): Promise<Feed | undefined> {
+    return this._io.run(async () => {
+      const blocks = await this._io.segment(chainId, from, to)
+      return blocks.length === to - from + 1 && blocks.length > 0 ? feedFrom(blocks.reverse(), true) : undefined
+    })
+  }
+
+  /**
    * Where a stored block sits. One read.
    *
    * @param id - block signature
