@@ -173,9 +173,9 @@ export class SyncNode {
   }
 
   /**
-   * Announces accepted blocks (`have`, after `gossipDelay`, rounds `gossipInterval` apart) to every connected peer except
-   * `source` (the connection they came from) and peers known to hold them; a peer fetches what
-   * it lacks (PROTOCOL.md, Exchange 6).
+   * Announces accepted blocks (`have`, after `gossipDelay`, in rounds `gossipInterval` apart)
+   * to every connected peer except `source` (the connection they came from) and peers known to
+   * hold them; a peer fetches what it lacks (PROTOCOL.md, Exchange 6).
    *
    * @param feeds - accepted segments
    * @param source - the {@link PeerInfo} passed to `ingest` for these blocks, if any
