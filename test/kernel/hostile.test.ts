@@ -125,9 +125,7 @@ test('want is answered once per range: repeating it, or asking for blocks alread
 
 test('a peer that stops reading costs one message: announcements wait coalesced, answers wait unread; its queries past maxOutboundBytes drop it as SlowPeer', async () => {
   const { victim, honest, stop } = await scene({ limits: { maxOutboundBytes: 16 * 1024, maxBlocksPerMessage: 32 } })
-  const raw = await RawPeer.open(victim.spawnWire())
-  await raw.greet()
-  await claimAll(raw, victim)
+  const raw = await claimer(victim)
   raw.stalled = true
   // 400 new chains announced, and a 300-block chain asked for: one message of either is in flight, the rest waits
   for (let i = 0; i < 400; i++) await victim.dispatch(xChain(1, signPair().sk))
@@ -152,6 +150,14 @@ async function claimAll (raw: RawPeer, k: Counter): Promise<void> {
   await raw.plug.postMessage(encodeSummary(chains.map(c => ({ chainId: c.chainId, height: c.height, tip: c.tip }))))
 }
 
+/** A raw peer connected to `k`, past the handshake, claiming to hold every chain of `k`. */
+async function claimer (k: Counter): Promise<RawPeer> {
+  const raw = await RawPeer.open(k.spawnWire())
+  await raw.greet()
+  await claimAll(raw, k)
+  return raw
+}
+
 /** Fetches the honest peer's chain from the victim: when it arrives, every earlier message of `raw` was handled. */
 async function marker (raw: RawPeer, honest: Counter): Promise<void> {
   raw.inbox.length = 0
@@ -168,9 +174,7 @@ test('answers are read as the peer drains them: stalled fetchers hold one messag
   const chainId = chain.first?.sig as Uint8Array
   const stalled: RawPeer[] = []
   for (let i = 0; i < 3; i++) {
-    const raw = await RawPeer.open(victim.spawnWire())
-    await raw.greet()
-    await claimAll(raw, victim)
+    const raw = await claimer(victim)
     await raw.next(0x08) // the reply to its summary
     raw.stalled = true
     await raw.plug.postMessage(encodeHeads('fetch', [{ chainId, height: 0 }]))
@@ -187,9 +191,7 @@ test('answers are read as the peer drains them: stalled fetchers hold one messag
 test('a fetch is answered once per block: asking again, or from lower heights, sends nothing more', async () => {
   const { victim, honest, stop } = await scene()
   for (let i = 1; i <= 120; i++) await victim.bump(i)
-  const raw = await RawPeer.open(victim.spawnWire())
-  await raw.greet()
-  await claimAll(raw, victim)
+  const raw = await claimer(victim)
   let blocks = 0
   raw.on(m => {
     if (m[0] !== 0x03) return
@@ -215,9 +217,7 @@ test('a fetch is answered once per block: asking again, or from lower heights, s
 
 test('announcements of chains nobody sends cost one fetch entry each, and at most maxFetches are asked of one peer at a time', async () => {
   const { victim, honest, stop } = await scene({ limits: { maxFetches: 16 } })
-  const raw = await RawPeer.open(victim.spawnWire())
-  await raw.greet()
-  await claimAll(raw, victim)
+  const raw = await claimer(victim)
   let asked = 0
   raw.on(m => { if (m[0] === 0x0a) { const d = decodeMessage(m); if (d.type === 'fetch') asked += d.entries.length } })
   const fake = Array.from({ length: 100 }, () => ({ chainId: crypto.getRandomValues(new Uint8Array(64)), height: 3 }))
@@ -232,9 +232,7 @@ test('announcements of chains nobody sends cost one fetch entry each, and at mos
 
 test('a peer that announces a chain and withholds it only delays it: after fetchTimeout another peer that announced it is asked', async () => {
   const { victim, honest, stop } = await scene({ limits: { fetchTimeout: 200 } })
-  const raw = await RawPeer.open(victim.spawnWire())
-  await raw.greet()
-  await claimAll(raw, victim)
+  const raw = await claimer(victim)
   const chain = xChain(3, signPair().sk)
   const author = toHex(chain.first?.key as Uint8Array)
   const asked = raw.next(0x0a)
