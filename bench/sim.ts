@@ -1,8 +1,13 @@
 // Simulator benchmark (issue 10): full kernels over Modem56 in the simulator, 20 authors x 50
 // blocks, peers joining at random times, until every peer holds every block. Prints wall time
-// per virtual minute and memory per peer, for each size in its own process.
+// per virtual minute and memory per peer, for each workload and size in its own process.
 // Run: node --conditions=source --import tsx bench/sim.ts [peers ...]   (default: 100 300 1000)
-// Each size runs in a child with 256 MB semi-spaces (messages in flight die young instead of
+// Two workloads (WORKLOAD=live or history runs one):
+// - live: every peer, authors included, joins in the first 30 s; each author writes a block
+//   every 0.5-1.5 s from its start, so blocks spread one by one by live gossip (have, fetch);
+// - history: the authors start first and write their blocks 10-30 ms apart; the others join over
+//   the next 30 s and receive them in batches by delta sync.
+// Each run has its own child with 256 MB semi-spaces (messages in flight die young instead of
 // being promoted: 20-25 % less CPU at 300 peers than 64 MB, and 1 GB was slower) and a 16 GB heap
 // limit; MAXCONN=n sets the peers' maxConnections (8); GOSSIP_DELAY=ms the kernels' gossipDelay
 // (default 50: fewer, larger announcements against latency per hop).
@@ -15,7 +20,11 @@ import { ClockKernel } from '../scenarios/clock-kernel.js'
 const AUTHORS = 20
 const BLOCKS = 50
 
+type Workload = 'live' | 'history'
+const WORKLOADS: readonly Workload[] = ['live', 'history']
+
 interface Outcome {
+  workload: Workload
   peers: number
   converged: boolean
   virtualS: number
@@ -29,19 +38,17 @@ interface Outcome {
   bytesMoved: number
 }
 
-async function one (peers: number): Promise<Outcome> {
+async function one (workload: Workload, peers: number): Promise<Outcome> {
   const gc = (globalThis as { gc?: () => void }).gc
   gc?.()
   const base = process.memoryUsage()
   const sim = new Simulator({ seed: 1 })
-  // BURST=1: the authors start first and write their blocks 10-30 ms apart; the others join
-  // over the next 30 s and mostly receive them in batches (delta sync) rather than one by one.
-  const burst = process.env.BURST === '1'
+  const history = workload === 'history'
   const gossipDelay = process.env.GOSSIP_DELAY === undefined ? undefined : Number(process.env.GOSSIP_DELAY)
-  const gap = burst ? [10, 20] : [500, 1000]
+  const gap = history ? [10, 20] : [500, 1000]
   for (let i = 0; i < peers; i++) {
     const author = i < AUTHORS
-    const at = burst ? (author ? i * 10 : 5000 + Math.floor(sim.random() * 30_000)) : Math.floor(sim.random() * 30_000)
+    const at = history ? (author ? i * 10 : 5000 + Math.floor(sim.random() * 30_000)) : Math.floor(sim.random() * 30_000)
     sim.launch(author ? 'author' : 'peer', { latency: [20, 120], linkRate: 1 << 20, maxConnections: Number(process.env.MAXCONN ?? 8), at }, async peer => {
       const kernel = new ClockKernel(peer.db(), { secret: peer.secret, ...(gossipDelay === undefined ? {} : { limits: { gossipDelay } }) })
       await kernel.boot()
@@ -53,7 +60,7 @@ async function one (peers: number): Promise<Outcome> {
         if (n++ >= BLOCKS) return
         kernel.createTick().then(() => peer.setTimeout(next, (gap[0] as number) + peer.random() * (gap[1] as number)), () => {})
       }
-      peer.setTimeout(next, burst ? 100 : 1000)
+      peer.setTimeout(next, history ? 100 : 1000)
     })
   }
   const t0 = performance.now()
@@ -66,6 +73,7 @@ async function one (peers: number): Promise<Outcome> {
   // external includes arrayBuffers (an earlier version of this bench added both)
   const heap = (mem.heapUsed + mem.external - base.heapUsed - base.external) / (1 << 20)
   return {
+    workload,
     peers,
     converged: r.converged,
     virtualS: r.time / 1000,
@@ -84,15 +92,20 @@ function round (x: number, d = 2): number { const f = 10 ** d; return Math.round
 
 const args = process.argv.slice(2)
 if (args[0] === '--one') {
-  console.log(JSON.stringify(await one(Number(args[1]))))
+  console.log(JSON.stringify(await one(args[1] as Workload, Number(args[2]))))
 } else {
   const sizes = args.length > 0 ? args.map(Number) : [100, 300, 1000]
+  const only = process.env.WORKLOAD
+  if (only !== undefined && !WORKLOADS.includes(only as Workload)) throw new Error(`WORKLOAD expected ${WORKLOADS.join(' or ')}, got ${only}`)
   console.log(`simulator: ${AUTHORS} authors x ${BLOCKS} blocks, random joins in 30 s, full kernels over Modem56`)
-  for (const n of sizes) {
-    const child = spawnSync(process.execPath, ['--expose-gc', '--max-semi-space-size=256', '--max-old-space-size=16384', '--conditions=source', '--import', 'tsx', fileURLToPath(import.meta.url), '--one', String(n)], { encoding: 'utf8', maxBuffer: 1 << 26 })
-    const line = child.stdout.trim().split('\n').at(-1) ?? ''
-    if (child.status !== 0 || !line.startsWith('{')) { console.log(`${n} peers: failed (${child.status})\n${child.stderr.slice(-2000)}`); continue }
-    const o = JSON.parse(line) as Outcome
-    console.log(`${String(o.peers).padStart(5)} peers: ${o.converged ? 'converged' : 'NOT converged'} at ${o.virtualS} s virtual, ${o.wallS} s wall (${o.wallPerVirtualMinuteS} s wall per virtual minute, ${o.cpuS} s CPU), ${o.events} events, heap ${o.heapMBPerPeer} MB/peer, RSS ${o.rssMB} MB (${o.rssMBPerPeer} MB/peer), ${(o.bytesMoved / (1 << 20)).toFixed(1)} MiB moved`)
+  for (const workload of only === undefined ? WORKLOADS : [only as Workload]) {
+    console.log(workload === 'live' ? 'live gossip (blocks written while peers join):' : 'history (blocks written first, peers join later):')
+    for (const n of sizes) {
+      const child = spawnSync(process.execPath, ['--expose-gc', '--max-semi-space-size=256', '--max-old-space-size=16384', '--conditions=source', '--import', 'tsx', fileURLToPath(import.meta.url), '--one', workload, String(n)], { encoding: 'utf8', maxBuffer: 1 << 26 })
+      const line = child.stdout.trim().split('\n').at(-1) ?? ''
+      if (child.status !== 0 || !line.startsWith('{')) { console.log(`${n} peers: failed (${child.status})\n${child.stderr.slice(-2000)}`); continue }
+      const o = JSON.parse(line) as Outcome
+      console.log(`${String(o.peers).padStart(5)} peers: ${o.converged ? 'converged' : 'NOT converged'} at ${o.virtualS} s virtual, ${o.wallS} s wall (${o.wallPerVirtualMinuteS} s wall per virtual minute, ${o.cpuS} s CPU), ${o.events} events, heap ${o.heapMBPerPeer} MB/peer, RSS ${o.rssMB} MB (${o.rssMBPerPeer} MB/peer), ${(o.bytesMoved / (1 << 20)).toFixed(1)} MiB moved`)
+    }
   }
 }
