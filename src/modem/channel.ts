@@ -1,3 +1,4 @@
+import { outgoing } from '../net/frame.js'
 import { CHANNEL_PROTOCOL_VERSION, MAX_TOPICS, NONCE_SIZE, TOPIC_SIZE } from './constants.js'
 import { modemError } from './errors.js'
 
@@ -126,7 +127,28 @@ export function encodeChannelMessage (msg: ChannelMessage): Uint8Array {
       throw new TypeError('"msg" expected a channel message')
   }
   out[0] = msg.type === 'add' ? ADD : msg.type === 'remove' ? REMOVE : msg.type === 'close' ? CLOSE : DATA
-  new DataView(out.buffer).setUint32(1, msg.index)
+  writeIndex(out, msg.index)
+  return out
+}
+
+/** Writes a channel index big-endian at byte 1 (no DataView per message). */
+function writeIndex (out: Uint8Array, index: number): void {
+  out[1] = index >>> 24
+  out[2] = (index >>> 16) & 0xff
+  out[3] = (index >>> 8) & 0xff
+  out[4] = index & 0xff
+}
+
+/**
+ * A DATA message in bytes carved from the transports' shared slab: for a message handed straight
+ * to the connection's framing, which copies it, never kept (Modem56's relay of a channel's
+ * messages). The index is one of our own. @internal
+ */
+export function encodeDataForTransport (index: number, payload: Uint8Array): Uint8Array {
+  const out = outgoing(5 + payload.byteLength)
+  out[0] = DATA
+  writeIndex(out, index)
+  out.set(payload, 5)
   return out
 }
 

@@ -1,7 +1,7 @@
 import { fromStream, isPlug } from '../net/index.js'
 import type { Answer, DuplexLike, Plug, Reply, TransportOptions } from '../net/index.js'
 import { CHANNEL_PROTOCOL_VERSION, NONCE_SIZE } from './constants.js'
-import { decodeChannelMessage, encodeChannelMessage } from './channel.js'
+import { decodeChannelMessage, encodeChannelMessage, encodeDataForTransport } from './channel.js'
 import type { ChannelMessage } from './channel.js'
 import { ModemError, modemError } from './errors.js'
 import { toHex, topicToken } from './topic.js'
@@ -230,7 +230,7 @@ export class Session {
     const index = topic.index
     plug.open((message, reply) => {
       if (this.#channels.get(topic.hex) !== ch) throw modemError('ChannelClosed')
-      return relay(this.#outer, encodeChannelMessage({ type: 'data', index, payload: message }), reply)
+      return relay(this.#outer, encodeDataForTransport(index, message), reply)
     }).catch(safety)
     plug.closed.then(() => { this.#closedByApp(ch) }, safety)
   }

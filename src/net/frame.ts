@@ -76,7 +76,8 @@ let slabUsed = 0
  * `n` bytes to build an outgoing frame in: small ones are carved from a shared slab (as Node's
  * Buffer pool does), so a message costs no backing-store allocation of its own. Memory is never
  * reused: a full slab is dropped and lives on while any of its regions does. For bytes handed to
- * a transport only, never to an application. @internal
+ * a transport (or arriving from the simulator's links), never built for an application to keep.
+ * @internal
  */
 export function outgoing (n: number): Uint8Array {
   if (n > SLAB_MAX) return new Uint8Array(n)

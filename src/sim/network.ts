@@ -4,6 +4,7 @@
 import { EventEmitter } from 'node:events'
 import { Duplex } from 'node:stream'
 import { toHex } from '../feed/index.js'
+import { outgoing } from '../net/frame.js'
 import type { Owner } from './queue.js'
 import type { Random } from './random.js'
 
@@ -231,7 +232,12 @@ export class SimSocket extends Duplex {
   /** Node stream internals: bytes written go through the link model. @internal */
   override _write (chunk: Uint8Array, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
     if (this.#conn.closed) { cb(); return }
-    this.#conn.send(this.#side, new Uint8Array(chunk), () => cb())
+    // a copy, as a socket's bytes would arrive in buffers of their own; carved from the
+    // transports' slab like Node's Buffer pool (one backing store per write cost more than the
+    // copy). The kit's framing hands the bytes on as views and Modem56 copies what it delivers.
+    const copy = outgoing(chunk.byteLength)
+    copy.set(chunk)
+    this.#conn.send(this.#side, copy, () => cb())
   }
 
   /** Node stream internals: the end goes to the other side in order. @internal */

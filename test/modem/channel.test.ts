@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto'
 import fc from 'fast-check'
 import { CHANNEL_PROTOCOL_VERSION, MAX_TOPICS, ModemError, decodeChannelMessage, encodeChannelMessage, topicKey } from '../../src/modem/index.js'
 import type { ChannelMessage } from '../../src/modem/index.js'
+import { encodeDataForTransport } from '../../src/modem/channel.js'
 
 const bytes = (n: number): fc.Arbitrary<Uint8Array> => fc.uint8Array({ minLength: n, maxLength: n })
 const index = fc.integer({ min: 0, max: 0xffffffff })
@@ -28,6 +29,14 @@ test('channel codec: round trip', () => {
     assert.deepEqual(JSON.parse(JSON.stringify(back, (_k, v: unknown) => v instanceof Uint8Array ? Array.from(v) : v)), plain)
     if (back.type === 'data' && msg.type === 'data') assert.deepEqual(back.payload, msg.payload)
   }), { numRuns: 500 })
+})
+
+test('channel codec: a DATA message built for the transport has the bytes of the public encoder', () => {
+  fc.assert(fc.property(index, fc.uint8Array({ maxLength: 300 }), fc.nat({ max: 4000 }), (i, payload, before) => {
+    encodeDataForTransport(0, new Uint8Array(before)) // another region of the shared slab first
+    const out = encodeDataForTransport(i, payload)
+    assert.deepEqual(out, encodeChannelMessage({ type: 'data', index: i, payload }))
+  }), { numRuns: 300 })
 })
 
 test('channel codec: truncation and flipped bytes yield a message or ProtocolError, never anything else', () => {
