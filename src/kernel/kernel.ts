@@ -17,7 +17,7 @@ import type { Summary } from './protocol.js'
 import { collectDelta } from './sync.js'
 import type { LocalChain } from './sync.js'
 import type { BlockSource, IngestResult, PeerInfo, SyncAnswer, SyncLimits } from './types.js'
-import { INGEST_SLICE, VERIFY_SLICE } from './constants.js'
+import { INGEST_SLICE, MAX_BLOCKS_PER_MESSAGE, VERIFY_SLICE } from './constants.js'
 import { yieldTurn } from './yield.js'
 import { keyArg } from '../internal/key-arg.js'
 import { bytesEqual } from '../internal/bytes.js'
@@ -399,17 +399,21 @@ export class SimpleKernel {
 
   /**
    * Decides what to send a peer that sent its summary. Default: what it lacks (delta sync),
-   * read lazily, chain by chain, as the peer drains what was sent.
+   * read lazily, chain by chain, as the peer drains what was sent; a segment the peer announced
+   * meanwhile (it got it from another neighbour) is skipped, and each connection begins at
+   * another chain, so a peer that joins several neighbours at once is not sent everything by each.
    *
    * @param summary - the peer's chains
-   * @param _peer - who asks
+   * @param peer - who asks
    * @returns chain segments, each chain in order (an iterable or async iterable)
    */
-  onquery (summary: Summary, _peer: PeerInfo): SyncAnswer | Promise<SyncAnswer> {
+  onquery (summary: Summary, peer: PeerInfo): SyncAnswer | Promise<SyncAnswer> {
+    const view = this.#node.deltaView(peer)
     return collectDelta({
       chains: () => this.#localChains(),
-      segments: (chainId, from, maxBlocks) => this.#segments(chainId, from, maxBlocks)
-    }, summary)
+      segments: (chainId, from, maxBlocks) => this.#segments(chainId, from, maxBlocks),
+      ...(view === undefined ? {} : { held: view.held })
+    }, summary, MAX_BLOCKS_PER_MESSAGE, view?.start)
   }
 
   /**

@@ -404,6 +404,18 @@ export class SyncNode {
   #version = 0
   #index: { version: number, index: Promise<ReconIndex> } | undefined
 
+  /**
+   * What the delta sent on `info`'s connection reads from it: the heights the peer is known to
+   * hold by now, and where in our chains to begin (from the connection's own random nonce, so
+   * neighbours answering one joining peer begin at different chains). @internal
+   */
+  deltaView (info: PeerInfo): { held: (chainId: Uint8Array) => number, start: number } | undefined {
+    for (const p of this.#peers.values()) {
+      if (p.info === info) return { held: id => p.knownHeight(id), start: (((p.nonce[0] as number) << 8) | (p.nonce[1] as number)) / 65536 }
+    }
+    return undefined
+  }
+
   /** @internal */
   query (summary: Summary, peer: Peer): SyncAnswer | Promise<SyncAnswer> {
     return this.#source.query(summary, peer.info as PeerInfo)

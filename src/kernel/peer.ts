@@ -186,6 +186,11 @@ export class Peer {
     if ((this.#known.get(k) ?? -1) < height) this.#known.set(k, height)
   }
 
+  /** The height of chain `chainId` the peer is known to hold (announced, sent us, or was sent), -1 when unknown. */
+  knownHeight (chainId: Uint8Array): number {
+    return this.#known.get(chainKey(chainId)) ?? -1
+  }
+
   /** Queues a head for the next `have`, unless the peer is known to hold it. */
   announce (k: string, chainId: Uint8Array, height: number): void {
     if (this.closed || (this.#known.get(k) ?? -1) >= height) return

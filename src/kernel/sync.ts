@@ -89,38 +89,66 @@ export interface ChainReader {
    * `maxBlocks` blocks each (so a long chain is never held whole); nothing when unknown.
    */
   segments (chainId: Uint8Array, from: number, maxBlocks: number): AsyncIterable<Feed>
+  /**
+   * The height of a chain the peer is known to hold by now (-1 when unknown): it announced it
+   * while the delta was under way, having received it from another neighbour. Asked before each
+   * segment, so what the peer got elsewhere meanwhile is not sent again. Optional.
+   */
+  held? (chainId: Uint8Array): number
 }
 
 /**
  * Streams what a peer lacks according to its summary (PROTOCOL.md, Exchange 3): per chain,
  * nothing, the blocks after the peer's height when its tip matches ours at that height, or
- * the whole chain. Lazy: each chain is read only when the consumer asks for more.
+ * the whole chain. Lazy: each chain is read only when the consumer asks for more, and a segment
+ * the peer is known to hold by then ({@link ChainReader.held}) is skipped.
  *
  * @param reader - our chains
  * @param remote - the peer's summary
  * @param maxBlocks - most blocks per yielded feed (default 1024)
+ * @param start - where in the list of chains to begin, as a share in [0, 1) (0): neighbours that
+ *   answer a joining peer at once begin at different chains, and each skips what the peer
+ *   announces it got from the others
  * @returns chain segments to send, each chain in order
  */
-export async function * collectDelta (reader: ChainReader, remote: Summary | readonly SummaryEntry[], maxBlocks: number = MAX_BLOCKS_PER_MESSAGE): AsyncGenerator<Feed> {
-  for (const need of planSync(await reader.chains(), remote)) {
+export async function * collectDelta (reader: ChainReader, remote: Summary | readonly SummaryEntry[], maxBlocks: number = MAX_BLOCKS_PER_MESSAGE, start = 0): AsyncGenerator<Feed> {
+  const needs = planSync(await reader.chains(), remote)
+  const first = Number.isFinite(start) && start > 0 && start < 1 ? Math.floor(start * needs.length) : 0
+  for (let n = 0; n < needs.length; n++) {
+    const need = needs[(first + n) % needs.length] as SyncNeed
+    const id = need.chain.chainId
+    // true when the peer holds the `count` blocks from height `from` on by now
+    const held = (from: number, count: number): boolean => reader.held !== undefined && reader.held(id) >= from + count - 1
+    if (held(need.from, need.chain.height - need.from + 1)) continue
     if (need.from === 0 || need.expectTip === undefined) {
-      yield * reader.segments(need.chain.chainId, 0, maxBlocks)
+      yield * unheld(reader.segments(id, 0, maxBlocks), 0, held)
       continue
     }
     // One block of overlap proves the peer's tip is our block at its height.
-    let first = true
+    let overlap = true
     let whole = false
-    for await (const seg of reader.segments(need.chain.chainId, need.from - 1, maxBlocks)) {
-      if (first) {
-        first = false
+    let at = need.from - 1
+    for await (const seg of reader.segments(id, need.from - 1, maxBlocks)) {
+      if (overlap) {
+        overlap = false
         const head = seg.first
         if (head === undefined) break
         if (!cmp(head.sig.subarray(0, SUMMARY_TIP_BYTES), need.expectTip)) { whole = true; break }
-        if (seg.length > 1) yield seg.slice(1)
-        continue
+        if (seg.length > 1 && !held(at + 1, seg.length - 1)) yield seg.slice(1)
+      } else if (!held(at, seg.length)) {
+        yield seg
       }
-      yield seg
+      at += seg.length
     }
-    if (whole) yield * reader.segments(need.chain.chainId, 0, maxBlocks)
+    if (whole) yield * unheld(reader.segments(id, 0, maxBlocks), 0, held)
+  }
+}
+
+/** The segments of `source` (from height `from` on) the peer does not hold yet. */
+async function * unheld (source: AsyncIterable<Feed>, from: number, held: (from: number, count: number) => boolean): AsyncGenerator<Feed> {
+  let at = from
+  for await (const seg of source) {
+    if (!held(at, seg.length)) yield seg
+    at += seg.length
   }
 }

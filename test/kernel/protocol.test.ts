@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import fc from 'fast-check'
-import { Feed, signPair, cmp } from '../../src/feed/index.js'
+import { Feed, signPair, cmp, toHex } from '../../src/feed/index.js'
 import {
   Summary, decodeMessage, encodeAck, encodeAuth, encodeBlocks, encodeBye, encodeHeads, encodeHello, encodeSummary, encodeWant,
   splitForWire
@@ -191,4 +191,48 @@ test('planSync sends only what the peer lacks', async () => {
   const needs = planSync(local, remote)
   assert.deepEqual(needs.map(n => [n.chain.chainId[0], n.from]), [[2, 2], [3, 0]])
   assert.ok(cmp(needs[0]!.expectTip!, id(22).subarray(0, 8)))
+})
+
+test('collectDelta skips what the peer is known to hold by now, segment by segment, and begins where `start` says', async () => {
+  const { collectDelta, summarize } = await import('../../src/kernel/sync.js')
+  const chains = [1, 2, 3, 4].map(n => {
+    const f = new Feed()
+    const key = signPair().sk
+    for (let i = 0; i < 10; i++) f.append(`chain ${n} block ${i}`, key)
+    return f
+  })
+  const local = chains.map(f => ({ chainId: f.first!.sig, height: f.length - 1, tip: f.last!.sig }))
+  const byId = new Map(chains.map(f => [toHex(f.first!.sig), f]))
+  const held = new Map<string, number>()
+  const reader = {
+    chains: async () => local,
+    async * segments (chainId: Uint8Array, from: number, maxBlocks: number) {
+      const f = byId.get(toHex(chainId)) as Feed
+      for (let i = from; i < f.length; i += maxBlocks) yield f.slice(i, i + maxBlocks)
+    },
+    held: (chainId: Uint8Array) => held.get(toHex(chainId)) ?? -1
+  }
+  // the peer holds chain 2 up to height 3: only heights 4.. of it are due
+  const remote = summarize([{ ...local[1]!, height: 3, tip: chains[1]!.blocks[3]!.sig }])
+  const got: string[] = []
+  const label = (seg: Feed): string => `${chains.findIndex(f => cmp(f.first!.sig, seg.first!.sig) || f.blocks.some(b => cmp(b.sig, seg.first!.sig)))}:${seg.length}`
+  let first = true
+  for await (const seg of collectDelta(reader, remote, 4, 0.5)) {
+    got.push(label(seg))
+    if (first) {
+      first = false
+      held.set(toHex(local[2]!.chainId), 7) // chain 3's next segment arrived from another neighbour
+      held.set(toHex(local[3]!.chainId), 9) // and chain 4 whole
+    }
+  }
+  // begins half-way (chain 3), skips chain 3's heights 4-7 and all of chain 4, then chains 1 and 2
+  assert.deepEqual(got, ['2:4', '2:2', '0:4', '0:4', '0:2', '1:3', '1:3']) // chain 2 is read from height 3 (one block of overlap)
+
+  // without news from the peer, any start sends the same segments, rotated
+  held.clear()
+  const all = async (start: number): Promise<string[]> => { const out: string[] = []; for await (const seg of collectDelta(reader, [], 4, start)) out.push(label(seg)); return out }
+  const base = await all(0)
+  assert.equal(base.length, 12)
+  for (const start of [0.25, 0.5, 0.99, -1, 2, Number.NaN]) assert.deepEqual([...(await all(start))].sort(), [...base].sort())
+  assert.deepEqual((await all(0.25)).slice(0, 3), base.slice(3, 6))
 })

@@ -357,3 +357,38 @@ test('LiveView: progress, metrics and custom counts; in place on a TTY, plain li
   assert.ok(!plain.includes(ESC))
   assert.equal(plain.trim().split('\n').length, 1)
 })
+
+test('delta sync: a peer that joins four neighbours at once is not sent the whole history by each', async () => {
+  // 12 MB of history in 6 chains (more than a connection's window): each neighbour begins at
+  // another chain and skips what the joiner announces it got from the others (was 3.2x).
+  const { SimpleKernel } = await import('../../src/kernel/index.js')
+  const counter = { name: 'n', initialValue: 0, filter: () => {}, reducer: ({ state }: { state: unknown }) => (state as number) + 1 }
+  const sim = new Simulator({ seed: 3 })
+  let history = 0
+  const peers = []
+  for (let i = 0; i < 5; i++) {
+    const joiner = i === 4
+    peers.push(sim.launch(joiner ? 'joiner' : 'holder', { latency: 30, linkRate: 4 << 20, at: joiner ? 60_000 : 0 }, async peer => {
+      const kernel = new SimpleKernel(peer.db(), { secret: peer.secret })
+      kernel.store.register(counter)
+      await kernel.boot()
+      peer.watch(kernel)
+      for (let c = 0; i === 0 && c < 6; c++) {
+        const author = new SimpleKernel(peer.db(`author ${c}`), { secret: new Uint8Array(32).fill(c + 1) })
+        author.store.register(counter)
+        await author.boot()
+        for (let b = 0; b < 500; b++) await author.createBlock('b', { pad: 'x'.repeat(4000) })
+        const feed = await author.feed() as NonNullable<Awaited<ReturnType<typeof author.feed>>>
+        history += feed.tail
+        await kernel.dispatch(feed)
+      }
+      await new Modem56(peer.Swarm, peer.swarmOptions).join('history', () => kernel.spawnWire())
+    }))
+  }
+  const r = await sim.run({ until: '10m' })
+  assert.equal(r.converged, true)
+  const joiner = peers[4] as (typeof peers)[number]
+  assert.equal(joiner.connections, 4)
+  assert.ok(history > 12e6)
+  assert.ok(joiner.rx < 2.5 * history, `the joiner received ${(joiner.rx / history).toFixed(2)}x the history`)
+})
