@@ -12,6 +12,7 @@ import type { KernelDb } from './kernel.js'
  */
 export function defaultDb (location?: string): KernelDb {
   const opts = { keyEncoding: 'view', valueEncoding: 'view' } as const
-  if (location === undefined) return new MemoryLevel<Uint8Array, Uint8Array>(opts)
+  // stored as views: memory-level's default 'buffer' store wraps every key and value in a Buffer
+  if (location === undefined) return new MemoryLevel<Uint8Array, Uint8Array>({ ...opts, storeEncoding: 'view' })
   return new BrowserLevel<Uint8Array, Uint8Array>(location, opts)
 }

@@ -13,7 +13,8 @@ import type { KernelDb } from './kernel.js'
  */
 export function defaultDb (location?: string): KernelDb {
   const opts = { keyEncoding: 'view', valueEncoding: 'view' } as const
-  if (location === undefined) return new MemoryLevel<Uint8Array, Uint8Array>(opts)
+  // stored as views: memory-level's default 'buffer' store wraps every key and value in a Buffer
+  if (location === undefined) return new MemoryLevel<Uint8Array, Uint8Array>({ ...opts, storeEncoding: 'view' })
   const db = new ClassicLevel<Uint8Array, Uint8Array>(location, opts)
   // Opening starts now rather than after the constructor (abstract-level's deferred open), so
   // LevelDB's file work overlaps the rest of the kernel's construction. A failure surfaces as

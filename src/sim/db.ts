@@ -54,5 +54,6 @@ export function internedDb (interner: Interner): KernelDb {
       return batch.call(this, mapped, options)
     }
   }
-  return new InternedLevel({ keyEncoding: 'view', valueEncoding: 'view' }) as unknown as KernelDb
+  // stored as views: the default 'buffer' store wraps every key and value in a Buffer per operation
+  return new InternedLevel({ keyEncoding: 'view', valueEncoding: 'view', storeEncoding: 'view' }) as unknown as KernelDb
 }
