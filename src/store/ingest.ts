@@ -81,8 +81,7 @@ export async function ingest (c: StoreCore, blocks: Block[], res: DispatchResult
     else if (continues && prev !== undefined) link = { parent: prev.block, chainId: prev.chainId, owner: prev.owner, hx: prev.hx, phid: prev.hid }
     else {
       const phid = latin1(b.psig)
-      const cached = c.chains.get(phid) // (the usual case, without the async call)
-      link = cached !== undefined ? { parent: cached.block, chainId: cached.chainId, owner: cached.owner, hx: cached.hx, phid } : await linkOf(c, b.psig, lastKnown)
+      link = cachedLink(c, phid) ?? await storedLink(c, b.psig, phid, lastKnown) // (the cache: the usual case, no async call)
     }
     if (link === undefined) { await c.stage.flush(); stash(c, blocks.slice(k), res); break }
     if (!b._verified && !b.verify()) { await c.stage.flush(); reject(c, res, b, 'SignatureVerificationFailed', 'SignatureVerificationFailed'); break }
@@ -162,8 +161,17 @@ function postpone (c: StoreCore, blocks: Block[], v: { reason: string, time: num
 /** @internal parent, chain id and owner of a stored block `psig` (undefined when it is not stored) */
 export async function linkOf (c: StoreCore, psig: Uint8Array, known: Block | undefined): Promise<Link | undefined> {
   const phid = latin1(psig)
+  return cachedLink(c, phid) ?? await storedLink(c, psig, phid, known)
+}
+
+/** The link of the block whose id is `phid` (latin1) from the store's chain cache, if there. */
+function cachedLink (c: StoreCore, phid: string): Link | undefined {
   const cached = c.chains.get(phid)
-  if (cached !== undefined) return { parent: cached.block, chainId: cached.chainId, owner: cached.owner, hx: cached.hx, phid }
+  return cached === undefined ? undefined : { parent: cached.block, chainId: cached.chainId, owner: cached.owner, hx: cached.hx, phid }
+}
+
+/** The link of block `psig` read from the repo (`known`: the block itself, when the caller has it). */
+async function storedLink (c: StoreCore, psig: Uint8Array, phid: string, known: Block | undefined): Promise<Link | undefined> {
   const parent = known !== undefined && bytesEqual(known.sig, psig) ? known : await c.repo.readBlock(psig)
   if (parent === undefined) return undefined
   const loc = await c.repo.chainOf(psig) // (its owner too: one read)
