@@ -3,9 +3,10 @@
 // HTML report. Exit code 0 only when every honest peer converged.
 import { closeSync, openSync, statSync, writeFileSync, writeSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { pathToFileURL } from 'node:url'
 import { LiveView, Report, SimError, Simulator, parseDuration } from '../sim/index.js'
 import type { LogEvent, RunResult } from '../sim/index.js'
+import { importScenario } from '../sim/load.js'
+import type { Scenario } from '../sim/load.js'
 import { cliErr } from './errors.js'
 import { parseFlags } from './io.js'
 import type { Command, Io } from './io.js'
@@ -84,8 +85,6 @@ export function parseSimArgs (argv: string[]): SimArgs {
   return out
 }
 
-type Scenario = (sim: Simulator) => unknown
-
 async function loadScenario (file: string): Promise<Scenario> {
   const path = resolve(file)
   try {
@@ -93,26 +92,7 @@ async function loadScenario (file: string): Promise<Scenario> {
   } catch (e) {
     throw cliErr('FileNotFound', `cannot read scenario ${file}: ${(e as { code?: string }).code ?? (e as Error).message}`)
   }
-  let mod: { default?: unknown }
-  try {
-    if (/\.[cm]?tsx?$/.test(path)) {
-      let api: { tsImport: (specifier: string, parent: string) => Promise<unknown> }
-      try {
-        api = await import('tsx/esm/api') as typeof api
-      } catch {
-        throw new SimError('BadScenario', `BadScenario: loading a TypeScript scenario needs tsx (npm install tsx), or compile ${file} to JavaScript`)
-      }
-      mod = await api.tsImport(pathToFileURL(path).href, import.meta.url) as { default?: unknown }
-    } else {
-      mod = await import(pathToFileURL(path).href) as { default?: unknown }
-    }
-  } catch (e) {
-    if (e instanceof SimError) throw e
-    throw new SimError('BadScenario', `BadScenario: ${file} failed to load: ${(e as Error).message}`, { cause: e })
-  }
-  const fn = mod.default
-  if (typeof fn !== 'function') throw new SimError('BadScenario', `BadScenario: ${file} must default-export a function of the simulator`)
-  return fn as Scenario
+  return await importScenario(path, file)
 }
 
 /** An ndjson file written in large synchronous chunks (complete up to the last event on any exit). */

@@ -19,6 +19,8 @@ export type SimLogEvent =
     until: number | null
     /** Virtual ms between metrics lines. */
     interval: number
+    /** Worker threads of a parallel run (absent: one process). */
+    workers?: number
   }
   | {
     /** Virtual time in ms since the run began. */

@@ -7,6 +7,7 @@ import { toHex } from '../feed/index.js'
 import { outgoing } from '../net/frame.js'
 import type { Owner } from './queue.js'
 import type { Random } from './random.js'
+import { simError } from './errors.js'
 
 /** A latency: fixed ms, a uniform range `[min, max]`, or a function drawing one from a stream. */
 export type Latency = number | readonly [number, number] | ((random: () => number) => number)
@@ -43,6 +44,8 @@ export interface Endpoint {
   readonly profile: Profile
   readonly incarnation: Owner & { readonly alive: boolean }
   readonly random: Random
+  /** The stream of the link's own draws (jitter, loss): apart from `random`, which every worker of a parallel run replays. */
+  readonly linkRandom: Random
   upFree: number
   downFree: number
   rx: number
@@ -53,13 +56,51 @@ export interface Endpoint {
 /** The network's view of the simulator. @internal */
 export interface NetHost {
   readonly time: number
+  /** Schedules a peer's work (bytes arriving, a writer's backpressure). */
   schedule (delay: number, fn: () => void, owner: Owner | null): void
+  /** Schedules the network's own work (lookups, dials, closes): replayed by every worker of a parallel run. */
+  control (delay: number, fn: () => void, owner: Owner | null): void
+  /** Set in a worker of a parallel run. */
+  readonly shard: ShardNet | null
   connectionOpened (conn: Connection): void
   connectionClosed (conn: Connection): void
   nextConnectionId (): number
 }
 
 const RTO_MIN = 200
+
+/** A chunk on its way to a peer of another worker (parallel runs). @internal */
+export interface Crossing {
+  conn: number
+  side: 0 | 1
+  chunk: Uint8Array | null
+  /** When its first byte reaches the receiver's downlink, and the earliest its last byte can arrive. */
+  arrive: number
+  last: number
+}
+
+/**
+ * A call of a peer's code that changes the network (a swarm made, a topic joined or left, a
+ * socket destroyed): in a parallel run it takes effect in every worker at the next window
+ * edge, so that each worker's copy of the DHT, swarms and connection table stays the same.
+ * @internal
+ */
+export type ControlInput =
+  | { k: 'swarm', peer: number, key: Uint8Array, maxPeers: number }
+  | { k: 'join', peer: number, swarm: number, topic: Uint8Array, server: boolean, client: boolean }
+  | { k: 'leave', peer: number, swarm: number, topic: Uint8Array }
+  | { k: 'destroy', peer: number, swarm: number }
+  | { k: 'sock', peer: number, conn: number, side: 0 | 1, why: string | null }
+
+/** What a worker of a parallel run adds to the network's host. @internal */
+export interface ShardNet {
+  /** True when the peer runs in this worker. */
+  local (id: number): boolean
+  /** Records a change made by a local peer's code: `apply` runs here, and the input in every other worker, at the next window edge. */
+  input (payload: ControlInput, apply: () => void): void
+  /** Hands a chunk to the worker of its receiver. */
+  cross (to: number, c: Crossing): void
+}
 
 function drawLatency (l: Latency, random: () => number): number {
   if (typeof l === 'number') return l
@@ -81,12 +122,17 @@ export class Connection {
   readonly id: number
   readonly a: Endpoint
   readonly b: Endpoint
+  /** The swarm keys of the two ends. */
+  readonly aKey: Uint8Array
+  readonly bKey: Uint8Array
   readonly topic: Uint8Array | undefined
   readonly latency: number
-  readonly sa: SimSocket
-  readonly sb: SimSocket
   readonly #host: NetHost
   readonly #dir: [Direction, Direction]
+  /** The sockets, made when first asked for (a parallel run's worker makes only its own peers'). */
+  readonly #sockets: [SimSocket | null, SimSocket | null] = [null, null]
+  /** Parallel runs: the sides the network has closed (in every worker alike). */
+  readonly #gone: [boolean, boolean] = [false, false]
   readonly opened: number
   bytes = 0
   /** Chunks written (both directions): one per socket write, i.e. about one per message frame. */
@@ -103,12 +149,22 @@ export class Connection {
     this.#host = host
     this.a = a
     this.b = b
+    this.aKey = aKey
+    this.bKey = bKey
     this.topic = topic
     this.opened = host.time
     this.latency = Math.max(drawLatency(a.profile.latency, () => a.random.next()), drawLatency(b.profile.latency, () => b.random.next()))
     this.#dir = [{ last: 0, ended: false, held: [], pending: null }, { last: 0, ended: false, held: [], pending: null }]
-    this.sa = new SimSocket(this, 0, bKey)
-    this.sb = new SimSocket(this, 1, aKey)
+  }
+
+  /** The dialling side's socket. */
+  get sa (): SimSocket { return this.socket(0) }
+  /** The dialled side's socket. */
+  get sb (): SimSocket { return this.socket(1) }
+
+  /** The socket of side `s` (made on first use). */
+  socket (s: 0 | 1): SimSocket {
+    return (this.#sockets[s] ??= new SimSocket(this, s, s === 0 ? this.bKey : this.aKey, this.#host.shard === null))
   }
 
   /** True while a partition separates the two ends. */
@@ -126,20 +182,40 @@ export class Connection {
     const up = start + (n * 1000) / src.profile.up
     src.upFree = up
     let delay = this.latency
-    if (src.profile.jitter > 0 || dst.profile.jitter > 0) delay += src.random.next() * Math.max(src.profile.jitter, dst.profile.jitter)
+    if (src.profile.jitter > 0 || dst.profile.jitter > 0) delay += src.linkRandom.next() * Math.max(src.profile.jitter, dst.profile.jitter)
     const loss = Math.max(src.profile.loss, dst.profile.loss)
     if (loss > 0) {
       const rto = Math.max(RTO_MIN, 2 * this.latency)
-      while (src.random.next() < loss) delay += rto
+      while (src.linkRandom.next() < loss) delay += rto
     }
-    const down = Math.max(Math.max(start + delay, dst.downFree) + (n * 1000) / dst.profile.down, up + delay)
-    if (chunk !== null) dst.downFree = down
-    const dir = this.#dir[s]
-    const at = Math.max(Math.ceil(down), dir.last)
-    dir.last = at
     src.tx += n
     this.bytes += n
     if (chunk !== null) this.writes++
+    const shard = this.#host.shard
+    if (shard !== null && !shard.local(dst.id)) shard.cross(dst.id, { conn: this.id, side: s, chunk, arrive: start + delay, last: up + delay })
+    else this.#receive(s, chunk, start + delay, up + delay)
+    // Backpressure: the writer waits while more than 250 ms of data waits on its uplink.
+    const backlog = up - now - 250
+    if (backlog <= 0) done()
+    else this.#host.schedule(Math.ceil(backlog), done, src.incarnation)
+  }
+
+  /** A chunk sent by a peer of another worker reaches this one's receiver. */
+  arrive (c: Crossing): void {
+    if (c.chunk !== null) { this.bytes += c.chunk.byteLength; this.writes++ }
+    this.#receive(c.side, c.chunk, c.arrive, c.last)
+  }
+
+  /** The receiver's downlink takes a chunk that reaches it at `arrive` (its last byte not before `last`). */
+  #receive (s: 0 | 1, chunk: Uint8Array | null, arrive: number, last: number): void {
+    const dst = s === 0 ? this.b : this.a
+    const now = this.#host.time
+    const n = chunk === null ? 0 : chunk.byteLength
+    const down = Math.max(Math.max(arrive, dst.downFree) + (n * 1000) / dst.profile.down, last)
+    if (chunk !== null) dst.downFree = down
+    const dir = this.#dir[s]
+    const at = Math.max(Math.ceil(down), dir.last, now)
+    dir.last = at
     if (dir.pending !== null && dir.pending.time === at) {
       dir.pending.chunks.push(chunk)
     } else {
@@ -150,14 +226,10 @@ export class Connection {
         this.#deliver(s, batch.chunks)
       }, dst.incarnation)
     }
-    // Backpressure: the writer waits while more than 250 ms of data waits on its uplink.
-    const backlog = up - now - 250
-    if (backlog <= 0) done()
-    else this.#host.schedule(Math.ceil(backlog), done, src.incarnation)
   }
 
   #deliver (s: 0 | 1, chunks: Array<Uint8Array | null>): void {
-    const dst = s === 0 ? this.sb : this.sa
+    const dst = this.socket(s === 0 ? 1 : 0)
     const dir = this.#dir[s]
     if (this.blocked) { for (const c of chunks) dir.held.push(c as Uint8Array); return }
     for (const c of chunks) {
@@ -181,19 +253,50 @@ export class Connection {
     }
   }
 
+  /** Side `s`'s socket was destroyed (by its peer's code, or as the network closed it). */
+  socketDestroyed (s: 0 | 1, why: string | null): void {
+    const shard = this.#host.shard
+    if (shard === null) { this.destroyedSide(s, why); return }
+    if (this.#gone[s]) return // the network closed it: every worker knows already
+    shard.input({ k: 'sock', peer: (s === 0 ? this.a : this.b).id, conn: this.id, side: s, why }, () => this.shut(s, why))
+  }
+
   /** Side `s` was destroyed: the other side learns it after the bytes in flight. */
   destroyedSide (s: 0 | 1, why: string | null): void {
-    const reason = this.reset ? 'ECONNRESET' : why
-    if (this.closedBy === null) { this.closedBy = s === 0 ? 'a' : 'b'; this.closeReason = reason }
-    const other = s === 0 ? this.sb : this.sa
+    const reason = this.#closing(s, why)
+    const other = this.socket(s === 0 ? 1 : 0)
     const dst = s === 0 ? this.b : this.a
     const dir = this.#dir[s]
     const at = Math.max(this.#host.time + Math.ceil(this.latency), dir.last)
-    this.#host.schedule(at - this.#host.time, () => {
-      if (other.destroyed) return
-      if (reason === null) other.destroy()
-      else other.destroy(Object.assign(new Error('connection reset by peer'), { code: 'ECONNRESET' }))
-    }, dst.incarnation)
+    this.#host.schedule(at - this.#host.time, () => { destroyWith(other, reason) }, dst.incarnation)
+  }
+
+  #closing (s: 0 | 1, why: string | null): string | null {
+    const reason = this.reset ? 'ECONNRESET' : why
+    if (this.closedBy === null) { this.closedBy = s === 0 ? 'a' : 'b'; this.closeReason = reason }
+    return reason
+  }
+
+  /**
+   * Parallel runs: side `s` is closed, in every worker at the same virtual time; the other side
+   * closes one latency later (its socket, where it runs, after the bytes in flight to it).
+   */
+  shut (s: 0 | 1, why: string | null): void {
+    if (this.#gone[s]) return
+    this.#gone[s] = true
+    const reason = this.#closing(s, why)
+    const o = s === 0 ? 1 : 0
+    this.#host.control(Math.ceil(this.latency), () => {
+      if (!this.#gone[o]) {
+        this.#gone[o] = true
+        const sock = this.#sockets[o]
+        if (sock !== null && !sock.destroyed) {
+          const wait = Math.max(0, this.#dir[s].last - this.#host.time)
+          this.#host.schedule(wait, () => { destroyWith(sock, reason) }, null)
+        }
+      }
+      if (!this.closed) { this.closed = true; this.#host.connectionClosed(this) }
+    }, null)
   }
 
   /** A socket emitted `close`. */
@@ -207,6 +310,13 @@ export class Connection {
   other (e: Endpoint): Endpoint { return e === this.a ? this.b : this.a }
 }
 
+/** Destroys `socket` as a remote close would: an error when the close had a reason. */
+function destroyWith (socket: SimSocket, reason: string | null): void {
+  if (socket.destroyed) return
+  if (reason === null) socket.destroy()
+  else socket.destroy(Object.assign(new Error('connection reset by peer'), { code: 'ECONNRESET' }))
+}
+
 /**
  * One end of a simulated connection: a Node `Duplex` (like hyperswarm's encrypted stream).
  * Writes leave through the peer's uplink and arrive after the link's delay, in order.
@@ -218,12 +328,12 @@ export class SimSocket extends Duplex {
   readonly #side: 0 | 1
 
   /** @internal */
-  constructor (conn: Connection, side: 0 | 1, remotePublicKey: Uint8Array) {
+  constructor (conn: Connection, side: 0 | 1, remotePublicKey: Uint8Array, countClose = true) {
     super({ allowHalfOpen: true })
     this.#conn = conn
     this.#side = side
     this.remotePublicKey = remotePublicKey
-    this.once('close', () => conn.socketClosed())
+    if (countClose) this.once('close', () => conn.socketClosed())
   }
 
   /** The connection id (as in the log). */
@@ -251,7 +361,7 @@ export class SimSocket extends Duplex {
 
   /** Node stream internals: a destroyed side resets the other. @internal */
   override _destroy (err: Error | null, cb: (err: Error | null) => void): void {
-    this.#conn.destroyedSide(this.#side, err === null ? null : (err as { code?: string }).code ?? err.message)
+    this.#conn.socketDestroyed(this.#side, err === null ? null : (err as { code?: string }).code ?? err.message)
     cb(err)
   }
 }
@@ -350,14 +460,42 @@ export class SwarmCore {
   /** Called when connections or dials change (the swarm's `update` event). */
   onupdate: () => void = () => {}
   destroyed = false
+  /** Its place among its peer's swarms (how the workers of a parallel run name it). */
+  index = 0
+  /** False for a parallel run's copy of another worker's peer's swarm. */
+  readonly local: boolean
 
-  constructor (host: SwarmHost, endpoint: Endpoint, publicKey: Uint8Array, maxPeers: number, emit: (socket: SimSocket, info: SimPeerInfo) => void) {
+  /**
+   * @param local - false for the copy that a worker of a parallel run keeps of another
+   *   worker's peer's swarm: it takes part in discovery and dials, and makes no sockets
+   */
+  constructor (host: SwarmHost, endpoint: Endpoint, publicKey: Uint8Array, maxPeers: number, emit: (socket: SimSocket, info: SimPeerInfo) => void, local = true) {
+    this.local = local
     this.#host = host
     this.endpoint = endpoint
     this.publicKey = publicKey
     this.maxPeers = maxPeers
     this.#emit = emit
-    host.dht.swarms.set(toHex(publicKey), this)
+    if (host.shard === null) this.register()
+  }
+
+  /** Makes the swarm findable by its key (at once, or in a parallel run at the window edge). */
+  register (): void {
+    this.#host.dht.swarms.set(toHex(this.publicKey), this)
+  }
+
+  /** Runs a change made by the peer's code now, or in a parallel run at the next window edge in every worker. */
+  #gated<T> (input: ControlInput, apply: () => T | Promise<T>): Promise<T> {
+    const shard = this.#host.shard
+    if (shard === null) return Promise.resolve(apply())
+    return new Promise<T>((resolve, reject) => shard.input(input, () => {
+      try { resolve(apply()) } catch (err) { reject(err) }
+    }))
+  }
+
+  /** Parallel runs: what joinPeer needs (a worker cannot see another's swarms at once). */
+  #single (what: string): void {
+    if (this.#host.shard !== null) throw simError('BadOption', `${what}() is not supported in a parallel run (workers > 1)`)
   }
 
   /** Dials in progress. */
@@ -376,24 +514,33 @@ export class SwarmCore {
   get alive (): boolean { return !this.destroyed && this.endpoint.incarnation.alive }
 
   join (key: Uint8Array, server: boolean, client: boolean): Promise<void> {
+    return this.#gated({ k: 'join', peer: this.endpoint.id, swarm: this.index, topic: key, server, client }, () => this.joinNow(key, server, client))
+  }
+
+  /** @internal joins now (a parallel run's input, applied). */
+  joinNow (key: Uint8Array, server: boolean, client: boolean): Promise<void> {
     const hex = toHex(key)
     this.#joined.set(hex, { key, server, client })
     return this.#lookup(key, server, client)
   }
 
   leave (key: Uint8Array): Promise<void> {
+    return this.#gated({ k: 'leave', peer: this.endpoint.id, swarm: this.index, topic: key }, () => { this.leaveNow(key) })
+  }
+
+  /** @internal leaves now (a parallel run's input, applied). */
+  leaveNow (key: Uint8Array): void {
     const hex = toHex(key)
     this.#joined.delete(hex)
     const e = this.#host.dht.topics.get(hex)
     e?.servers.delete(this)
     e?.hungry.delete(this)
-    return Promise.resolve()
   }
 
   #lookup (key: Uint8Array, server: boolean, client: boolean): Promise<void> {
     this.#pending++
     return new Promise(resolve => {
-      this.#host.schedule(this.#host.lookupDelay(this.endpoint.random), () => {
+      this.#host.control(this.#host.lookupDelay(this.endpoint.random), () => {
         this.#settle()
         resolve()
         if (!this.alive || !this.#joined.has(toHex(key))) return
@@ -447,7 +594,7 @@ export class SwarmCore {
     this.onupdate()
     const rtt = 2 * Math.max(drawLatency(this.endpoint.profile.latency, () => this.endpoint.random.next()), 1)
     return new Promise(resolve => {
-      this.#host.schedule(Math.ceil(rtt), () => {
+      this.#host.control(Math.ceil(rtt), () => {
         this.#dialing.delete(rid)
         this.#settle()
         resolve(this.#connect(remote, topic))
@@ -466,13 +613,18 @@ export class SwarmCore {
     this.#out++
     remote.conns.set(conn.id, conn)
     this.#host.connectionOpened(conn)
-    this.#emit(conn.sa, { publicKey: remote.publicKey, topics: topic === undefined ? [] : [topic], client: true })
-    this.#host.schedule(0, () => { if (remote.alive) remote.#emit(conn.sb, { publicKey: this.publicKey, topics: [], client: false }); else conn.sb.destroy() }, remote.endpoint.incarnation)
+    if (this.local) this.#emit(conn.sa, { publicKey: remote.publicKey, topics: topic === undefined ? [] : [topic], client: true })
+    this.#host.control(0, () => {
+      if (!remote.local) return
+      if (remote.alive) remote.#emit(conn.sb, { publicKey: this.publicKey, topics: [], client: false })
+      else conn.sb.destroy()
+    }, remote.endpoint.incarnation)
     return true
   }
 
   /** Keeps a direct connection to the swarm with `publicKey` (hyperswarm's `joinPeer`). */
   joinPeer (publicKey: Uint8Array): void {
+    this.#single('joinPeer')
     const hex = toHex(publicKey)
     if (this.destroyed || hex === toHex(this.publicKey) || this.#explicit.has(hex)) return
     this.#explicit.set(hex, publicKey.slice())
@@ -481,6 +633,7 @@ export class SwarmCore {
 
   /** Stops reconnecting to `publicKey` (an open connection stays). */
   leavePeer (publicKey: Uint8Array): void {
+    this.#single('leavePeer')
     this.#explicit.delete(toHex(publicKey))
   }
 
@@ -492,7 +645,7 @@ export class SwarmCore {
     const retry = (): void => {
       if (!this.alive || !this.#explicit.has(hex) || this.#explicitRetry.has(hex)) return
       this.#explicitRetry.add(hex)
-      this.#host.schedule(this.#host.retryDelay(this.endpoint.random), () => {
+      this.#host.control(this.#host.retryDelay(this.endpoint.random), () => {
         this.#explicitRetry.delete(hex)
         this.#attempt(hex)
       }, this.endpoint.incarnation)
@@ -507,7 +660,7 @@ export class SwarmCore {
     if (this.#mine.delete(conn.id)) this.#out--
     this.onupdate()
     if (!this.alive) return
-    const otherKey = toHex(conn.other(this.endpoint) === conn.a ? conn.sb.remotePublicKey : conn.sa.remotePublicKey)
+    const otherKey = toHex(conn.other(this.endpoint) === conn.a ? conn.aKey : conn.bKey)
     if (this.#explicit.has(otherKey)) this.#attempt(otherKey)
     const other = conn.other(this.endpoint).id
     const prev = this.#recent.get(other)
@@ -515,7 +668,7 @@ export class SwarmCore {
     this.#recent.set(other, { until: this.#host.time + 5_000 * 2 ** Math.min(strikes, 8), strikes })
     if (this.#retry) return
     this.#retry = true
-    this.#host.schedule(this.#host.retryDelay(this.endpoint.random), () => {
+    this.#host.control(this.#host.retryDelay(this.endpoint.random), () => {
       this.#retry = false
       if (!this.alive || !this.wants) return
       for (const t of this.#joined.values()) if (t.client) void this.#lookup(t.key, false, true)
@@ -540,6 +693,11 @@ export class SwarmCore {
 
   /** Destroys every connection (`abrupt`: resets, as a crash would). */
   destroy (abrupt: boolean): void {
+    if (this.#host.shard !== null) {
+      if (abrupt) this.#single('crash')
+      void this.#gated({ k: 'destroy', peer: this.endpoint.id, swarm: this.index }, () => { this.destroyNow() })
+      return
+    }
     if (this.destroyed) return
     this.destroyed = true
     this.#host.dht.remove(this)
@@ -547,6 +705,19 @@ export class SwarmCore {
       const mine = c.a === this.endpoint ? c.sa : c.sb
       if (abrupt) c.reset = true // our end just vanishes; the other end sees a reset
       if (!mine.destroyed) mine.destroy()
+    }
+    for (const w of this.#waiters.splice(0)) w()
+  }
+
+  /** @internal Parallel runs: the swarm's destruction, applied in every worker. */
+  destroyNow (): void {
+    if (this.destroyed) return
+    this.destroyed = true
+    this.#host.dht.remove(this)
+    for (const c of [...this.conns.values()]) {
+      const side = c.a === this.endpoint ? 0 : 1
+      c.shut(side, null)
+      if (this.local) c.socket(side).destroy()
     }
     for (const w of this.#waiters.splice(0)) w()
   }

@@ -9,8 +9,11 @@ import { parseDuration } from './duration.js'
 import { SimError, simError } from './errors.js'
 import { formatEvent } from './log.js'
 import type { LogEvent, MetricsLogEvent } from './log.js'
+import { createHash } from 'node:crypto'
 import { SimDht, SimSwarm, SwarmCore } from './network.js'
-import type { Connection, Latency, LinkOptions, Profile, SimSwarmOptions } from './network.js'
+import type { Connection, ControlInput, Crossing, Latency, LinkOptions, Profile, ShardNet, SimSwarmOptions } from './network.js'
+import { pack, unpack } from './shard.js'
+import type { Partial, ShardLink, StampedInput, WindowIn } from './shard.js'
 import { EventQueue } from './queue.js'
 import type { Owner } from './queue.js'
 import { Random } from './random.js'
@@ -36,6 +39,8 @@ export interface SimulatorOptions {
   epoch?: number
   /** Cap on how fast virtual time runs: virtual ms per real ms (default: as fast as possible). */
   speed?: number
+  /** @internal This simulator is one worker of a parallel run (`runParallel`). */
+  shard?: ShardLink
 }
 
 /** Options of {@link Simulator.launch}: the peer's link, connection limit, clock and role. */
@@ -166,6 +171,7 @@ export class Peer {
   /** @internal */ group = 0
   /** @internal */ profile: Profile
   /** @internal */ readonly random: Random
+  /** @internal */ readonly linkRandom: Random
   /** @internal */ incarnation: Incarnation
   /** @internal */ readonly dbs: Map<string, KernelDb> = new Map()
   /** @internal */ readonly watches: Watch[] = []
@@ -186,6 +192,7 @@ export class Peer {
     this.opts = opts
     this.init = init
     this.random = random
+    this.linkRandom = random.fork('link')
     this.honest = opts.honest !== false
     this.#skew = opts.skew ?? 0
     this.profile = profileOf(DEFAULT_LINK, opts, `peer ${id}`)
@@ -217,12 +224,14 @@ export class Peer {
 
   /** Changes the peer's link (bandwidth, latency, jitter, loss) from now on: a slow or flaky link. */
   setLink (link: LinkOptions): void {
+    this.#sim.single('setLink')
     this.profile = profileOf(this.profile, link, this.label)
     this.#sim.log({ t: this.#sim.time, type: 'fault', event: 'link', peer: this.id, link: { ...link, latency: typeof link.latency === 'function' ? 'function' : link.latency } })
   }
 
   /** Crashes the peer now: timers die, connections reset, what was not committed to its db is lost. */
   crash (): void {
+    this.#sim.single('crash')
     if (!this.alive) return
     this.#sim.log({ t: this.#sim.time, type: 'peer', event: 'crash', peer: this.id, name: this.name })
     this.#down('crashed', true)
@@ -233,6 +242,7 @@ export class Peer {
    * time), then closes what is left.
    */
   async stop (): Promise<void> {
+    this.#sim.single('stop')
     if (!this.alive) return
     const inc = this.incarnation
     this.#sim.log({ t: this.#sim.time, type: 'peer', event: 'stop', peer: this.id, name: this.name })
@@ -245,6 +255,7 @@ export class Peer {
 
   /** Starts a stopped or crashed peer again: a new incarnation runs init with the same disk and identity. */
   restart (): void {
+    this.#sim.single('restart')
     if (this.alive) return
     this.#sim.log({ t: this.#sim.time, type: 'peer', event: 'restart', peer: this.id, name: this.name })
     this.#sim.start(this)
@@ -347,17 +358,31 @@ export class Simulator {
   /** @internal */ current: Incarnation | null = null
   /** Last metrics logged. */
   metrics: MetricsLogEvent | null = null
+  /** @internal In a worker of a parallel run: which peers run here, and where changes and bytes go. */
+  readonly shard: ShardNet | null
+  /** The network's own events: the event queue itself, or in a parallel run a queue of their own, replayed alike by every worker. */
+  readonly #control: EventQueue
+  readonly #link: ShardLink | undefined
+  /** Parallel runs: what this worker sends at the next window edge. */
+  #inputs: StampedInput[] = []
+  readonly #applies: Map<number, () => void> = new Map()
+  #inputCount = 0
+  #crossings: Crossing[][] = []
+  #outEvents: LogEvent[] = []
+  #created: Array<[string, string, number]> = []
+  #ids: Array<[string, number]> = []
   readonly #opts: SimulatorOptions
   readonly #interval: number
   readonly #lookup: Latency
   readonly #scriptRng: Random
   readonly #listeners: Array<(ev: LogEvent) => void> = []
   readonly #truth: Truth = new Truth()
+  /** Parallel runs: the window, ms (0 until the run starts). */
+  #window = 0
   readonly #nodes: Map<string, Peer> = new Map()
   readonly #conns: Map<number, Connection> = new Map()
   #time = 0
   #connIds = 1
-  #bytesTotal = 0
   #bytesMark = 0
   #pendingScript = 0
   #pendingLaunch = 0
@@ -387,6 +412,42 @@ export class Simulator {
     this.rng = new Random(seed).fork('sim')
     this.#scriptRng = new Random(seed).fork('script')
     if (opts.onevent !== undefined) this.#listeners.push(opts.onevent)
+    const link = opts.shard
+    this.#link = link
+    if (link === undefined) {
+      this.shard = null
+      this.#control = this.queue
+    } else {
+      if (opts.speed !== undefined) throw simError('BadOption', '"speed" is not supported in a parallel run (workers > 1)')
+      this.#control = new EventQueue()
+      for (let i = 0; i < link.count; i++) this.#crossings.push([])
+      this.#truth.oncreated = (author, tip, n) => { this.#created.push([author, tip, n]) }
+      const local = (id: number): boolean => (id - 1) % link.count === link.index
+      this.shard = {
+        local,
+        input: (input: ControlInput, apply: () => void) => {
+          const n = this.#inputCount++
+          this.#applies.set(n, apply)
+          this.#inputs.push({ t: this.#time, shard: link.index, n, input })
+        },
+        cross: (to: number, c: Crossing) => { (this.#crossings[(to - 1) % link.count] as Crossing[]).push(c) }
+      }
+    }
+  }
+
+  /** @internal Throws `BadOption` in a parallel run, whose workers cannot do `what`. */
+  single (what: string): void {
+    if (this.shard !== null) throw simError('BadOption', `${what}() is not supported in a parallel run (workers > 1)`)
+  }
+
+  /** True when peer `id` runs in this process (always, unless this is a worker of a parallel run). */
+  #local (id: number): boolean {
+    return this.shard === null || this.shard.local(id)
+  }
+
+  /** True for the worker that logs what every worker replays (the first). */
+  get #logsShared (): boolean {
+    return this.#link === undefined || this.#link.index === 0
   }
 
   /** Virtual time, ms. */
@@ -403,7 +464,8 @@ export class Simulator {
   /** Logs an event (the simulator's own, or a scenario's `custom` one). */
   log (ev: LogEvent): void {
     if (this.#done) return
-    if (this.#opts.out !== undefined) this.#opts.out(formatEvent(ev))
+    if (this.#link !== undefined) this.#outEvents.push(ev) // the coordinator merges the workers' logs
+    else if (this.#opts.out !== undefined) this.#opts.out(formatEvent(ev))
     for (const l of this.#listeners) l(ev)
   }
 
@@ -430,10 +492,13 @@ export class Simulator {
       throw simError('BadOption', `${peer.label}: "maxConnections" expected a positive integer`)
     }
     const at = opts.at === undefined ? this.#time : parseDuration(opts.at, 'at')
+    if (this.#running && this.#window > 0 && minLatency(peer.profile.latency, peer.label) < this.#window) {
+      throw simError('BadOption', `${peer.label}: a latency below the parallel run's window of ${this.#window} ms`)
+    }
     this.peers.push(peer)
-    this.log({ t: this.#time, type: 'peer', event: 'launch', peer: id, name, honest: peer.honest })
+    if (this.#logsShared) this.log({ t: this.#time, type: 'peer', event: 'launch', peer: id, name, honest: peer.honest })
     this.#pendingLaunch++
-    this.queue.push(Math.max(at, this.#time), () => { this.#pendingLaunch--; this.start(peer) }, null)
+    this.#control.push(Math.max(at, this.#time), () => { this.#pendingLaunch--; this.start(peer) }, null)
     return peer
   }
 
@@ -441,7 +506,7 @@ export class Simulator {
   at (time: number | string, fn: () => unknown): void {
     const t = parseDuration(time, 'at')
     this.#pendingScript++
-    this.queue.push(Math.max(t, this.#time), () => {
+    this.#control.push(Math.max(t, this.#time), () => {
       this.#pendingScript--
       Promise.resolve().then(fn).catch((err: unknown) => this.#fail(simError('ScenarioFailed', `action at ${t} ms: ${errorInfo(err).message}`, err)))
     }, null)
@@ -458,6 +523,7 @@ export class Simulator {
    * more group together.
    */
   partition (groups: ReadonlyArray<ReadonlyArray<Peer | number>>): void {
+    this.single('partition')
     for (const p of this.peers) p.group = 0
     const out: number[][] = []
     groups.forEach((g, i) => {
@@ -474,6 +540,7 @@ export class Simulator {
 
   /** Ends a partition: held bytes are delivered and peers can find each other again. */
   heal (): void {
+    this.single('heal')
     for (const p of this.peers) p.group = 0
     this.log({ t: this.#time, type: 'fault', event: 'heal' })
     for (const c of this.#conns.values()) c.heal()
@@ -508,6 +575,7 @@ export class Simulator {
     const wall0 = real.now()
     const speed = this.#opts.speed
     try {
+      if (this.#link !== undefined) return await this.#runShard(this.#link, until, stopWhenConverged)
       if (!this.#started) {
         this.#started = true
         this.log({ t: this.#time, type: 'sim', event: 'start', seed: this.seed, until, interval: this.#interval })
@@ -562,9 +630,7 @@ export class Simulator {
       this.current = null
       if (this.#failure !== null) throw this.#failure
       reason ??= 'idle'
-      for (const c of this.#conns.values()) {
-        this.log({ t: this.#time, type: 'conn', event: 'stats', id: c.id, a: c.a.id, b: c.b.id, bytes: c.bytes, writes: c.writes })
-      }
+      this.#logStats()
       const m = this.#measure()
       const result: RunResult = { time: this.#time, reason, converged: m.convergence === 1 && m.created > 0, convergence: m.convergence, events: this.#events, errors: this.#errors }
       this.log({ t: this.#time, type: 'sim', event: 'end', reason, converged: result.converged, convergence: m.convergence })
@@ -592,6 +658,11 @@ export class Simulator {
   }
 
   /** @internal */
+  control (delay: number, fn: () => void, owner: Owner | null): void {
+    this.#control.push(this.#time + Math.max(0, Math.ceil(delay)), fn, owner)
+  }
+
+  /** @internal */
   nextConnectionId (): number { return this.#connIds++ }
 
   /** @internal */
@@ -610,14 +681,14 @@ export class Simulator {
   /** @internal */
   connectionOpened (conn: Connection): void {
     this.#conns.set(conn.id, conn)
-    this.log({ t: this.#time, type: 'conn', event: 'open', id: conn.id, a: conn.a.id, b: conn.b.id, latency: Math.round(conn.latency) })
+    if (this.#local(conn.a.id)) this.log({ t: this.#time, type: 'conn', event: 'open', id: conn.id, a: conn.a.id, b: conn.b.id, latency: Math.round(conn.latency) })
   }
 
   /** @internal */
   connectionClosed (conn: Connection): void {
     if (!this.#conns.delete(conn.id)) return
     const by = conn.closedBy === 'a' ? conn.a.id : conn.closedBy === 'b' ? conn.b.id : null
-    this.log({ t: this.#time, type: 'conn', event: 'close', id: conn.id, a: conn.a.id, b: conn.b.id, bytes: conn.bytes, writes: conn.writes, by, reason: conn.closeReason })
+    if (this.#local(conn.a.id)) this.log({ t: this.#time, type: 'conn', event: 'close', id: conn.id, a: conn.a.id, b: conn.b.id, bytes: conn.bytes, writes: conn.writes, by, reason: conn.closeReason })
     for (const e of [conn.a, conn.b]) {
       for (const s of (e as Peer).incarnation.swarms) if (s.conns.has(conn.id)) s.closed(conn)
     }
@@ -647,6 +718,7 @@ export class Simulator {
   /** @internal Starts (or restarts) a peer: a new incarnation runs init in its context. */
   start (peer: Peer): void {
     const inc = peer.next()
+    if (!this.#local(peer.id)) { inc.booting = false; return } // another worker runs it
     const prev = this.current
     this.current = inc
     this.log({ t: this.#time, type: 'peer', event: 'up', peer: peer.id, name: peer.name, incarnation: inc.n })
@@ -688,11 +760,14 @@ export class Simulator {
     const Swarm = class extends SimSwarm {
       constructor (options: SimSwarmOptions = {}) {
         super(emit => {
-          const core = new SwarmCore(sim, peer, keys.bytes(32), options.maxPeers ?? maxDefault, (socket, info) => {
+          const key = keys.bytes(32)
+          const maxPeers = options.maxPeers ?? maxDefault
+          const core = new SwarmCore(sim, peer, key, maxPeers, (socket, info) => {
             if (!inc.alive) { socket.destroy(); return }
             emit(socket, info)
           })
-          inc.swarms.push(core)
+          core.index = inc.swarms.push(core) - 1
+          if (sim.shard !== null) sim.shard.input({ k: 'swarm', peer: peer.id, key, maxPeers }, () => { core.register() })
           if (!inc.alive) core.destroy(true)
           return core
         })
@@ -751,9 +826,9 @@ export class Simulator {
     for (const k of ['nodeId', 'pk'] as const) {
       let id: string | undefined
       try { id = kernel[k] } catch { id = undefined } // pk throws before boot
-      if (typeof id === 'string') this.#nodes.set(id, peer)
+      if (typeof id === 'string') this.#nodeId(id, peer)
     }
-    kernel.boot().then(() => { if (typeof kernel.pk === 'string') this.#nodes.set(kernel.pk, peer) }).catch(() => {})
+    kernel.boot().then(() => { if (typeof kernel.pk === 'string') this.#nodeId(kernel.pk, peer) }).catch(() => {})
     const original = kernel.ondisconnect.bind(kernel)
     kernel.ondisconnect = (info, error) => {
       original(info, error)
@@ -765,24 +840,18 @@ export class Simulator {
     }
   }
 
+  /** Names `peer` by a kernel id; in a parallel run, in every worker. */
+  #nodeId (id: string, peer: Peer): void {
+    this.#nodes.set(id, peer)
+    if (this.#link !== undefined) this.#ids.push([id, peer.id])
+  }
+
   #scheduleMetrics (stopWhenConverged: boolean): void {
     this.queue.push(this.#time + this.#interval, () => {
       const m = this.#measure()
       this.metrics = m
       this.log(m)
-      for (const p of this.peers) {
-        if (!p.alive || p.ticks.length === 0) continue
-        const prev = this.current
-        this.current = p.incarnation
-        const ev: LogEvent = { t: this.#time, type: 'peer', event: 'tick', peer: p.id, name: p.name, rx: p.rx - p.lastRx, tx: p.tx - p.lastTx, connections: p.connections }
-        for (const h of p.ticks) {
-          try { Object.assign(ev, h() ?? {}) } catch (err) { this.peerError(p, err) }
-        }
-        this.current = prev
-        p.lastRx = p.rx
-        p.lastTx = p.tx
-        this.log(ev)
-      }
+      this.#ticks()
       if (stopWhenConverged && m.convergence === 1 && m.created > 0 && this.#quiet()) this.#stop = 'converged'
       if (this.queue.size > 0) this.#scheduleMetrics(stopWhenConverged) // else: nothing left to happen
     }, null)
@@ -794,51 +863,262 @@ export class Simulator {
     return true
   }
 
-  #measure (): MetricsLogEvent {
+  /** Calls the `ontick` handlers of the live peers run here, and logs their `tick` events. */
+  #ticks (): void {
+    for (const p of this.peers) {
+      if (!p.alive || p.ticks.length === 0 || !this.#local(p.id)) continue
+      const prev = this.current
+      this.current = p.incarnation
+      const ev: LogEvent = { t: this.#time, type: 'peer', event: 'tick', peer: p.id, name: p.name, rx: p.rx - p.lastRx, tx: p.tx - p.lastTx, connections: p.connections }
+      for (const h of p.ticks) {
+        try { Object.assign(ev, h() ?? {}) } catch (err) { this.peerError(p, err) }
+      }
+      this.current = prev
+      p.lastRx = p.rx
+      p.lastTx = p.tx
+      this.log(ev)
+    }
+  }
+
+  /** Logs the bytes of each open connection (at the end of a run). */
+  #logStats (): void {
+    for (const c of this.#conns.values()) {
+      if (this.#local(c.a.id)) this.log({ t: this.#time, type: 'conn', event: 'stats', id: c.id, a: c.a.id, b: c.b.id, bytes: c.bytes, writes: c.writes })
+    }
+  }
+
+  /** Counts the peers run here: live, honest, holding every block, and the states of those that do. */
+  #tally (): Omit<Partial, 't' | 'connections' | 'created' | 'states' | 'quiet'> & { states: Map<string, number> } {
     let peers = 0
     let honest = 0
     let heads = 0
     let held = 0
-    let total = 0
-    for (const p of this.peers) total += p.tx
+    let tx = 0
     const states = new Map<string, number>()
-    const digests: Array<string | null> = []
     for (const p of this.peers) {
+      if (!this.#local(p.id)) continue
+      tx += p.tx
       if (!p.alive) continue
       peers++
       if (!p.honest || p.watches.length === 0) continue
       honest++
       let ok = true
       for (const w of p.watches) { held += w.held; if (!this.#truth.holds(w)) ok = false }
-      if (!ok) { digests.push(null); continue }
+      if (!ok) continue
       heads++
       let d = ''
       for (const w of p.watches) {
         try { d += canonical(w.state()) } catch { d += '?' }
       }
-      digests.push(d)
       states.set(d, (states.get(d) ?? 0) + 1)
     }
+    return { peers, honest, heads, held, tx, states }
+  }
+
+  #measure (): MetricsLogEvent {
+    const { peers, honest, heads, held, tx, states } = this.#tally()
     let best = 0
     for (const n of states.values()) best = Math.max(best, n)
-    const bytes = total - this.#bytesMark
-    this.#bytesMark = total
-    this.#bytesTotal = total
-    const share = (n: number): number => honest === 0 ? 0 : Math.round((n / honest) * 10000) / 10000
-    return {
-      t: this.#time,
-      type: 'metrics',
-      peers,
-      honest,
-      connections: this.#conns.size,
-      bytes,
-      bytesTotal: this.#bytesTotal,
-      created: this.#truth.created,
-      held,
-      heads: share(heads),
-      convergence: share(best)
+    const ev = metricsEvent({ t: this.#time, peers, honest, heads, held, tx, connections: this.#conns.size, created: this.#truth.created, best }, this.#bytesMark)
+    this.#bytesMark = tx
+    return ev
+  }
+
+  /** What this worker's peers look like now (their states as digests), for the coordinator. */
+  #partial (quiet: boolean): Partial {
+    const { states, ...counts } = this.#tally()
+    const digests = new Map<string, number>()
+    for (const [d, n] of states) {
+      const h = createHash('sha256').update(d).digest('base64')
+      digests.set(h, (digests.get(h) ?? 0) + n)
+    }
+    return { t: this.#time, ...counts, connections: this.#conns.size, created: this.#truth.created, states: [...digests], quiet }
+  }
+
+  // ── parallel runs (a worker's side; the coordinator is in parallel.ts) ─────────────────
+
+  /**
+   * A worker's run: windows as long as the least link latency (nothing a peer does reaches a
+   * peer of another worker sooner), each ended by an exchange with the coordinator, which
+   * decides when to stop.
+   */
+  async #runShard (link: ShardLink, until: number, stopWhenConverged: boolean): Promise<RunResult> {
+    const W = this.#window = windowOf(this.peers, this.#interval)
+    this.#started = true
+    let edge = this.#time
+    let partial: Partial | null = null
+    for (;;) {
+      edge += W
+      await this.#runBefore(Math.min(edge, until + 1))
+      const failure = this.#failure === null ? null : { code: this.#failure instanceof SimError ? this.#failure.code : 'ScenarioFailed', message: this.#failure.message }
+      const reply = await link.exchange({
+        edge,
+        window: W,
+        until,
+        converge: stopWhenConverged,
+        inputs: this.#inputs,
+        parcels: this.#crossings.map(l => l.length === 0 ? null : pack(l)),
+        events: this.#outEvents,
+        created: this.#created,
+        ids: this.#ids,
+        partial,
+        next: this.#nextTime(),
+        failure
+      })
+      this.#inputs = []
+      this.#crossings = this.#crossings.map(() => [])
+      this.#outEvents = []
+      this.#created = []
+      this.#ids = []
+      partial = null
+      if (reply.stop === 'failed') throw this.#failure ?? simError('ScenarioFailed', 'another worker of the parallel run failed')
+      this.#time = Math.min(edge, until)
+      await this.#applyIn(link, reply)
+      if (reply.stop !== null) break
+      if (edge % this.#interval === 0) {
+        partial = this.#partial(this.#quiet())
+        this.#ticks()
+      }
+    }
+    this.#logStats()
+    const result = await link.finish({ events: this.#outEvents, partial: this.#partial(true), count: this.#events, errors: this.#errors })
+    this.#outEvents = []
+    return result
+  }
+
+  /** Runs every event before `limit`, the network's first at equal times, in batches of immediates. */
+  async #runBefore (limit: number): Promise<void> {
+    let going = true
+    while (going && this.#failure === null) {
+      await new Promise<void>(resolve => {
+        let left = BATCH
+        const one = (): void => {
+          if (going) going = this.#stepBefore(limit)
+          if (--left === 0) resolve()
+        }
+        for (let i = 0; i < BATCH; i++) real.setImmediate(one)
+      })
+    }
+    this.current = null
+  }
+
+  #stepBefore (limit: number): boolean {
+    for (;;) {
+      const c = this.#control.peek()
+      const d = this.queue.peek()
+      const q = c === undefined ? this.queue : d === undefined || c.time <= d.time ? this.#control : this.queue
+      const ev = q.peek()
+      if (ev === undefined || ev.time >= limit || this.#failure !== null) return false
+      q.pop()
+      if (ev.cancelled || (ev.owner !== null && !ev.owner.alive)) continue
+      this.#time = ev.time
+      this.current = ev.owner as Incarnation | null
+      this.#events++
+      try {
+        ev.fn()
+      } catch (err) {
+        this.#errors++
+        this.peerError(this.current === null ? null : this.#peerOf(this.current), err)
+      }
+      return true
     }
   }
+
+  #nextTime (): number | null {
+    const c = this.#control.peek()
+    const d = this.queue.peek()
+    if (c === undefined) return d === undefined ? null : d.time
+    return d === undefined ? c.time : Math.min(c.time, d.time)
+  }
+
+  /** Applies what the other workers sent: the union's new blocks, peer ids, network changes, bytes. */
+  async #applyIn (link: ShardLink, reply: WindowIn): Promise<void> {
+    for (const [author, tip, n] of reply.created) this.#truth.add(author, tip, n)
+    for (const [id, n] of reply.ids) {
+      const p = this.peers[n - 1]
+      if (p !== undefined) this.#nodes.set(id, p)
+    }
+    for (const { shard, n, input } of reply.inputs) {
+      const peer = this.peers[input.peer - 1] ?? null
+      this.current = peer?.incarnation ?? null
+      try {
+        if (shard !== link.index) this.#applyInput(input)
+        else {
+          const apply = this.#applies.get(n)
+          this.#applies.delete(n)
+          apply?.()
+        }
+      } catch (err) {
+        this.#errors++
+        this.peerError(peer, err)
+      }
+      await drain() // what the peer's code does next settles before the next change
+    }
+    this.current = null
+    for (const p of reply.parcels) {
+      for (const c of unpack(p)) {
+        const conn = this.#conns.get(c.conn)
+        if (conn !== undefined) conn.arrive(c)
+      }
+    }
+  }
+
+  /** Replays a change that a peer of another worker made. */
+  #applyInput (input: ControlInput): void {
+    const peer = this.peers[input.peer - 1]
+    if (peer === undefined) return
+    const swarms = peer.incarnation.swarms
+    switch (input.k) {
+      case 'swarm': {
+        const core = new SwarmCore(this, peer, input.key, input.maxPeers, () => {}, false)
+        core.index = swarms.push(core) - 1
+        core.register()
+        return
+      }
+      case 'join': swarms[input.swarm]?.joinNow(input.topic, input.server, input.client).catch(() => {}); return
+      case 'leave': swarms[input.swarm]?.leaveNow(input.topic); return
+      case 'destroy': swarms[input.swarm]?.destroyNow(); return
+      case 'sock': this.#conns.get(input.conn)?.shut(input.side, input.why)
+    }
+  }
+}
+
+/**
+ * @internal A `metrics` event from counts; `mark` is the bytes total of the last one.
+ */
+export function metricsEvent (m: Omit<Partial, 'states' | 'quiet'> & { best: number }, mark: number): MetricsLogEvent {
+  const share = (n: number): number => m.honest === 0 ? 0 : Math.round((n / m.honest) * 10000) / 10000
+  return {
+    t: m.t,
+    type: 'metrics',
+    peers: m.peers,
+    honest: m.honest,
+    connections: m.connections,
+    bytes: m.tx - mark,
+    bytesTotal: m.tx,
+    created: m.created,
+    held: m.held,
+    heads: share(m.heads),
+    convergence: share(m.best)
+  }
+}
+
+/** The least one-way latency of a link profile, for a parallel run's window. */
+function minLatency (l: Latency, label: string): number {
+  if (typeof l === 'number') return l
+  if (typeof l === 'function') throw simError('BadOption', `${label}: a parallel run needs latencies given as ms or [min, max], not as a function`)
+  return l[0]
+}
+
+/** The window of a parallel run: the least latency of any peer's links, at most, and a divisor of the metrics interval. */
+function windowOf (peers: readonly Peer[], interval: number): number {
+  let min = DEFAULT_LINK.latency as number
+  if (peers.length > 0) min = Math.min(...peers.map(p => minLatency(p.profile.latency, p.label)))
+  if (!Number.isInteger(interval)) throw simError('BadOption', `a parallel run needs a whole number of ms as its metrics interval, got ${interval}`)
+  let w = Math.floor(min)
+  if (w < 1) throw simError('BadOption', 'a parallel run needs every link latency to be at least 1 ms')
+  while (interval % w !== 0) w--
+  return w
 }
 
 /**

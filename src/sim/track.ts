@@ -50,6 +50,14 @@ export class Watch {
 export class Truth {
   readonly tips: Map<string, string> = new Map()
   created = 0
+  /** Told of each block an honest local peer creates (a parallel run's workers share them). */
+  oncreated: ((author: string, tip: string, n: number) => void) | null = null
+
+  /** Adds `n` blocks of `author`, up to `tip`, to the union. */
+  add (author: string, tip: string, n: number): void {
+    this.tips.set(author, tip)
+    this.created += n
+  }
 
   /** Subscribes `w` to `kernel`; blocks created locally by an honest peer join the union. */
   attach (w: Watch, kernel: Watchable, honest: boolean): void {
@@ -62,8 +70,8 @@ export class Truth {
         w.tips.set(author, tip)
         w.held += feed.length
         if (source === undefined && honest) {
-          this.tips.set(author, tip)
-          this.created += feed.length
+          this.add(author, tip, feed.length)
+          this.oncreated?.(author, tip, feed.length)
         }
       }
     })
