@@ -2,6 +2,7 @@
 // blocks, peers joining at random times, until every peer holds every block. Prints wall time
 // per virtual minute and memory per peer, for each workload and size in its own process.
 // Run: node --conditions=source --import tsx bench/sim.ts [peers ...]   (default: 100 300 1000)
+// WORKERS=n runs each size in n worker threads (runParallel; default 2, this machine's cores); WORKERS=1 in one.
 // Two workloads (WORKLOAD=live or history runs one):
 // - live: every peer, authors included, joins in the first 30 s; each author writes a block
 //   every 0.5-1.5 s from its start, so blocks spread one by one by live gossip (have, fetch);
@@ -13,59 +14,51 @@
 // (default 50: fewer, larger announcements against latency per hop).
 import { spawnSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
-import { Modem56 } from '../src/modem/index.js'
-import { Simulator } from '../src/sim/index.js'
-import { ClockKernel } from '../scenarios/clock-kernel.js'
+import { Simulator, runParallel } from '../src/sim/index.js'
+import type { RunResult } from '../src/sim/index.js'
+import { AUTHORS, BLOCKS, bench } from './sim-scenario.js'
+import type { Workload } from './sim-scenario.js'
 
-const AUTHORS = 20
-const BLOCKS = 50
-
-type Workload = 'live' | 'history'
 const WORKLOADS: readonly Workload[] = ['live', 'history']
 
 interface Outcome {
   workload: Workload
   peers: number
+  workers: number
   converged: boolean
   virtualS: number
   wallS: number
   wallPerVirtualMinuteS: number
   cpuS: number
   events: number
-  heapMBPerPeer: number
+  /** The main thread's heap (null in a parallel run: the peers' heaps are the workers'). */
+  heapMBPerPeer: number | null
   rssMB: number
   rssMBPerPeer: number
   bytesMoved: number
 }
 
-async function one (workload: Workload, peers: number): Promise<Outcome> {
+async function one (workload: Workload, peers: number, workers: number): Promise<Outcome> {
   const gc = (globalThis as { gc?: () => void }).gc
   gc?.()
   const base = process.memoryUsage()
-  const sim = new Simulator({ seed: 1 })
-  const history = workload === 'history'
-  const gossipDelay = process.env.GOSSIP_DELAY === undefined ? undefined : Number(process.env.GOSSIP_DELAY)
-  const gap = history ? [10, 20] : [500, 1000]
-  for (let i = 0; i < peers; i++) {
-    const author = i < AUTHORS
-    const at = history ? (author ? i * 10 : 5000 + Math.floor(sim.random() * 30_000)) : Math.floor(sim.random() * 30_000)
-    sim.launch(author ? 'author' : 'peer', { latency: [20, 120], linkRate: 1 << 20, maxConnections: Number(process.env.MAXCONN ?? 8), at }, async peer => {
-      const kernel = new ClockKernel(peer.db(), { secret: peer.secret, ...(gossipDelay === undefined ? {} : { limits: { gossipDelay } }) })
-      await kernel.boot()
-      peer.watch(kernel)
-      await new Modem56(peer.Swarm, peer.swarmOptions).join('bench', () => kernel.spawnWire())
-      if (!author) return
-      let n = 0
-      const next = (): void => {
-        if (n++ >= BLOCKS) return
-        kernel.createTick().then(() => peer.setTimeout(next, (gap[0] as number) + peer.random() * (gap[1] as number)), () => {})
-      }
-      peer.setTimeout(next, history ? 100 : 1000)
-    })
-  }
   const t0 = performance.now()
   const cpu0 = process.cpuUsage()
-  const r = await sim.run({ until: '30m' })
+  let r: RunResult
+  let bytesMoved = 0
+  if (workers > 1) {
+    process.env.SIM_WORKLOAD = workload
+    process.env.SIM_PEERS = String(peers)
+    r = await runParallel(fileURLToPath(new URL('./sim-scenario.ts', import.meta.url)), {
+      workers,
+      seed: 1,
+      onevent: e => { if (e.type === 'metrics') bytesMoved = e.bytesTotal }
+    })
+  } else {
+    const sim = new Simulator({ seed: 1 })
+    r = await bench(sim, workload, peers)
+    bytesMoved = sim.metrics?.bytesTotal ?? 0
+  }
   const wallS = (performance.now() - t0) / 1000
   const cpu = process.cpuUsage(cpu0)
   gc?.()
@@ -75,37 +68,39 @@ async function one (workload: Workload, peers: number): Promise<Outcome> {
   return {
     workload,
     peers,
+    workers,
     converged: r.converged,
     virtualS: r.time / 1000,
     wallS: round(wallS),
     wallPerVirtualMinuteS: round(wallS / (r.time / 60_000)),
     cpuS: round((cpu.user + cpu.system) / 1e6),
     events: r.events,
-    heapMBPerPeer: round(heap / peers, 3),
+    heapMBPerPeer: workers > 1 ? null : round(heap / peers, 3),
     rssMB: round(mem.rss / (1 << 20)),
     rssMBPerPeer: round((mem.rss - base.rss) / (1 << 20) / peers, 3),
-    bytesMoved: sim.metrics?.bytesTotal ?? 0
+    bytesMoved
   }
 }
 
 function round (x: number, d = 2): number { const f = 10 ** d; return Math.round(x * f) / f }
 
 const args = process.argv.slice(2)
+const WORKERS = Number(process.env.WORKERS ?? 2)
 if (args[0] === '--one') {
-  console.log(JSON.stringify(await one(args[1] as Workload, Number(args[2]))))
+  console.log(JSON.stringify(await one(args[1] as Workload, Number(args[2]), Number(args[3]))))
 } else {
   const sizes = args.length > 0 ? args.map(Number) : [100, 300, 1000]
   const only = process.env.WORKLOAD
   if (only !== undefined && !WORKLOADS.includes(only as Workload)) throw new Error(`WORKLOAD expected ${WORKLOADS.join(' or ')}, got ${only}`)
-  console.log(`simulator: ${AUTHORS} authors x ${BLOCKS} blocks, random joins in 30 s, full kernels over Modem56`)
+  console.log(`simulator: ${AUTHORS} authors x ${BLOCKS} blocks, random joins in 30 s, full kernels over Modem56, ${WORKERS === 1 ? 'one thread' : `${WORKERS} worker threads`}`)
   for (const workload of only === undefined ? WORKLOADS : [only as Workload]) {
     console.log(workload === 'live' ? 'live gossip (blocks written while peers join):' : 'history (blocks written first, peers join later):')
     for (const n of sizes) {
-      const child = spawnSync(process.execPath, ['--expose-gc', '--max-semi-space-size=256', '--max-old-space-size=16384', '--conditions=source', '--import', 'tsx', fileURLToPath(import.meta.url), '--one', workload, String(n)], { encoding: 'utf8', maxBuffer: 1 << 26 })
+      const child = spawnSync(process.execPath, ['--expose-gc', '--max-semi-space-size=256', '--max-old-space-size=16384', '--conditions=source', '--import', 'tsx', fileURLToPath(import.meta.url), '--one', workload, String(n), String(WORKERS)], { encoding: 'utf8', maxBuffer: 1 << 26 })
       const line = child.stdout.trim().split('\n').at(-1) ?? ''
       if (child.status !== 0 || !line.startsWith('{')) { console.log(`${n} peers: failed (${child.status})\n${child.stderr.slice(-2000)}`); continue }
       const o = JSON.parse(line) as Outcome
-      console.log(`${String(o.peers).padStart(5)} peers: ${o.converged ? 'converged' : 'NOT converged'} at ${o.virtualS} s virtual, ${o.wallS} s wall (${o.wallPerVirtualMinuteS} s wall per virtual minute, ${o.cpuS} s CPU), ${o.events} events, heap ${o.heapMBPerPeer} MB/peer, RSS ${o.rssMB} MB (${o.rssMBPerPeer} MB/peer), ${(o.bytesMoved / (1 << 20)).toFixed(1)} MiB moved`)
+      console.log(`${String(o.peers).padStart(5)} peers: ${o.converged ? 'converged' : 'NOT converged'} at ${o.virtualS} s virtual, ${o.wallS} s wall (${o.wallPerVirtualMinuteS} s wall per virtual minute, ${o.cpuS} s CPU), ${o.events} events, ${o.heapMBPerPeer === null ? '' : `heap ${o.heapMBPerPeer} MB/peer, `}RSS ${o.rssMB} MB (${o.rssMBPerPeer} MB/peer), ${(o.bytesMoved / (1 << 20)).toFixed(1)} MiB moved`)
     }
   }
 }

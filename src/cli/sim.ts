@@ -3,7 +3,7 @@
 // HTML report. Exit code 0 only when every honest peer converged.
 import { closeSync, openSync, statSync, writeFileSync, writeSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { LiveView, Report, SimError, Simulator, parseDuration } from '../sim/index.js'
+import { LiveView, Report, SimError, Simulator, parseDuration, runParallel } from '../sim/index.js'
 import type { LogEvent, RunResult } from '../sim/index.js'
 import { importScenario } from '../sim/load.js'
 import type { Scenario } from '../sim/load.js'
@@ -23,6 +23,7 @@ Options:
   --report FILE       write a self-contained HTML report there
   --speed X           at most X virtual ms per real ms (paces the live view; default: full speed)
   --interval DURATION virtual time between metrics lines (default 1s)
+  --workers N         run the peers in N worker threads (default 1); same seed and N, same log
   --quiet             no live view
   --help              this text
 
@@ -38,6 +39,7 @@ interface SimArgs {
   report?: string
   speed?: number
   interval?: string
+  workers: number
   quiet: boolean
   help: boolean
 }
@@ -57,13 +59,14 @@ export function parseSimArgs (argv: string[]): SimArgs {
     report: { type: 'string' },
     speed: { type: 'string' },
     interval: { type: 'string' },
+    workers: { type: 'string' },
     quiet: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' }
   })
   const v = parsed.values
   const help = v.help === true
   if (!help && parsed.positionals.length !== 1) throw cliErr('Usage', parsed.positionals.length === 0 ? 'missing scenario FILE' : `expected one scenario FILE, got ${parsed.positionals.length}`)
-  const out: SimArgs = { file: parsed.positionals[0] ?? '', seed: 0, quiet: v.quiet === true, help }
+  const out: SimArgs = { file: parsed.positionals[0] ?? '', seed: 0, workers: 1, quiet: v.quiet === true, help }
   if (v.seed !== undefined) {
     const n = Number(v.seed)
     if (v.seed.trim() === '' || !Number.isSafeInteger(n)) throw cliErr('Usage', `--seed expected an integer, got ${v.seed}`)
@@ -80,19 +83,26 @@ export function parseSimArgs (argv: string[]): SimArgs {
     if (!(n > 0) || !Number.isFinite(n)) throw cliErr('Usage', `--speed expected a positive number, got ${v.speed}`)
     out.speed = n
   }
+  if (v.workers !== undefined) {
+    const n = Number(v.workers)
+    if (v.workers.trim() === '' || !Number.isInteger(n) || n < 1 || n > 256) throw cliErr('Usage', `--workers expected an integer from 1 to 256, got ${v.workers}`)
+    if (n > 1 && out.speed !== undefined) throw cliErr('Usage', '--speed paces one thread: it does not go with --workers')
+    out.workers = n
+  }
   if (v.out !== undefined) out.out = v.out
   if (v.report !== undefined) out.report = v.report
   return out
 }
 
-async function loadScenario (file: string): Promise<Scenario> {
+/** The scenario file's absolute path, once it is known to be a readable file. */
+function scenarioPath (file: string): string {
   const path = resolve(file)
   try {
     if (!statSync(path).isFile()) throw new Error('not a file')
   } catch (e) {
     throw cliErr('FileNotFound', `cannot read scenario ${file}: ${(e as { code?: string }).code ?? (e as Error).message}`)
   }
-  return await importScenario(path, file)
+  return path
 }
 
 /** An ndjson file written in large synchronous chunks (complete up to the last event on any exit). */
@@ -122,39 +132,44 @@ function logFile (path: string): { line: (l: string) => void, close: () => void 
 export async function runSim (argv: string[], io: Io): Promise<number> {
   const args = parseSimArgs(argv)
   if (args.help) { io.stdout(SIM_HELP + '\n'); return 0 }
-  const scenario = await loadScenario(args.file)
+  const path = scenarioPath(args.file)
+  const scenario: Scenario | null = args.workers > 1 ? null : await importScenario(path, args.file) // workers load their own
   const log = args.out === undefined ? null : logFile(args.out)
   const report = args.report === undefined ? null : new Report()
   let live: LiveView | null = null
   const listeners: Array<(e: LogEvent) => void> = []
   if (report !== null) listeners.push(e => report.onevent(e))
-  const sim = new Simulator({
+  const options = {
     seed: args.seed,
     ...(args.until === undefined ? {} : { until: args.until }),
     ...(args.interval === undefined ? {} : { interval: args.interval }),
-    ...(args.speed === undefined ? {} : { speed: args.speed }),
     ...(log === null ? {} : { out: log.line }),
-    onevent: e => {
+    onevent: (e: LogEvent) => {
       if (e.type === 'sim' && e.event === 'start' && !args.quiet) {
         live = new LiveView({ write: io.stderr, tty: io.stderrIsTTY === true, until: e.until ?? 0, columns: io.columns ?? 80 })
       }
       live?.onevent(e)
       for (const l of listeners) l(e)
     }
-  })
+  }
   let result: RunResult | undefined
-  const run = sim.run.bind(sim)
-  sim.run = async opts => (result = await run(opts))
   const wall = performance.now()
   let failure: unknown = null
   try {
-    try {
-      await scenario(sim)
-    } catch (e) {
-      if (e instanceof SimError) throw e
-      throw new SimError('ScenarioFailed', `ScenarioFailed: the scenario threw: ${(e as Error)?.message ?? String(e)}`, { cause: e })
+    if (scenario === null) {
+      result = await runParallel(path, { ...options, workers: args.workers })
+    } else {
+      const sim = new Simulator({ ...options, ...(args.speed === undefined ? {} : { speed: args.speed }) })
+      const run = sim.run.bind(sim)
+      sim.run = async opts => (result = await run(opts))
+      try {
+        await scenario(sim)
+      } catch (e) {
+        if (e instanceof SimError) throw e
+        throw new SimError('ScenarioFailed', `ScenarioFailed: the scenario threw: ${(e as Error)?.message ?? String(e)}`, { cause: e })
+      }
+      result ??= await sim.run()
     }
-    result ??= await sim.run()
   } catch (e) {
     failure = e
   } finally {

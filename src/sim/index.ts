@@ -19,6 +19,8 @@
  * @packageDocumentation
  */
 export { Simulator, Peer } from './simulator.js'
+export { runParallel } from './parallel.js'
+export type { ParallelOptions } from './parallel.js'
 export type { SimulatorOptions, LaunchOptions, PeerInit, PeerContext, SimSwarmClass, RunOptions, RunResult, PeerState } from './simulator.js'
 export { SimSwarm, SimSocket } from './network.js'
 export type { LinkOptions, Latency, SimSwarmOptions, SimPeerInfo, SimDiscovery } from './network.js'

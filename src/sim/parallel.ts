@@ -68,18 +68,17 @@ export async function runParallel (file: string, opts: ParallelOptions = {}): Pr
     opts.out?.(formatEvent(ev))
     opts.onevent?.(ev)
   }
-  const here = import.meta.url
-  const entry = new URL(here.endsWith('.ts') ? './worker.ts' : './worker.js', here)
   const workers: Worker[] = []
   for (let i = 0; i < count; i++) {
     const data: WorkerData = { file: resolve(file), index: i, count, options }
-    workers.push(new Worker(entry, { workerData: data }))
+    workers.push(spawn(data))
   }
   const round: Round = { outs: [], finals: [] }
   let arrived = 0
   let finished = 0
   let started = false
   let mark = 0
+  let lastConvergence = 0
   let stopped: { reason: RunOutcome['reason'], time: number } | null = null
   let failure: SimError | null = null
   let failed = false
@@ -102,13 +101,6 @@ export async function runParallel (file: string, opts: ParallelOptions = {}): Pr
     for (const o of outs) {
       if (o.window !== first.window || o.edge !== edge) { abort(simError('ScenarioFailed', 'the workers of a parallel run disagree on its windows: the scenario must launch the same peers in every worker')); return }
     }
-    const bad = outs.find(o => o.failure !== null)
-    if (bad !== undefined && bad.failure !== null) {
-      failure = new SimError(bad.failure.code as SimError['code'], bad.failure.message)
-      failed = true
-      for (const w of workers) w.postMessage({ inputs: [], parcels: [], created: [], ids: [], stop: 'failed' } satisfies WindowIn)
-      return
-    }
     if (!started) {
       started = true
       emit({ t: 0, type: 'sim', event: 'start', seed, until: first.until, interval, workers: count })
@@ -118,17 +110,27 @@ export async function runParallel (file: string, opts: ParallelOptions = {}): Pr
     const partials = outs.map(o => o.partial).filter((p): p is Partial => p !== null)
     if (partials.length === outs.length) {
       const m = merge(partials)
-      emit(metricsEvent(m, mark))
+      const ev = metricsEvent(m, mark)
+      emit(ev)
       mark = m.tx
+      lastConvergence = ev.convergence
       if (first.converge && m.best === m.honest && m.honest > 0 && m.created > 0 && partials.every(p => p.quiet)) {
         stop = 'converged'
-        stopped = { reason: 'converged', time: m.t }
+        stopped = { reason: 'converged', time: edge }
       }
     }
     const events: Array<[LogEvent, number]> = []
     outs.forEach((o, i) => { for (const e of o.events) events.push([e, i]) })
     events.sort((a, b) => a[0].t - b[0].t || a[1] - b[1])
     for (const [e] of events) emit(e)
+    const bad = outs.find(o => o.failure !== null)
+    if (bad !== undefined && bad.failure !== null) {
+      failure = new SimError(bad.failure.code as SimError['code'], bad.failure.message)
+      failed = true
+      emit({ t: edge, type: 'sim', event: 'end', reason: 'error', converged: false, convergence: lastConvergence })
+      for (const w of workers) w.postMessage({ inputs: [], parcels: [], created: [], ids: [], stop: 'failed' } satisfies WindowIn)
+      return
+    }
     const inputs: StampedInput[] = outs.flatMap(o => o.inputs)
     inputs.sort((a, b) => a.t - b.t || a.input.peer - b.input.peer || a.n - b.n)
     const busy = inputs.length > 0 || outs.some(o => o.next !== null || o.created.length > 0 || o.parcels.some(p => p !== null))
@@ -201,6 +203,18 @@ export async function runParallel (file: string, opts: ParallelOptions = {}): Pr
   } finally {
     for (const w of workers) void w.terminate()
   }
+}
+
+/**
+ * A worker running `worker.js`; run from TypeScript sources (tests, `--import tsx`), its
+ * `worker.ts` through tsx, whose loader a worker thread does not inherit in time for its entry.
+ */
+function spawn (data: WorkerData): Worker {
+  const here = import.meta.url
+  if (!here.endsWith('.ts')) return new Worker(new URL('./worker.js', here), { workerData: data })
+  const api = import.meta.resolve('tsx/esm/api')
+  const entry = new URL('./worker.ts', here).href
+  return new Worker(`import(${JSON.stringify(api)}).then(api => api.tsImport(${JSON.stringify(entry)}, ${JSON.stringify(here)}))`, { eval: true, workerData: data })
 }
 
 /** The metrics of every worker's peers together. */

@@ -60,12 +60,17 @@ async function main (port: MessagePort, data: WorkerData): Promise<void> {
     let ran = false
     const run = sim.run.bind(sim)
     sim.run = async opts => { ran = true; return await run(opts) }
-    await scenario(sim)
+    try {
+      await scenario(sim)
+    } catch (e) {
+      if (e instanceof SimError) throw e
+      throw new SimError('ScenarioFailed', `ScenarioFailed: the scenario threw: ${(e as Error)?.message ?? String(e)}`, { cause: e })
+    }
     if (!ran) await sim.run()
     port.postMessage({ type: 'done' })
   } catch (e) {
-    const err = e as Error & { code?: string }
-    port.postMessage({ type: 'error', code: e instanceof SimError ? err.code : 'ScenarioFailed', message: err?.message ?? String(e) })
+    const err = e as SimError
+    port.postMessage({ type: 'error', code: err.code ?? 'ScenarioFailed', message: err.message })
   }
 }
 
