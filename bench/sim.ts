@@ -2,7 +2,7 @@
 // blocks, peers joining at random times, until every peer holds every block. Prints wall time
 // per virtual minute and memory per peer, for each workload and size in its own process.
 // Run: node --conditions=source --import tsx bench/sim.ts [peers ...]   (default: 100 300 1000)
-// WORKERS=n runs each size in n worker threads (runParallel; default 2, this machine's cores); WORKERS=1 in one.
+// WORKERS=1,2 (the default) runs each size in one thread, then in two worker threads (runParallel).
 // Two workloads (WORKLOAD=live or history runs one):
 // - live: every peer, authors included, joins in the first 30 s; each author writes a block
 //   every 0.5-1.5 s from its start, so blocks spread one by one by live gossip (have, fetch);
@@ -33,6 +33,7 @@ interface Outcome {
   events: number
   /** The main thread's heap (null in a parallel run: the peers' heaps are the workers'). */
   heapMBPerPeer: number | null
+  /** Peak resident memory of the process, and its growth over the start per peer. */
   rssMB: number
   rssMBPerPeer: number
   bytesMoved: number
@@ -63,6 +64,8 @@ async function one (workload: Workload, peers: number, workers: number): Promise
   const cpu = process.cpuUsage(cpu0)
   gc?.()
   const mem = process.memoryUsage()
+  // the peak: a parallel run's workers (and their heaps) are gone once it returns
+  const peak = process.resourceUsage().maxRSS * 1024
   // external includes arrayBuffers (an earlier version of this bench added both)
   const heap = (mem.heapUsed + mem.external - base.heapUsed - base.external) / (1 << 20)
   return {
@@ -76,8 +79,8 @@ async function one (workload: Workload, peers: number, workers: number): Promise
     cpuS: round((cpu.user + cpu.system) / 1e6),
     events: r.events,
     heapMBPerPeer: workers > 1 ? null : round(heap / peers, 3),
-    rssMB: round(mem.rss / (1 << 20)),
-    rssMBPerPeer: round((mem.rss - base.rss) / (1 << 20) / peers, 3),
+    rssMB: round(peak / (1 << 20)),
+    rssMBPerPeer: round((peak - base.rss) / (1 << 20) / peers, 3),
     bytesMoved
   }
 }
@@ -85,22 +88,27 @@ async function one (workload: Workload, peers: number, workers: number): Promise
 function round (x: number, d = 2): number { const f = 10 ** d; return Math.round(x * f) / f }
 
 const args = process.argv.slice(2)
-const WORKERS = Number(process.env.WORKERS ?? 2)
+const WORKERS = (process.env.WORKERS ?? '1,2').split(',').map(Number)
+if (WORKERS.some(n => !Number.isInteger(n) || n < 1)) throw new Error(`WORKERS expected worker counts like 1,2, got ${process.env.WORKERS ?? ''}`)
 if (args[0] === '--one') {
   console.log(JSON.stringify(await one(args[1] as Workload, Number(args[2]), Number(args[3]))))
 } else {
   const sizes = args.length > 0 ? args.map(Number) : [100, 300, 1000]
   const only = process.env.WORKLOAD
   if (only !== undefined && !WORKLOADS.includes(only as Workload)) throw new Error(`WORKLOAD expected ${WORKLOADS.join(' or ')}, got ${only}`)
-  console.log(`simulator: ${AUTHORS} authors x ${BLOCKS} blocks, random joins in 30 s, full kernels over Modem56, ${WORKERS === 1 ? 'one thread' : `${WORKERS} worker threads`}`)
+  console.log(`simulator: ${AUTHORS} authors x ${BLOCKS} blocks, random joins in 30 s, full kernels over Modem56`)
   for (const workload of only === undefined ? WORKLOADS : [only as Workload]) {
-    console.log(workload === 'live' ? 'live gossip (blocks written while peers join):' : 'history (blocks written first, peers join later):')
-    for (const n of sizes) {
-      const child = spawnSync(process.execPath, ['--expose-gc', '--max-semi-space-size=256', '--max-old-space-size=16384', '--conditions=source', '--import', 'tsx', fileURLToPath(import.meta.url), '--one', workload, String(n), String(WORKERS)], { encoding: 'utf8', maxBuffer: 1 << 26 })
-      const line = child.stdout.trim().split('\n').at(-1) ?? ''
-      if (child.status !== 0 || !line.startsWith('{')) { console.log(`${n} peers: failed (${child.status})\n${child.stderr.slice(-2000)}`); continue }
-      const o = JSON.parse(line) as Outcome
-      console.log(`${String(o.peers).padStart(5)} peers: ${o.converged ? 'converged' : 'NOT converged'} at ${o.virtualS} s virtual, ${o.wallS} s wall (${o.wallPerVirtualMinuteS} s wall per virtual minute, ${o.cpuS} s CPU), ${o.events} events, ${o.heapMBPerPeer === null ? '' : `heap ${o.heapMBPerPeer} MB/peer, `}RSS ${o.rssMB} MB (${o.rssMBPerPeer} MB/peer), ${(o.bytesMoved / (1 << 20)).toFixed(1)} MiB moved`)
+    for (const workers of WORKERS) {
+      console.log(`${workload === 'live' ? 'live gossip (blocks written while peers join)' : 'history (blocks written first, peers join later)'}, ${workers === 1 ? 'one thread' : `${workers} worker threads`}:`)
+      for (const n of sizes) run(workload, n, workers)
     }
   }
+}
+
+function run (workload: Workload, n: number, workers: number): void {
+  const child = spawnSync(process.execPath, ['--expose-gc', '--max-semi-space-size=256', '--max-old-space-size=16384', '--conditions=source', '--import', 'tsx', fileURLToPath(import.meta.url), '--one', workload, String(n), String(workers)], { encoding: 'utf8', maxBuffer: 1 << 26 })
+  const line = child.stdout.trim().split('\n').at(-1) ?? ''
+  if (child.status !== 0 || !line.startsWith('{')) { console.log(`${n} peers: failed (${child.status})\n${child.stderr.slice(-2000)}`); return }
+  const o = JSON.parse(line) as Outcome
+  console.log(`${String(o.peers).padStart(5)} peers: ${o.converged ? 'converged' : 'NOT converged'} at ${o.virtualS} s virtual, ${o.wallS} s wall (${o.wallPerVirtualMinuteS} s wall per virtual minute, ${o.cpuS} s CPU), ${o.events} events, ${o.heapMBPerPeer === null ? '' : `heap ${o.heapMBPerPeer} MB/peer, `}peak RSS ${o.rssMB} MB (${o.rssMBPerPeer} MB/peer), ${(o.bytesMoved / (1 << 20)).toFixed(1)} MiB moved`)
 }
