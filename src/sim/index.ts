@@ -16,6 +16,9 @@
  * const { converged } = await sim.run({ until: '10m' })
  * ```
  *
+ * A scenario file (a module default-exporting such a function of the simulator) also runs in
+ * worker threads, its peers spread over them: `await runParallel('scenario.ts', { workers: 4 })`.
+ *
  * @packageDocumentation
  */
 export { Simulator, Peer } from './simulator.js'

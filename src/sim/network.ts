@@ -7,7 +7,6 @@ import { toHex } from '../feed/index.js'
 import { outgoing } from '../net/frame.js'
 import type { Owner } from './queue.js'
 import type { Random } from './random.js'
-import { simError } from './errors.js'
 
 /** A latency: fixed ms, a uniform range `[min, max]`, or a function drawing one from a stream. */
 export type Latency = number | readonly [number, number] | ((random: () => number) => number)
@@ -62,6 +61,8 @@ export interface NetHost {
   control (delay: number, fn: () => void, owner: Owner | null): void
   /** Set in a worker of a parallel run. */
   readonly shard: ShardNet | null
+  /** Throws `BadOption` in a parallel run, whose workers cannot do `what`. */
+  single (what: string): void
   connectionOpened (conn: Connection): void
   connectionClosed (conn: Connection): void
   nextConnectionId (): number
@@ -493,11 +494,6 @@ export class SwarmCore {
     }))
   }
 
-  /** Parallel runs: what joinPeer needs (a worker cannot see another's swarms at once). */
-  #single (what: string): void {
-    if (this.#host.shard !== null) throw simError('BadOption', `${what}() is not supported in a parallel run (workers > 1)`)
-  }
-
   /** Dials in progress. */
   get connecting (): number { return this.#dialing.size }
 
@@ -624,7 +620,7 @@ export class SwarmCore {
 
   /** Keeps a direct connection to the swarm with `publicKey` (hyperswarm's `joinPeer`). */
   joinPeer (publicKey: Uint8Array): void {
-    this.#single('joinPeer')
+    this.#host.single('joinPeer')
     const hex = toHex(publicKey)
     if (this.destroyed || hex === toHex(this.publicKey) || this.#explicit.has(hex)) return
     this.#explicit.set(hex, publicKey.slice())
@@ -633,7 +629,7 @@ export class SwarmCore {
 
   /** Stops reconnecting to `publicKey` (an open connection stays). */
   leavePeer (publicKey: Uint8Array): void {
-    this.#single('leavePeer')
+    this.#host.single('leavePeer')
     this.#explicit.delete(toHex(publicKey))
   }
 
@@ -694,7 +690,7 @@ export class SwarmCore {
   /** Destroys every connection (`abrupt`: resets, as a crash would). */
   destroy (abrupt: boolean): void {
     if (this.#host.shard !== null) {
-      if (abrupt) this.#single('crash')
+      if (abrupt) this.#host.single('crash')
       void this.#gated({ k: 'destroy', peer: this.endpoint.id, swarm: this.index }, () => { this.destroyNow() })
       return
     }
