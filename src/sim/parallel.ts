@@ -14,7 +14,7 @@ import type { LogEvent } from './log.js'
 import type { Latency } from './network.js'
 import { metricsEvent } from './simulator.js'
 import type { RunResult } from './simulator.js'
-import type { FinalOut, Parcel, Partial, RunOutcome, StampedInput, WindowIn, WindowOut } from './shard.js'
+import type { FinalOut, Parcel, Partial, StampedInput, WindowIn, WindowOut } from './shard.js'
 import type { WorkerData } from './worker.js'
 
 /** Options of {@link runParallel}. */
@@ -79,13 +79,13 @@ export async function runParallel (file: string, opts: ParallelOptions = {}): Pr
   let started = false
   let mark = 0
   let lastConvergence = 0
-  let stopped: { reason: RunOutcome['reason'], time: number } | null = null
+  let stopped: { reason: RunResult['reason'], time: number } | null = null
   let failure: SimError | null = null
   let failed = false
   let settle!: (r: RunResult) => void
   let fail!: (e: Error) => void
   const done = new Promise<RunResult>((resolve, reject) => { settle = resolve; fail = reject })
-  let outcome: RunOutcome | null = null
+  let outcome: RunResult | null = null
 
   const abort = (err: SimError): void => {
     failure ??= err

@@ -4,6 +4,7 @@
 // metrics of the peers each worker runs.
 import type { ControlInput, Crossing } from './network.js'
 import type { LogEvent } from './log.js'
+import type { RunResult } from './simulator.js'
 
 /** A change made by a peer's code, stamped for the order every worker applies them in. @internal */
 export interface StampedInput {
@@ -78,23 +79,13 @@ export interface FinalOut {
   errors: number
 }
 
-/** A run's result (as `Simulator.run` resolves). @internal */
-export interface RunOutcome {
-  time: number
-  reason: 'converged' | 'until' | 'idle'
-  converged: boolean
-  convergence: number
-  events: number
-  errors: number
-}
-
 /** A worker's end of the coordinator. @internal */
 export interface ShardLink {
   readonly index: number
   readonly count: number
   exchange (out: WindowOut): Promise<WindowIn>
   /** Sends the last report; resolves with the run's result, as every worker returns it. */
-  finish (out: FinalOut): Promise<RunOutcome>
+  finish (out: FinalOut): Promise<RunResult>
 }
 
 /** Packs chunks for one worker. @internal */

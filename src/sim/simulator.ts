@@ -15,7 +15,7 @@ import type { Connection, ControlInput, Crossing, Latency, LinkOptions, Profile,
 import { pack, unpack } from './shard.js'
 import type { Partial, ShardLink, StampedInput, WindowIn } from './shard.js'
 import { EventQueue } from './queue.js'
-import type { Owner } from './queue.js'
+import type { Owner, SimEvent } from './queue.js'
 import { Random } from './random.js'
 import { drain, install, real, uninstall } from './runtime.js'
 import { Truth, Watch, canonical } from './track.js'
@@ -592,15 +592,7 @@ export class Simulator {
           if (ev.time > until) { this.#time = until; reason = 'until'; return false }
           this.queue.pop()
           if (ev.cancelled || (ev.owner !== null && !ev.owner.alive)) continue
-          this.#time = ev.time
-          this.current = ev.owner as Incarnation | null
-          this.#events++
-          try {
-            ev.fn()
-          } catch (err) {
-            this.#errors++
-            this.peerError(this.current === null ? null : this.#peerOf(this.current), err)
-          }
+          this.#fire(ev)
           return true
         }
       }
@@ -1011,16 +1003,21 @@ export class Simulator {
       if (ev === undefined || ev.time >= limit || this.#failure !== null) return false
       q.pop()
       if (ev.cancelled || (ev.owner !== null && !ev.owner.alive)) continue
-      this.#time = ev.time
-      this.current = ev.owner as Incarnation | null
-      this.#events++
-      try {
-        ev.fn()
-      } catch (err) {
-        this.#errors++
-        this.peerError(this.current === null ? null : this.#peerOf(this.current), err)
-      }
+      this.#fire(ev)
       return true
+    }
+  }
+
+  /** Runs one event as its peer's (an error it throws is logged as that peer's). */
+  #fire (ev: SimEvent): void {
+    this.#time = ev.time
+    this.current = ev.owner as Incarnation | null
+    this.#events++
+    try {
+      ev.fn()
+    } catch (err) {
+      this.#errors++
+      this.peerError(this.current === null ? null : this.#peerOf(this.current), err)
     }
   }
 

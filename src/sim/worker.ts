@@ -6,7 +6,8 @@ import type { MessagePort } from 'node:worker_threads'
 import { importScenario } from './load.js'
 import { Simulator } from './simulator.js'
 import type { SimulatorOptions } from './simulator.js'
-import type { FinalOut, RunOutcome, ShardLink, WindowIn, WindowOut } from './shard.js'
+import type { FinalOut, ShardLink, WindowIn, WindowOut } from './shard.js'
+import type { RunResult } from './simulator.js'
 import { SimError } from './errors.js'
 
 /** What the coordinator hands a worker. @internal */
@@ -48,8 +49,8 @@ class PortLink implements ShardLink {
     return this.#ask<WindowIn>({ type: 'window', out }, transfer)
   }
 
-  finish (out: FinalOut): Promise<RunOutcome> {
-    return this.#ask<RunOutcome>({ type: 'final', out }, [])
+  finish (out: FinalOut): Promise<RunResult> {
+    return this.#ask<RunResult>({ type: 'final', out }, [])
   }
 }
 
