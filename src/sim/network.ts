@@ -92,6 +92,7 @@ export type ControlInput =
   | { k: 'leave', peer: number, swarm: number, topic: Uint8Array }
   | { k: 'destroy', peer: number, swarm: number }
   | { k: 'sock', peer: number, conn: number, side: 0 | 1, why: string | null }
+  | { k: 'down', peer: number }
 
 /** What a worker of a parallel run adds to the network's host. @internal */
 export interface ShardNet {
@@ -690,8 +691,10 @@ export class SwarmCore {
   /** Destroys every connection (`abrupt`: resets, as a crash would). */
   destroy (abrupt: boolean): void {
     if (this.#host.shard !== null) {
-      if (abrupt) this.#host.single('crash')
-      void this.#gated({ k: 'destroy', peer: this.endpoint.id, swarm: this.index }, () => { this.destroyNow() })
+      // a crash or a stop comes from the scenario, in every worker at once; the peer's own
+      // `swarm.destroy()` only where it runs, so it waits for the window edge
+      if (this.endpoint.incarnation.alive) void this.#gated({ k: 'destroy', peer: this.endpoint.id, swarm: this.index }, () => { this.destroyNow(false) })
+      else this.destroyNow(abrupt)
       return
     }
     if (this.destroyed) return
@@ -705,13 +708,14 @@ export class SwarmCore {
     for (const w of this.#waiters.splice(0)) w()
   }
 
-  /** @internal Parallel runs: the swarm's destruction, applied in every worker. */
-  destroyNow (): void {
+  /** @internal Parallel runs: the swarm's destruction, applied in every worker (`abrupt`: resets). */
+  destroyNow (abrupt: boolean): void {
     if (this.destroyed) return
     this.destroyed = true
     this.#host.dht.remove(this)
     for (const c of [...this.conns.values()]) {
       const side = c.a === this.endpoint ? 0 : 1
+      if (abrupt) c.reset = true
       c.shut(side, null)
       if (this.local) c.socket(side).destroy()
     }

@@ -43,9 +43,10 @@ interface Round { outs: WindowOut[], finals: FinalOut[] }
  * Runs the scenario file `file` in `workers` threads (see {@link ParallelOptions}): for
  * scenarios of many peers, about `workers` times the speed of one process on as many cores.
  * Each worker runs the scenario function; peers run in one worker each, and what the scenario
- * does with a peer's own objects (its kernel, say) must happen inside that peer's init. Not
- * available in a parallel run: `partition`, `heal`, a peer's `crash`, `stop`, `restart` and
- * `setLink`, `joinPeer`, latencies given as functions, `speed`.
+ * does with a peer's own objects (its kernel, say) must happen inside that peer's init. Faults
+ * (`partition`, `heal`, `crash`, `stop`, `restart`, `setLink`, `skew`) must come from the
+ * scenario (its code or `sim.at`), not from a peer's code. Not available in a parallel run:
+ * `joinPeer`/`leavePeer`, latencies given as functions, `speed`.
  *
  * @param file - a scenario file (.ts, .js or .mjs) default-exporting a function of the simulator
  * @param opts - workers, seed, until, interval, lookup delay, epoch, outputs
@@ -179,25 +180,33 @@ export async function runParallel (file: string, opts: ParallelOptions = {}): Pr
 
   workers.forEach((w, i) => {
     w.on('message', (msg: { type: string, out?: unknown, code?: string, message?: string }) => {
-      if (msg.type === 'window') {
-        round.outs[i] = msg.out as WindowOut
-        if (++arrived === count) { arrived = 0; window() }
-      } else if (msg.type === 'final') {
-        round.finals[i] = msg.out as FinalOut
-        if (++arrived === count) { arrived = 0; final() }
-      } else if (msg.type === 'error') {
-        const err = failed && failure !== null ? failure : new SimError((msg.code ?? 'ScenarioFailed') as SimError['code'], msg.message ?? 'a worker failed')
-        abort(err)
-      } else if (msg.type === 'done') {
-        if (++finished === count) {
-          if (outcome === null) abort(simError('ScenarioFailed', 'the scenario ended without running the simulation'))
-          else settle(outcome)
-        }
+      try {
+        onmessage(i, msg)
+      } catch (err) { // a log listener (`out`, `onevent`) threw
+        abort(err instanceof SimError ? err : simError('ScenarioFailed', `the coordinator failed: ${(err as Error)?.message ?? String(err)}`, err))
       }
     })
     w.on('error', err => { abort(simError('ScenarioFailed', `worker ${i}: ${err.message}`, err)) })
     w.on('exit', code => { if (code !== 0 && outcome === null) abort(simError('ScenarioFailed', `worker ${i} exited with code ${code}`)) })
   })
+
+  function onmessage (i: number, msg: { type: string, out?: unknown, code?: string, message?: string }): void {
+    if (msg.type === 'window') {
+      round.outs[i] = msg.out as WindowOut
+      if (++arrived === count) { arrived = 0; window() }
+    } else if (msg.type === 'final') {
+      round.finals[i] = msg.out as FinalOut
+      if (++arrived === count) { arrived = 0; final() }
+    } else if (msg.type === 'error') {
+      const err = failed && failure !== null ? failure : new SimError((msg.code ?? 'ScenarioFailed') as SimError['code'], msg.message ?? 'a worker failed')
+      abort(err)
+    } else if (msg.type === 'done') {
+      if (++finished === count) {
+        if (outcome === null) abort(simError('ScenarioFailed', 'the scenario ended without running the simulation'))
+        else settle(outcome)
+      }
+    }
+  }
   try {
     return await done
   } finally {

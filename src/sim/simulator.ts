@@ -219,21 +219,24 @@ export class Peer {
   set skew (ms: number) {
     if (!Number.isFinite(ms)) throw simError('BadOption', `"skew" expected a number of ms, got ${String(ms)}`)
     this.#skew = ms
-    this.#sim.log({ t: this.#sim.time, type: 'fault', event: 'skew', peer: this.id, skew: ms })
+    this.#sim.scripted('skew')
+    this.#sim.logShared({ t: this.#sim.time, type: 'fault', event: 'skew', peer: this.id, skew: ms })
   }
 
   /** Changes the peer's link (bandwidth, latency, jitter, loss) from now on: a slow or flaky link. */
   setLink (link: LinkOptions): void {
-    this.#sim.single('setLink')
-    this.profile = profileOf(this.profile, link, this.label)
-    this.#sim.log({ t: this.#sim.time, type: 'fault', event: 'link', peer: this.id, link: { ...link, latency: typeof link.latency === 'function' ? 'function' : link.latency } })
+    this.#sim.scripted('setLink')
+    const profile = profileOf(this.profile, link, this.label)
+    this.#sim.checkWindow(profile.latency, this.label)
+    this.profile = profile
+    this.#sim.logShared({ t: this.#sim.time, type: 'fault', event: 'link', peer: this.id, link: { ...link, latency: typeof link.latency === 'function' ? 'function' : link.latency } })
   }
 
   /** Crashes the peer now: timers die, connections reset, what was not committed to its db is lost. */
   crash (): void {
-    this.#sim.single('crash')
+    this.#sim.scripted('crash')
     if (!this.alive) return
-    this.#sim.log({ t: this.#sim.time, type: 'peer', event: 'crash', peer: this.id, name: this.name })
+    this.#sim.logShared({ t: this.#sim.time, type: 'peer', event: 'crash', peer: this.id, name: this.name })
     this.#down('crashed', true)
   }
 
@@ -242,10 +245,14 @@ export class Peer {
    * time), then closes what is left.
    */
   async stop (): Promise<void> {
-    this.#sim.single('stop')
+    this.#sim.scripted('stop')
     if (!this.alive) return
     const inc = this.incarnation
-    this.#sim.log({ t: this.#sim.time, type: 'peer', event: 'stop', peer: this.id, name: this.name })
+    this.#sim.logShared({ t: this.#sim.time, type: 'peer', event: 'stop', peer: this.id, name: this.name })
+    if (this.#sim.shard !== null) {
+      await this.#sim.stopEverywhere(this, inc, () => { if (this.incarnation === inc) this.#down('stopped', false) })
+      return
+    }
     inc.abort.abort()
     for (const fn of inc.stops.splice(0)) {
       try { await fn() } catch (err) { this.#sim.peerError(this, err) }
@@ -255,9 +262,9 @@ export class Peer {
 
   /** Starts a stopped or crashed peer again: a new incarnation runs init with the same disk and identity. */
   restart (): void {
-    this.#sim.single('restart')
+    this.#sim.scripted('restart')
     if (this.alive) return
-    this.#sim.log({ t: this.#sim.time, type: 'peer', event: 'restart', peer: this.id, name: this.name })
+    this.#sim.logShared({ t: this.#sim.time, type: 'peer', event: 'restart', peer: this.id, name: this.name })
     this.#sim.start(this)
   }
 
@@ -371,6 +378,8 @@ export class Simulator {
   #outEvents: LogEvent[] = []
   #created: Array<[string, string, number]> = []
   #ids: Array<[string, number]> = []
+  /** Parallel runs: peers being stopped, taken down when the owner's input is applied. */
+  readonly #downs: Map<number, () => void> = new Map()
   readonly #opts: SimulatorOptions
   readonly #interval: number
   readonly #lookup: Latency
@@ -440,6 +449,46 @@ export class Simulator {
     if (this.shard !== null) throw simError('BadOption', `${what}() is not supported in a parallel run (workers > 1)`)
   }
 
+  /**
+   * @internal In a parallel run, a fault must come from the scenario (its own code or a
+   * scripted action), which every worker runs alike, not from one peer's code.
+   */
+  scripted (what: string): void {
+    if (this.shard !== null && this.current !== null) throw simError('BadOption', `${what}() from a peer's own code is not supported in a parallel run (workers > 1): script it with sim.at()`)
+  }
+
+  /** @internal Logs what every worker of a parallel run does alike, once (in the first worker). */
+  logShared (ev: LogEvent): void {
+    if (this.#logsShared) this.log(ev)
+  }
+
+  /** @internal A parallel run's window is the least latency: a link may not go below it. */
+  checkWindow (latency: Latency, label: string): void {
+    if (this.#window > 0 && minLatency(latency, label) < this.#window) {
+      throw simError('BadOption', `${label}: a latency below the parallel run's window of ${this.#window} ms`)
+    }
+  }
+
+  /**
+   * @internal A stop in a parallel run: where the peer runs, its `onstop` handlers run first;
+   * then every worker takes it down at the same window edge, and `stop()` resolves there in each.
+   */
+  stopEverywhere (peer: Peer, inc: Incarnation, down: () => void): Promise<void> {
+    const shard = this.shard as ShardNet
+    return new Promise<void>(resolve => {
+      const apply = (): void => { this.#downs.delete(peer.id); down(); resolve() }
+      this.#downs.set(peer.id, apply)
+      if (!shard.local(peer.id)) return
+      inc.abort.abort()
+      void (async () => {
+        for (const fn of inc.stops.splice(0)) {
+          try { await fn() } catch (err) { this.peerError(peer, err) }
+        }
+        shard.input({ k: 'down', peer: peer.id }, apply)
+      })()
+    })
+  }
+
   /** True when peer `id` runs in this process (always, unless this is a worker of a parallel run). */
   #local (id: number): boolean {
     return this.shard === null || this.shard.local(id)
@@ -492,9 +541,7 @@ export class Simulator {
       throw simError('BadOption', `${peer.label}: "maxConnections" expected a positive integer`)
     }
     const at = opts.at === undefined ? this.#time : parseDuration(opts.at, 'at')
-    if (this.#running && this.#window > 0 && minLatency(peer.profile.latency, peer.label) < this.#window) {
-      throw simError('BadOption', `${peer.label}: a latency below the parallel run's window of ${this.#window} ms`)
-    }
+    if (this.#running) this.checkWindow(peer.profile.latency, peer.label)
     this.peers.push(peer)
     if (this.#logsShared) this.log({ t: this.#time, type: 'peer', event: 'launch', peer: id, name, honest: peer.honest })
     this.#pendingLaunch++
@@ -523,7 +570,7 @@ export class Simulator {
    * more group together.
    */
   partition (groups: ReadonlyArray<ReadonlyArray<Peer | number>>): void {
-    this.single('partition')
+    this.scripted('partition')
     for (const p of this.peers) p.group = 0
     const out: number[][] = []
     groups.forEach((g, i) => {
@@ -535,14 +582,14 @@ export class Simulator {
         out[i]?.push(p.id)
       }
     })
-    this.log({ t: this.#time, type: 'fault', event: 'partition', groups: out })
+    this.logShared({ t: this.#time, type: 'fault', event: 'partition', groups: out })
   }
 
   /** Ends a partition: held bytes are delivered and peers can find each other again. */
   heal (): void {
-    this.single('heal')
+    this.scripted('heal')
     for (const p of this.peers) p.group = 0
-    this.log({ t: this.#time, type: 'fault', event: 'heal' })
+    this.logShared({ t: this.#time, type: 'fault', event: 'heal' })
     for (const c of this.#conns.values()) c.heal()
     for (const p of this.peers) {
       if (!p.alive) continue
@@ -1037,7 +1084,8 @@ export class Simulator {
     }
     for (const { shard, n, input } of reply.inputs) {
       const peer = this.peers[input.peer - 1] ?? null
-      this.current = peer?.incarnation ?? null
+      // a stop is the scenario's (what follows `await peer.stop()` is scripted); the rest the peer's
+      this.current = input.k === 'down' ? null : peer?.incarnation ?? null
       try {
         if (shard !== link.index) this.#applyInput(input)
         else {
@@ -1074,8 +1122,9 @@ export class Simulator {
       }
       case 'join': swarms[input.swarm]?.joinNow(input.topic, input.server, input.client).catch(() => {}); return
       case 'leave': swarms[input.swarm]?.leaveNow(input.topic); return
-      case 'destroy': swarms[input.swarm]?.destroyNow(); return
-      case 'sock': this.#conns.get(input.conn)?.shut(input.side, input.why)
+      case 'destroy': swarms[input.swarm]?.destroyNow(false); return
+      case 'sock': this.#conns.get(input.conn)?.shut(input.side, input.why); return
+      case 'down': this.#downs.get(input.peer)?.()
     }
   }
 }

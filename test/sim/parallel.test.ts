@@ -1,7 +1,7 @@
 // Parallel runs (runParallel, `picostack sim --workers N`): peers in worker threads, the
 // network replayed alike in each, windows of the least latency. Deterministic for a seed and a
-// number of workers; the adversary scenario's attackers are dropped as in one thread; what a
-// worker cannot do is refused by name.
+// number of workers; scripted faults work; the adversary scenario's attackers are dropped as in
+// one thread; what a worker cannot do is refused by name.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
@@ -65,14 +65,41 @@ test('parallel: the adversary scenario in two workers: honest peers converge and
   assert.ok(last !== undefined && last.type === 'metrics' && last.heads === 1)
 })
 
+test('parallel: scripted faults (a partition and its heal, crashes, stops and restarts, a slower link) in two workers: converged, the same log twice', async () => {
+  const file = here('./fixtures/faults.ts')
+  const a = await play(file, 2, 8)
+  const b = await play(file, 2, 8)
+  assert.equal(a.result.converged, true)
+  assert.ok(a.result.time > 35_000, 'converged only after the heal')
+  assert.equal(a.hash, b.hash)
+  const count = (type: string, event: string): number => a.events.filter(e => e.type === type && (e as { event?: string }).event === event).length
+  assert.equal(count('fault', 'partition'), 1)
+  assert.equal(count('fault', 'heal'), 1)
+  assert.equal(count('fault', 'link'), 1)
+  assert.ok(count('peer', 'crash') >= 1 && count('peer', 'stop') >= 1)
+  assert.equal(count('peer', 'restart'), count('peer', 'crash') + count('peer', 'stop'))
+  assert.equal(count('peer', 'up'), 16 + count('peer', 'restart'), 'each restart starts a new incarnation, once')
+})
+
 test('parallel: what a worker cannot do is refused by name; a failing peer init and a throwing scenario fail the run', async () => {
-  await assert.rejects(runParallel(here('../../scenarios/partition.ts'), { workers: 2 }), (e: unknown) => e instanceof SimError && /BadOption: partition\(\) is not supported in a parallel run/.test(e.message))
+  const refused = async (which: string, pattern: RegExp): Promise<void> => {
+    process.env.SIM_CASE = which
+    try {
+      await assert.rejects(runParallel(here('./fixtures/unsupported.ts'), { workers: 2 }), (e: unknown) => e instanceof SimError && pattern.test(e.message))
+    } finally {
+      delete process.env.SIM_CASE
+    }
+  }
+  await refused('heal', /heal\(\) from a peer's own code is not supported in a parallel run \(workers > 1\): script it with sim\.at\(\)/)
+  await refused('joinPeer', /joinPeer\(\) is not supported in a parallel run/)
+  await refused('latency', /a parallel run needs latencies given as ms or \[min, max\], not as a function/)
   const events: LogEvent[] = []
   await assert.rejects(runParallel(here('./fixtures/badinit.ts'), { workers: 2, onevent: e => { events.push(e) } }), (e: unknown) => e instanceof SimError && e.code === 'PeerInitFailed' && /peer 2 \(broken\) init failed: cannot boot/.test(e.message))
   assert.ok(events.some(e => e.type === 'sim' && e.event === 'error' && e.code === 'PeerInitFailed'), 'the log holds the failure')
   assert.ok(events.some(e => e.type === 'sim' && e.event === 'end' && e.reason === 'error'))
   await assert.rejects(runParallel(here('./fixtures/throws.ts'), { workers: 2 }), (e: unknown) => e instanceof SimError && e.code === 'ScenarioFailed' && /scenario bug/.test(e.message))
   await assert.rejects(runParallel(here('./fixtures/notafunction.mjs'), { workers: 2 }), (e: unknown) => e instanceof SimError && e.code === 'BadScenario')
+  await assert.rejects(runParallel(here('./fixtures/clock12.ts'), { workers: 2, out: () => { throw new Error('disk full') } }), (e: unknown) => e instanceof SimError && e.code === 'ScenarioFailed' && /the coordinator failed: disk full/.test(e.message))
   for (const workers of [0, 1.5, 1000]) {
     await assert.rejects(runParallel(here('./fixtures/clock12.ts'), { workers }), (e: unknown) => e instanceof SimError && e.code === 'BadOption' && /"workers"/.test(e.message))
   }
