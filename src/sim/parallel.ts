@@ -14,7 +14,7 @@ import type { LogEvent } from './log.js'
 import type { Latency } from './network.js'
 import { metricsEvent } from './simulator.js'
 import type { RunResult } from './simulator.js'
-import type { FinalOut, Parcel, Partial, StampedInput, WindowIn, WindowOut } from './shard.js'
+import type { FinalOut, Parcel, Counts, StampedInput, WindowIn, WindowOut } from './shard.js'
 import type { WorkerData } from './worker.js'
 
 /** Options of {@link runParallel}. */
@@ -108,7 +108,7 @@ export async function runParallel (file: string, opts: ParallelOptions = {}): Pr
     }
     let stop: WindowIn['stop'] = null
     // metrics of the last edge, before what happened since
-    const partials = outs.map(o => o.partial).filter((p): p is Partial => p !== null)
+    const partials = outs.map(o => o.partial).filter((p): p is Counts => p !== null)
     if (partials.length === outs.length) {
       const m = merge(partials)
       const ev = metricsEvent(m, mark)
@@ -227,7 +227,7 @@ function spawn (data: WorkerData): Worker {
 }
 
 /** The metrics of every worker's peers together. */
-function merge (parts: Partial[]): Omit<Partial, 'states' | 'quiet'> & { best: number } {
+function merge (parts: Counts[]): Omit<Counts, 'states' | 'quiet'> & { best: number } {
   const states = new Map<string, number>()
   let best = 0
   for (const p of parts) {
@@ -238,6 +238,6 @@ function merge (parts: Partial[]): Omit<Partial, 'states' | 'quiet'> & { best: n
     }
   }
   const sum = (k: 'peers' | 'honest' | 'heads' | 'held' | 'tx'): number => parts.reduce((n, p) => n + p[k], 0)
-  const first = parts[0] as Partial
+  const first = parts[0] as Counts
   return { t: first.t, peers: sum('peers'), honest: sum('honest'), heads: sum('heads'), held: sum('held'), tx: sum('tx'), connections: first.connections, created: first.created, best }
 }

@@ -24,7 +24,7 @@ export interface Parcel {
 }
 
 /** What a worker's peers look like at a metrics edge. @internal */
-export interface Partial {
+export interface Counts {
   t: number
   peers: number
   honest: number
@@ -55,7 +55,7 @@ export interface WindowOut {
   created: Array<[string, string, number]>
   /** Kernel ids of local peers (to name who dropped whom). */
   ids: Array<[string, number]>
-  partial: Partial | null
+  partial: Counts | null
   /** Earliest pending event, or null when none. */
   next: number | null
   failure: { code: string, message: string } | null
@@ -73,7 +73,7 @@ export interface WindowIn {
 /** The end of a run, as a worker reports it. @internal */
 export interface FinalOut {
   events: LogEvent[]
-  partial: Partial
+  partial: Counts
   /** Events run and errors inside peers, in this worker. */
   count: number
   errors: number

@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto'
 import { SimDht, SimSwarm, SwarmCore } from './network.js'
 import type { Connection, ControlInput, Crossing, Latency, LinkOptions, Profile, ShardNet, SimSwarmOptions } from './network.js'
 import { pack, unpack } from './shard.js'
-import type { Partial, ShardLink, StampedInput, WindowIn } from './shard.js'
+import type { Counts, ShardLink, StampedInput, WindowIn } from './shard.js'
 import { EventQueue } from './queue.js'
 import type { Owner, SimEvent } from './queue.js'
 import { Random } from './random.js'
@@ -927,7 +927,7 @@ export class Simulator {
   }
 
   /** Counts the peers run here: live, honest, holding every block, and the states of those that do. */
-  #tally (): Omit<Partial, 't' | 'connections' | 'created' | 'states' | 'quiet'> & { states: Map<string, number> } {
+  #tally (): Omit<Counts, 't' | 'connections' | 'created' | 'states' | 'quiet'> & { states: Map<string, number> } {
     let peers = 0
     let honest = 0
     let heads = 0
@@ -964,7 +964,7 @@ export class Simulator {
   }
 
   /** What this worker's peers look like now (their states as digests), for the coordinator. */
-  #partial (quiet: boolean): Partial {
+  #partial (quiet: boolean): Counts {
     const { states, ...counts } = this.#tally()
     const digests = new Map<string, number>()
     for (const [d, n] of states) {
@@ -985,7 +985,7 @@ export class Simulator {
     const W = this.#window = windowOf(this.peers, this.#interval)
     this.#started = true
     let edge = this.#time
-    let partial: Partial | null = null
+    let partial: Counts | null = null
     for (;;) {
       edge += W
       await this.#runBefore(Math.min(edge, until + 1))
@@ -1132,7 +1132,7 @@ export class Simulator {
 /**
  * @internal A `metrics` event from counts; `mark` is the bytes total of the last one.
  */
-export function metricsEvent (m: Omit<Partial, 'states' | 'quiet'> & { best: number }, mark: number): MetricsLogEvent {
+export function metricsEvent (m: Omit<Counts, 'states' | 'quiet'> & { best: number }, mark: number): MetricsLogEvent {
   const share = (n: number): number => m.honest === 0 ? 0 : Math.round((n / m.honest) * 10000) / 10000
   return {
     t: m.t,
