@@ -65,12 +65,16 @@ export class CliProcess {
     this.exited = new Promise(resolve => this.child.on('exit', code => { resolve(code); for (const wake of this.#waiters.splice(0)) wake() }))
   }
 
-  /** The first line (from `from` on) matching `re`; waits for output, never on a timer. */
-  async line (re: RegExp, from = 0): Promise<RegExpMatchArray> {
+  /**
+   * The first line (from `from` on) matching `re`; waits for output, never on a timer. A line
+   * matching `unless` first means `re` will not come: it fails at once, with the output.
+   */
+  async line (re: RegExp, from = 0, unless?: RegExp): Promise<RegExpMatchArray> {
     for (;;) {
       for (let i = from; i < this.lines.length; i++) {
         const m = this.lines[i]!.match(re)
         if (m !== null) return m
+        if (unless?.test(this.lines[i]!) === true) throw new Error(`node printed "${this.lines[i]!}" instead of ${re}:\n${this.lines.join('\n')}\n${this.stderr}`)
       }
       if (this.child.exitCode !== null) throw new Error(`node exited without printing ${re}:\n${this.lines.join('\n')}\n${this.stderr}`)
       await new Promise<void>(resolve => this.#waiters.push(resolve))

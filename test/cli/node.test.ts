@@ -67,10 +67,12 @@ test('cli node: two nodes find each other on a local DHT (--bootstrap)', async t
   const { start, dir } = nodes(t)
   const boot = testnet.bootstrap.map(b => ['--bootstrap', `${b.host}:${b.port}`]).flat()
   const args = ['--port', '0', '--ws-port=-1', '--topic', 'cli-test', ...boot]
+  // a node that gives up waiting for the DHT says `status=offline`: fail then, with its output
+  const offline = /^swarm topic=cli-test status=offline/
   const a = start([...args, '--data', dir()])
-  await a.line(/^swarm topic=cli-test status=joined$/)
+  await a.line(/^swarm topic=cli-test status=joined$/, 0, offline)
   const b = start([...args, '--data', dir()])
-  await b.line(/^swarm topic=cli-test status=joined$/)
+  await b.line(/^swarm topic=cli-test status=joined$/, 0, offline)
   await a.line(/^peers count=1 /)
   b.child.stdin.write('via the swarm\n')
   await a.line(/^note count=1 author=[0-9a-f]+ text="via the swarm"$/)
