@@ -3,9 +3,9 @@
 // HTML report. Exit code 0 only when every honest peer converged.
 import { closeSync, openSync, statSync, writeFileSync, writeSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { LiveView, Report, SimError, Simulator, parseDuration, runParallel } from '../sim/index.js'
+import { LiveView, Report, Simulator, parseDuration, runParallel } from '../sim/index.js'
 import type { LogEvent, RunResult } from '../sim/index.js'
-import { importScenario } from '../sim/load.js'
+import { importScenario, playScenario } from '../sim/load.js'
 import type { Scenario } from '../sim/load.js'
 import { cliErr } from './errors.js'
 import { parseFlags } from './io.js'
@@ -159,16 +159,7 @@ export async function runSim (argv: string[], io: Io): Promise<number> {
     if (scenario === null) {
       result = await runParallel(path, { ...options, workers: args.workers })
     } else {
-      const sim = new Simulator({ ...options, ...(args.speed === undefined ? {} : { speed: args.speed }) })
-      const run = sim.run.bind(sim)
-      sim.run = async opts => (result = await run(opts))
-      try {
-        await scenario(sim)
-      } catch (e) {
-        if (e instanceof SimError) throw e
-        throw new SimError('ScenarioFailed', `ScenarioFailed: the scenario threw: ${(e as Error)?.message ?? String(e)}`, { cause: e })
-      }
-      result ??= await sim.run()
+      result = await playScenario(scenario, new Simulator({ ...options, ...(args.speed === undefined ? {} : { speed: args.speed }) }))
     }
   } catch (e) {
     failure = e

@@ -1,7 +1,8 @@
-// Loading a scenario module: TypeScript through tsx (no build step), JavaScript as it is.
+// Loading a scenario module (TypeScript through tsx, no build step; JavaScript as it is) and
+// playing it: the CLI and every worker of a parallel run do both the same way.
 import { pathToFileURL } from 'node:url'
 import { SimError } from './errors.js'
-import type { Simulator } from './simulator.js'
+import type { RunResult, Simulator } from './simulator.js'
 
 /** A scenario: the default export of a scenario file. */
 export type Scenario = (sim: Simulator) => unknown
@@ -32,4 +33,23 @@ export async function importScenario (path: string, name: string = path): Promis
   const fn = mod.default
   if (typeof fn !== 'function') throw new SimError('BadScenario', `BadScenario: ${name} must default-export a function of the simulator`)
   return fn as Scenario
+}
+
+/**
+ * Plays `scenario` on `sim`, then runs the simulation if the scenario did not.
+ * @internal
+ * @returns what `sim.run()` resolved to
+ * @throws SimError from the run; `ScenarioFailed` when the scenario throws anything else
+ */
+export async function playScenario (scenario: Scenario, sim: Simulator): Promise<RunResult> {
+  let result: RunResult | undefined
+  const run = sim.run.bind(sim)
+  sim.run = async opts => (result = await run(opts))
+  try {
+    await scenario(sim)
+  } catch (e) {
+    if (e instanceof SimError) throw e
+    throw new SimError('ScenarioFailed', `ScenarioFailed: the scenario threw: ${(e as Error)?.message ?? String(e)}`, { cause: e })
+  }
+  return result ?? await sim.run()
 }

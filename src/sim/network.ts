@@ -688,15 +688,20 @@ export class SwarmCore {
     for (const w of this.#waiters.splice(0)) w()
   }
 
-  /** Destroys every connection (`abrupt`: resets, as a crash would). */
+  /**
+   * The peer's own `swarm.destroy()`: now, or in a parallel run (where only the peer's worker
+   * runs its code) at the next window edge in every worker.
+   */
+  close (): Promise<void> {
+    return this.#gated({ k: 'destroy', peer: this.endpoint.id, swarm: this.index }, () => { this.destroy(false) })
+  }
+
+  /**
+   * Destroys every connection (`abrupt`: resets, as a crash would). Called by the simulator (a
+   * crash or a stop, which every worker of a parallel run makes alike) or for {@link close}.
+   */
   destroy (abrupt: boolean): void {
-    if (this.#host.shard !== null) {
-      // a crash or a stop comes from the scenario, in every worker at once; the peer's own
-      // `swarm.destroy()` only where it runs, so it waits for the window edge
-      if (this.endpoint.incarnation.alive) void this.#gated({ k: 'destroy', peer: this.endpoint.id, swarm: this.index }, () => { this.destroyNow(false) })
-      else this.destroyNow(abrupt)
-      return
-    }
+    if (this.#host.shard !== null) { this.#destroyShared(abrupt); return }
     if (this.destroyed) return
     this.destroyed = true
     this.#host.dht.remove(this)
@@ -708,8 +713,8 @@ export class SwarmCore {
     for (const w of this.#waiters.splice(0)) w()
   }
 
-  /** @internal Parallel runs: the swarm's destruction, applied in every worker (`abrupt`: resets). */
-  destroyNow (abrupt: boolean): void {
+  /** Parallel runs: the connections close in every worker alike; this worker's sockets too. */
+  #destroyShared (abrupt: boolean): void {
     if (this.destroyed) return
     this.destroyed = true
     this.#host.dht.remove(this)
@@ -855,6 +860,6 @@ export class SimSwarm extends EventEmitter {
   /** Closes every connection and leaves every topic. */
   async destroy (): Promise<void> {
     this.#discoveries.clear()
-    this.#core.destroy(false)
+    await this.#core.close()
   }
 }

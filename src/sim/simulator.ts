@@ -1122,7 +1122,7 @@ export class Simulator {
       }
       case 'join': swarms[input.swarm]?.joinNow(input.topic, input.server, input.client).catch(() => {}); return
       case 'leave': swarms[input.swarm]?.leaveNow(input.topic); return
-      case 'destroy': swarms[input.swarm]?.destroyNow(false); return
+      case 'destroy': swarms[input.swarm]?.destroy(false); return
       case 'sock': this.#conns.get(input.conn)?.shut(input.side, input.why); return
       case 'down': this.#downs.get(input.peer)?.()
     }

@@ -3,12 +3,11 @@
 // coordinator (parallel.ts) through its port.
 import { parentPort, workerData } from 'node:worker_threads'
 import type { MessagePort } from 'node:worker_threads'
-import { importScenario } from './load.js'
+import { importScenario, playScenario } from './load.js'
 import { Simulator } from './simulator.js'
-import type { SimulatorOptions } from './simulator.js'
+import type { RunResult, SimulatorOptions } from './simulator.js'
 import type { FinalOut, ShardLink, WindowIn, WindowOut } from './shard.js'
-import type { RunResult } from './simulator.js'
-import { SimError } from './errors.js'
+import type { SimError } from './errors.js'
 
 /** What the coordinator hands a worker. @internal */
 export interface WorkerData {
@@ -57,17 +56,7 @@ class PortLink implements ShardLink {
 async function main (port: MessagePort, data: WorkerData): Promise<void> {
   try {
     const scenario = await importScenario(data.file)
-    const sim = new Simulator({ ...data.options, shard: new PortLink(port, data.index, data.count) })
-    let ran = false
-    const run = sim.run.bind(sim)
-    sim.run = async opts => { ran = true; return await run(opts) }
-    try {
-      await scenario(sim)
-    } catch (e) {
-      if (e instanceof SimError) throw e
-      throw new SimError('ScenarioFailed', `ScenarioFailed: the scenario threw: ${(e as Error)?.message ?? String(e)}`, { cause: e })
-    }
-    if (!ran) await sim.run()
+    await playScenario(scenario, new Simulator({ ...data.options, shard: new PortLink(port, data.index, data.count) }))
     port.postMessage({ type: 'done' })
   } catch (e) {
     const err = e as SimError
