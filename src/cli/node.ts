@@ -9,6 +9,7 @@ import { resolve } from 'node:path'
 import { createInterface } from 'node:readline'
 import type { Readable } from 'node:stream'
 import { parseArgs } from 'node:util'
+import { setTimeout as delay } from 'node:timers/promises'
 import { WebSocketServer } from 'ws'
 import type { WebSocket } from 'ws'
 import {
@@ -340,33 +341,52 @@ export async function runNode (argv: string[], io: NodeIO): Promise<number> {
     void (async () => {
       try {
         const { default: Hyperswarm } = await import('hyperswarm')
-        let options: { bootstrap?: NodeArgs['bootstrap'], dht?: unknown } = {}
-        if (args.bootstrap.length > 0 && args.bootstrap.every(b => LOOPBACK.has(b.host))) {
-          // a local DHT: bind to loopback too (hyperswarm alone binds 0.0.0.0, and on one
-          // machine the server side then never sees the connection)
-          const { default: HyperDHT } = await import('hyperdht')
-          options = { dht: new HyperDHT({ bootstrap: args.bootstrap, host: '127.0.0.1' }) }
-        } else if (args.bootstrap.length > 0) {
-          options = { bootstrap: args.bootstrap }
+        // a local DHT: bind to loopback too (hyperswarm alone binds 0.0.0.0, and on one machine
+        // the server side then never sees the connection)
+        const local = args.bootstrap.length > 0 && args.bootstrap.every(b => LOOPBACK.has(b.host))
+        const HyperDHT = local ? (await import('hyperdht')).default : undefined
+        const newModem = (): Modem56 => {
+          let options: { bootstrap?: NodeArgs['bootstrap'], dht?: unknown } = {}
+          if (HyperDHT !== undefined) options = { dht: new HyperDHT({ bootstrap: args.bootstrap, host: '127.0.0.1' }) }
+          else if (args.bootstrap.length > 0) options = { bootstrap: args.bootstrap }
+          return new Modem56(Hyperswarm as unknown as SwarmClass<typeof options>, options, {
+            onerror: err => io.out(`error swarm ${JSON.stringify(err.message)}`)
+          }) as Modem56
         }
-        modem = new Modem56(Hyperswarm as unknown as SwarmClass<typeof options>, options, {
-          onerror: err => io.out(`error swarm ${JSON.stringify(err.message)}`)
-        }) as Modem56
-        if (halted) { await modem.destroy(); return }
-        // Stop waiting for the first DHT answers when a node halts, after 15 s, or as soon as the
-        // DHT has bootstrapped without finding a single node (an unreachable bootstrap).
-        const noNodes = new AbortController()
-        const dht = (modem.swarm as { dht?: { fullyBootstrapped?: () => Promise<void>, toArray?: () => unknown[] } }).dht
-        dht?.fullyBootstrapped?.().then(() => { if (dht.toArray?.().length === 0) noNodes.abort() }, () => {})
-        const signals = [AbortSignal.timeout(15_000), noNodes.signal]
-        if (io.signal !== undefined) signals.push(io.signal)
-        try {
-          await modem.join(args.topic, () => kernel.spawnWire(), { signal: AbortSignal.any(signals) })
-          if (!halted) io.out(`swarm topic=${args.topic} status=joined`)
-        } catch (err) {
-          // still joined: peers may turn up if the DHT answers later
-          if (!halted && isPicoError(err, 'Aborted')) io.out(`swarm topic=${args.topic} status=offline reason=no-dht-reply`)
-          else throw err
+        // Announce and look up until the DHT answers once: a node started while the DHT was
+        // unreachable, or too slow to answer in time, finds peers within minutes instead of at
+        // hyperswarm's own refresh, 10 to 12 minutes later. Each try stops waiting when the node
+        // halts, after 15 s, or as soon as the DHT has bootstrapped without finding a single
+        // node (an unreachable bootstrap); the next comes DHT_RETRY_FIRST later, doubling up to
+        // DHT_RETRY_MAX. The topic stays joined throughout: peers may turn up meanwhile. A DHT
+        // node that found no other is replaced: it has announced itself to no relay, and stays
+        // unreachable for minutes even once the DHT answers.
+        const stopping = (): boolean => halted || io.signal?.aborted === true
+        for (let wait = DHT_RETRY_FIRST; !stopping(); wait = Math.min(2 * wait, DHT_RETRY_MAX)) {
+          if (modem === null) {
+            modem = newModem() // the halt, which comes later, destroys it
+            await modem.join(args.topic, () => kernel.spawnWire(), { flush: false })
+          }
+          const dht = (modem.swarm as { dht?: { fullyBootstrapped?: () => Promise<void>, toArray?: () => unknown[] } }).dht
+          const noNodes = new AbortController()
+          dht?.fullyBootstrapped?.().then(() => { if (dht.toArray?.().length === 0) noNodes.abort() }, () => {})
+          const signals = [AbortSignal.timeout(15_000), noNodes.signal]
+          if (io.signal !== undefined) signals.push(io.signal)
+          let ok = false
+          try {
+            ok = await modem.refresh(args.topic, { signal: AbortSignal.any(signals) })
+          } catch (err) {
+            if (!isPicoError(err, 'Aborted')) throw err
+          }
+          if (stopping()) return
+          if (ok) { io.out(`swarm topic=${args.topic} status=joined`); return }
+          io.out(`swarm topic=${args.topic} status=offline reason=no-dht-reply retry=${wait / 1000}s`)
+          if (dht?.toArray?.().length === 0) {
+            const lone = modem
+            modem = null
+            await lone.destroy()
+          }
+          await delay(wait, undefined, { signal: io.signal }).catch(() => {})
         }
       } catch (err) {
         if (!halted) io.out(`swarm topic=${args.topic} status=offline reason=${JSON.stringify((err as Error).message)}`)
@@ -416,6 +436,10 @@ export async function runNode (argv: string[], io: NodeIO): Promise<number> {
 
 /** How long a halting node waits for the DHT to let go before it stops waiting (ms). */
 const DHT_GRACE_MS = 200
+/** Wait before the second DHT announce and lookup when the first got no answer; it doubles each time. */
+const DHT_RETRY_FIRST = 5_000
+/** The longest wait between two DHT tries (then hyperswarm's own refresh takes over too). */
+const DHT_RETRY_MAX = 300_000
 
 /**
  * The `picostack node` command for main.ts: output lines go to `io.stdout`/`io.stderr`; stdin

@@ -251,7 +251,8 @@ export class SyncNode {
     const asks: HeadEntry[] = []
     for (const e of entries) {
       const k = chainKey(e.chainId)
-      const mine = await this.#headOf(k, e.chainId)
+      // a cached height needs no turn of the microtask queue (most entries, in live gossip)
+      const mine = this.#heads.get(k) ?? await this.#headOf(k, e.chainId)
       if (mine >= 0) peer.noteHeld(k, e.height) // only chains we hold: the peer cannot grow this map
       if (e.height <= mine || peer.closed) continue
       const f = this.#fetching.get(k)

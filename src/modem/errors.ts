@@ -3,8 +3,9 @@ import { PicoError } from '../errors.js'
 /**
  * Stable codes of {@link ModemError}.
  *
- * - `Destroyed`: `join()` on a modem that was destroyed.
- * - `Aborted`: the `signal` given to `join()` aborted the wait for `flushed()` (the topic stays joined).
+ * - `Destroyed`: `join()` or `refresh()` on a modem that was destroyed.
+ * - `Aborted`: the `signal` given to `join()` or `refresh()` aborted the wait for the swarm (the topic stays joined).
+ * - `NotJoined`: `refresh()` of a topic that is not joined.
  * - `ProtocolError`: a peer sent a channel message that is not valid (the connection is closed).
  * - `HandshakeTimeout`: a peer sent no HELLO within `handshakeTimeout` (the connection is closed).
  * - `ChannelClosed`: a message arrived for a topic channel that is not open (late or stray).
@@ -13,6 +14,7 @@ import { PicoError } from '../errors.js'
 export type ModemErrorCode =
   | 'Destroyed'
   | 'Aborted'
+  | 'NotJoined'
   | 'ProtocolError'
   | 'HandshakeTimeout'
   | 'ChannelClosed'

@@ -97,11 +97,33 @@ export class Modem56<O = unknown> {
     if (options.server !== undefined) swarmOptions.server = options.server
     if (options.client !== undefined) swarmOptions.client = options.client
     const discovery = this.swarm.join(key, swarmOptions)
-    const joined: JoinedTopic = { key, hex, index: this.#nextIndex++, spawnWire }
+    const joined: JoinedTopic = { key, hex, index: this.#nextIndex++, spawnWire, discovery }
     this.#topics.set(hex, joined)
     for (const session of this.#sessions) session.topicAdded(joined)
     if (options.flush !== false) await abortable(discovery.flushed(), options.signal)
     return leave
+  }
+
+  /**
+   * Announces and looks up a joined topic again now, instead of at the swarm's next periodic
+   * refresh (hyperswarm's comes every 10 to 12 minutes): for a node that started while the DHT
+   * did not answer, say. A swarm whose discovery has no `refresh()` only waits for `flushed()`.
+   *
+   * @param topic - the name or key given to `join`
+   * @param options - `signal` aborts the wait (the topic stays joined)
+   * @returns true once the swarm reports the topic announced and looked up; false when it
+   *   reports a failure (hyperswarm: the DHT query failed, e.g. no DHT node answered)
+   * @throws ModemError `NotJoined` for a topic not joined, `Destroyed` after destroy, `Aborted` when `signal` aborts the wait
+   */
+  async refresh (topic: string | Uint8Array, options: { signal?: AbortSignal } = {}): Promise<boolean> {
+    const key = topicKey(topic)
+    if (this.destroyed) throw modemError('Destroyed', 'refresh() on a destroyed modem')
+    const joined = this.#topics.get(toHex(key))
+    if (joined === undefined) throw modemError('NotJoined', 'refresh() of a topic that is not joined')
+    const { discovery } = joined
+    // hyperswarm rejects when it joins a refresh under way that fails: a failure too
+    const done = (discovery.refresh === undefined ? discovery.flushed() : discovery.refresh()).then(ok => ok !== false, () => false)
+    return await abortable(done, options.signal)
   }
 
   /**

@@ -5,7 +5,7 @@ import { decodeChannelMessage, encodeChannelMessage, encodeDataForTransport } fr
 import type { ChannelMessage } from './channel.js'
 import { ModemError, modemError } from './errors.js'
 import { toHex, topicToken } from './topic.js'
-import type { ChannelInfo, SpawnWire } from './types.js'
+import type { ChannelInfo, SpawnWire, SwarmDiscovery } from './types.js'
 
 /** A topic the modem has joined, as sessions see it. @internal */
 export interface JoinedTopic {
@@ -14,6 +14,8 @@ export interface JoinedTopic {
   /** This modem's channel index for the topic (never reused). */
   readonly index: number
   spawnWire: SpawnWire
+  /** The swarm's discovery of the topic. */
+  readonly discovery: SwarmDiscovery
 }
 
 /** What a session needs from its modem. @internal */

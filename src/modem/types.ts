@@ -34,8 +34,13 @@ export interface SwarmPeerInfo {
 
 /** The handle `swarm.join()` returns (hyperswarm's PeerDiscovery session). */
 export interface SwarmDiscovery {
-  /** Resolves once the topic has been announced / looked up. */
+  /** Resolves once the topic has been announced / looked up (hyperswarm: false when the DHT query failed). */
   flushed (): Promise<unknown>
+  /**
+   * Optional: announces and looks the topic up again now. Hyperswarm resolves true when the DHT
+   * query completed and false when it failed.
+   */
+  refresh? (): Promise<unknown>
 }
 
 /**

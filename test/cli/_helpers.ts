@@ -1,5 +1,7 @@
 // Helpers of the CLI tests: `picostack` child processes whose output lines a test awaits.
 import { spawn } from 'node:child_process'
+import { createSocket } from 'node:dgram'
+import { once } from 'node:events'
 import type { ChildProcessWithoutNullStreams } from 'node:child_process'
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -106,3 +108,13 @@ export function nodes (t: TestContext, entry: Entry = 'source'): { start: (args:
   }
 }
 
+
+/** A loopback UDP port nobody answers on: a DHT bootstrapping from it finds no node. */
+export async function silentUdpPort (): Promise<number> {
+  const udp = createSocket('udp4')
+  udp.bind(0, '127.0.0.1')
+  await once(udp, 'listening')
+  const port = udp.address().port
+  udp.close()
+  return port
+}

@@ -4,10 +4,9 @@
 import { before, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
-import { createSocket } from 'node:dgram'
 import { createServer } from 'node:net'
 import { once } from 'node:events'
-import { assertBuilt, entryArgs, nodes } from './_helpers.js'
+import { assertBuilt, entryArgs, nodes, silentUdpPort } from './_helpers.js'
 
 before(() => assertBuilt())
 
@@ -25,16 +24,6 @@ async function exitWithin (exited: Promise<number | null>, ms: number): Promise<
   } finally {
     clearTimeout(timer)
   }
-}
-
-/** A loopback UDP port nobody answers on: a DHT bootstrapping from it finds no node. */
-async function silentUdpPort (): Promise<number> {
-  const udp = createSocket('udp4')
-  udp.bind(0, '127.0.0.1')
-  await once(udp, 'listening')
-  const port = udp.address().port
-  udp.close()
-  return port
 }
 
 test('bin: one exit-code convention, documented in every --help', () => {
@@ -71,11 +60,13 @@ test('bin: Ctrl-C while the DHT is joining prints halting and halts', async t =>
   assert.equal(a.lines.at(-1), 'halt')
 })
 
-test('bin: an unreachable DHT is reported once it has bootstrapped without a node', async t => {
+test('bin: an unreachable DHT is reported once it has bootstrapped without a node, and tried again', async t => {
   const silent = await silentUdpPort()
   const { start, dir } = nodes(t, 'bin')
   const a = start(['--data', dir(), '--port', '0', '--ws-port=-1', '--bootstrap', `127.0.0.1:${silent}`])
-  await a.line(/^swarm topic=picostack status=offline reason=no-dht-reply$/)
+  await a.line(/^swarm topic=picostack status=offline reason=no-dht-reply retry=5s$/)
+  // and again, with a fresh DHT node, the wait doubled
+  await a.line(/^swarm topic=picostack status=offline reason=no-dht-reply retry=10s$/)
   assert.equal(await a.stop(), 0)
 })
 

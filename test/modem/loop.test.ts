@@ -148,3 +148,31 @@ test('modem: caller errors and Aborted', async t => {
   await a.leave('t')
   assert.equal(a.topics.length, 0)
 })
+
+test('modem: refresh() asks the swarm again and reports what it says', async t => {
+  const modem = loop(t)
+  const a = modem()
+  await assert.rejects(a.refresh('t'), isCode('NotJoined'))
+  await a.join('t', () => picoWire()[0])
+  // LoopSwarm's discovery has no refresh(): its flushed() is the answer
+  assert.equal(await a.refresh('t'), true)
+  // a discovery whose refresh() reports a failed lookup, then a good one, then rejects
+  const outcomes: Array<Promise<unknown>> = [Promise.resolve(false), Promise.resolve(true), Promise.reject(new Error('query failed'))]
+  const calls: string[] = []
+  const swarm = a.swarm as LoopSwarm
+  const join = swarm.join.bind(swarm)
+  swarm.join = topic => ({ ...join(topic), refresh: async () => { calls.push('refresh'); return await (outcomes.shift() as Promise<unknown>) } })
+  await a.join('u', () => picoWire()[0])
+  assert.equal(await a.refresh('u'), false)
+  assert.equal(await a.refresh(topicKey('u')), true)
+  assert.equal(await a.refresh('u'), false)
+  assert.deepEqual(calls, ['refresh', 'refresh', 'refresh'])
+  const ac = new AbortController()
+  ac.abort()
+  swarm.join = topic => ({ ...join(topic), refresh: async () => await new Promise<never>(() => {}) })
+  await a.join('v', () => picoWire()[0])
+  await assert.rejects(a.refresh('v', { signal: ac.signal }), isCode('Aborted'))
+  assert.equal(a.topics.length, 3) // stays joined
+  await a.destroy()
+  await assert.rejects(a.refresh('t'), isCode('Destroyed'))
+})
