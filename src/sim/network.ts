@@ -61,8 +61,6 @@ export interface NetHost {
   control (delay: number, fn: () => void, owner: Owner | null): void
   /** Set in a worker of a parallel run. */
   readonly shard: ShardNet | null
-  /** Throws `BadOption` in a parallel run, whose workers cannot do `what`. */
-  single (what: string): void
   connectionOpened (conn: Connection): void
   connectionClosed (conn: Connection): void
   nextConnectionId (): number
@@ -81,9 +79,9 @@ export interface Crossing {
 }
 
 /**
- * A call of a peer's code that changes the network (a swarm made, a topic joined or left, a
- * socket destroyed): in a parallel run it takes effect in every worker at the next window
- * edge, so that each worker's copy of the DHT, swarms and connection table stays the same.
+ * A call of a peer's code that changes the network (a swarm made, a topic or a peer joined or
+ * left, a socket destroyed): in a parallel run it takes effect in every worker at the next
+ * window edge, so that each worker's copy of the DHT, swarms and connection table stays the same.
  * @internal
  */
 export type ControlInput =
@@ -91,6 +89,8 @@ export type ControlInput =
   | { k: 'join', peer: number, swarm: number, topic: Uint8Array, server: boolean, client: boolean }
   | { k: 'leave', peer: number, swarm: number, topic: Uint8Array }
   | { k: 'destroy', peer: number, swarm: number }
+  | { k: 'joinPeer', peer: number, swarm: number, key: Uint8Array }
+  | { k: 'leavePeer', peer: number, swarm: number, key: Uint8Array }
   | { k: 'sock', peer: number, conn: number, side: 0 | 1, why: string | null }
   | { k: 'down', peer: number }
 
@@ -621,17 +621,27 @@ export class SwarmCore {
 
   /** Keeps a direct connection to the swarm with `publicKey` (hyperswarm's `joinPeer`). */
   joinPeer (publicKey: Uint8Array): void {
-    this.#host.single('joinPeer')
-    const hex = toHex(publicKey)
+    const key = publicKey.slice()
+    void this.#gated({ k: 'joinPeer', peer: this.endpoint.id, swarm: this.index, key }, () => { this.joinPeerNow(key) })
+  }
+
+  /** @internal keeps a direct connection now (a parallel run's input, applied). */
+  joinPeerNow (key: Uint8Array): void {
+    const hex = toHex(key)
     if (this.destroyed || hex === toHex(this.publicKey) || this.#explicit.has(hex)) return
-    this.#explicit.set(hex, publicKey.slice())
+    this.#explicit.set(hex, key)
     this.#attempt(hex)
   }
 
   /** Stops reconnecting to `publicKey` (an open connection stays). */
   leavePeer (publicKey: Uint8Array): void {
-    this.#host.single('leavePeer')
-    this.#explicit.delete(toHex(publicKey))
+    const key = publicKey.slice()
+    void this.#gated({ k: 'leavePeer', peer: this.endpoint.id, swarm: this.index, key }, () => { this.leavePeerNow(key) })
+  }
+
+  /** @internal stops reconnecting now (a parallel run's input, applied). */
+  leavePeerNow (key: Uint8Array): void {
+    this.#explicit.delete(toHex(key))
   }
 
   /** One attempt at an explicit peer; another after the retry delay while not connected. */

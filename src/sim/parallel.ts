@@ -46,7 +46,7 @@ interface Round { outs: WindowOut[], finals: FinalOut[] }
  * does with a peer's own objects (its kernel, say) must happen inside that peer's init. Faults
  * (`partition`, `heal`, `crash`, `stop`, `restart`, `setLink`, `skew`) must come from the
  * scenario (its code or `sim.at`), not from a peer's code. Not available in a parallel run:
- * `joinPeer`/`leavePeer`, latencies given as functions, `speed`.
+ * latencies given as functions, `speed`.
  *
  * @param file - a scenario file (.ts, .js or .mjs) default-exporting a function of the simulator
  * @param opts - workers, seed, until, interval, lookup delay, epoch, outputs

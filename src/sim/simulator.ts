@@ -444,11 +444,6 @@ export class Simulator {
     }
   }
 
-  /** @internal Throws `BadOption` in a parallel run, whose workers cannot do `what`. */
-  single (what: string): void {
-    if (this.shard !== null) throw simError('BadOption', `${what}() is not supported in a parallel run (workers > 1)`)
-  }
-
   /**
    * @internal In a parallel run, a fault must come from the scenario (its own code or a
    * scripted action), which every worker runs alike, not from one peer's code.
@@ -1123,6 +1118,8 @@ export class Simulator {
       case 'join': swarms[input.swarm]?.joinNow(input.topic, input.server, input.client).catch(() => {}); return
       case 'leave': swarms[input.swarm]?.leaveNow(input.topic); return
       case 'destroy': swarms[input.swarm]?.destroy(false); return
+      case 'joinPeer': swarms[input.swarm]?.joinPeerNow(input.key); return
+      case 'leavePeer': swarms[input.swarm]?.leavePeerNow(input.key); return
       case 'sock': this.#conns.get(input.conn)?.shut(input.side, input.why); return
       case 'down': this.#downs.get(input.peer)?.()
     }

@@ -91,7 +91,6 @@ test('parallel: what a worker cannot do is refused by name; a failing peer init 
     }
   }
   await refused('heal', /heal\(\) from a peer's own code is not supported in a parallel run \(workers > 1\): script it with sim\.at\(\)/)
-  await refused('joinPeer', /joinPeer\(\) is not supported in a parallel run/)
   await refused('latency', /a parallel run needs latencies given as ms or \[min, max\], not as a function/)
   const events: LogEvent[] = []
   await assert.rejects(runParallel(here('./fixtures/badinit.ts'), { workers: 2, onevent: e => { events.push(e) } }), (e: unknown) => e instanceof SimError && e.code === 'PeerInitFailed' && /peer 2 \(broken\) init failed: cannot boot/.test(e.message))
@@ -103,4 +102,12 @@ test('parallel: what a worker cannot do is refused by name; a failing peer init 
   for (const workers of [0, 1.5, 1000]) {
     await assert.rejects(runParallel(here('./fixtures/clock12.ts'), { workers }), (e: unknown) => e instanceof SimError && e.code === 'BadOption' && /"workers"/.test(e.message))
   }
+})
+
+test('parallel: joinPeer keeps a peer of another worker connected until leavePeer, as in one thread', async () => {
+  const customs = (events: LogEvent[]): unknown[][] => events.flatMap(e => e.type === 'custom' ? [[e.name, e.n, e.viaTopic]] : [])
+  // opened via the topic, then directly after the cut at 2 s; none after leavePeer and the cut at 6 s
+  const expected = [['opened', 1, true], ['opened', 2, false], ['peers', 1, undefined], ['peers', 0, undefined]]
+  assert.deepEqual(customs((await play(here('./fixtures/direct.ts'), 1, 5)).events), expected)
+  assert.deepEqual(customs((await play(here('./fixtures/direct.ts'), 2, 5)).events), expected)
 })
