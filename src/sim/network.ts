@@ -711,28 +711,17 @@ export class SwarmCore {
    * crash or a stop, which every worker of a parallel run makes alike) or for {@link close}.
    */
   destroy (abrupt: boolean): void {
-    if (this.#host.shard !== null) { this.#destroyShared(abrupt); return }
     if (this.destroyed) return
     this.destroyed = true
     this.#host.dht.remove(this)
-    for (const c of [...this.conns.values()]) {
-      const mine = c.a === this.endpoint ? c.sa : c.sb
-      if (abrupt) c.reset = true // our end just vanishes; the other end sees a reset
-      if (!mine.destroyed) mine.destroy()
-    }
-    for (const w of this.#waiters.splice(0)) w()
-  }
-
-  /** Parallel runs: the connections close in every worker alike; this worker's sockets too. */
-  #destroyShared (abrupt: boolean): void {
-    if (this.destroyed) return
-    this.destroyed = true
-    this.#host.dht.remove(this)
+    const shared = this.#host.shard !== null
     for (const c of [...this.conns.values()]) {
       const side = c.a === this.endpoint ? 0 : 1
-      if (abrupt) c.reset = true
-      c.shut(side, null)
-      if (this.local) c.socket(side).destroy()
+      if (abrupt) c.reset = true // our end just vanishes; the other end sees a reset
+      if (shared) c.shut(side, null) // a parallel run: closed in every worker alike
+      if (shared && !this.local) continue // the socket is in another worker
+      const mine = c.socket(side)
+      if (!mine.destroyed) mine.destroy()
     }
     for (const w of this.#waiters.splice(0)) w()
   }

@@ -249,15 +249,16 @@ export class Peer {
     if (!this.alive) return
     const inc = this.incarnation
     this.#sim.logShared({ t: this.#sim.time, type: 'peer', event: 'stop', peer: this.id, name: this.name })
-    if (this.#sim.shard !== null) {
-      await this.#sim.stopEverywhere(this, inc, () => { if (this.incarnation === inc) this.#down('stopped', false) })
-      return
+    const onstop = async (): Promise<void> => {
+      inc.abort.abort()
+      for (const fn of inc.stops.splice(0)) {
+        try { await fn() } catch (err) { this.#sim.peerError(this, err) }
+      }
     }
-    inc.abort.abort()
-    for (const fn of inc.stops.splice(0)) {
-      try { await fn() } catch (err) { this.#sim.peerError(this, err) }
-    }
-    if (this.incarnation === inc) this.#down('stopped', false)
+    const down = (): void => { if (this.incarnation === inc) this.#down('stopped', false) }
+    if (this.#sim.shard !== null) { await this.#sim.stopEverywhere(this.id, onstop, down); return }
+    await onstop()
+    down()
   }
 
   /** Starts a stopped or crashed peer again: a new incarnation runs init with the same disk and identity. */
@@ -468,19 +469,12 @@ export class Simulator {
    * @internal A stop in a parallel run: where the peer runs, its `onstop` handlers run first;
    * then every worker takes it down at the same window edge, and `stop()` resolves there in each.
    */
-  stopEverywhere (peer: Peer, inc: Incarnation, down: () => void): Promise<void> {
+  stopEverywhere (id: number, onstop: () => Promise<void>, down: () => void): Promise<void> {
     const shard = this.shard as ShardNet
     return new Promise<void>(resolve => {
-      const apply = (): void => { this.#downs.delete(peer.id); down(); resolve() }
-      this.#downs.set(peer.id, apply)
-      if (!shard.local(peer.id)) return
-      inc.abort.abort()
-      void (async () => {
-        for (const fn of inc.stops.splice(0)) {
-          try { await fn() } catch (err) { this.peerError(peer, err) }
-        }
-        shard.input({ k: 'down', peer: peer.id }, apply)
-      })()
+      const apply = (): void => { this.#downs.delete(id); down(); resolve() }
+      this.#downs.set(id, apply)
+      if (shard.local(id)) void onstop().then(() => { shard.input({ k: 'down', peer: id }, apply) })
     })
   }
 
