@@ -91,7 +91,7 @@ export async function runDht (argv: string[], io: DhtIO): Promise<number> {
   return EXIT.ok
 }
 
-/** The `picostack dht` command for main.ts; SIGINT/SIGTERM halt it. */
+/** The `picostack dht` command for main.ts; SIGINT/SIGTERM (or its output's reader going away) halt it. */
 export const dhtCommand: Command = {
   summary: 'run a small hyperswarm DHT on 127.0.0.1 for offline tries (--bootstrap for nodes)',
   usage: DHT_HELP + '\n',
@@ -100,6 +100,6 @@ export const dhtCommand: Command = {
       out: line => { io.stdout(line + '\n') },
       err: line => { io.stderr(line + '\n') },
       signal
-    }))
+    }), io.stdoutClosed)
   }
 }

@@ -18,19 +18,40 @@ export interface Io {
   stderrIsTTY?: boolean
   /** Terminal width, when known. */
   columns?: number
+  /**
+   * Aborted once stdout's reader has gone (EPIPE, as in `picostack node | head -3`): later
+   * output is dropped, and a long-lived command halts as on SIGTERM. Optional.
+   */
+  stdoutClosed?: AbortSignal
+}
+
+let stdoutGone: AbortController | null = null
+
+/** Aborts when writing to this process's stdout fails because its reader has gone (once per process). */
+function watchStdout (): AbortSignal {
+  if (stdoutGone === null) {
+    const gone = stdoutGone = new AbortController()
+    process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EPIPE' && e.code !== 'ERR_STREAM_DESTROYED') throw e
+      gone.abort()
+    })
+  }
+  return stdoutGone.signal
 }
 
 /** The real process streams. */
 export function processIo (): Io {
+  const closed = watchStdout()
   return {
     async readStdin () {
       const chunks: Uint8Array[] = []
       for await (const c of process.stdin) chunks.push(c as Uint8Array)
       return new Uint8Array(Buffer.concat(chunks))
     },
-    stdout: data => { process.stdout.write(data) },
+    stdout: data => { if (!closed.aborted) process.stdout.write(data) },
     stderr: text => { process.stderr.write(text) },
     env: process.env,
+    stdoutClosed: closed,
     stderrIsTTY: process.stderr.isTTY === true,
     ...(process.stderr.columns === undefined ? {} : { columns: process.stderr.columns })
   }
@@ -54,32 +75,38 @@ export interface Command {
 export const HALT_DEADLINE_MS = 700
 
 /**
- * Runs a long-lived command until SIGINT or SIGTERM: `run` gets a signal that they abort.
+ * Runs a long-lived command until SIGINT or SIGTERM (or until `closed` aborts: its output's
+ * reader went away): `run` gets a signal that they abort.
  * After the signal the process exits within {@link HALT_DEADLINE_MS} even if something
  * (a DHT socket, a stuck close) still holds the event loop: with `run`'s exit code once it
  * returned, else 1. A second Ctrl-C kills the process at once.
  *
  * @param run - the command, given the stop signal
+ * @param closed - {@link Io.stdoutClosed}: halts the command like a signal
  * @returns what `run` returns
  */
-export async function untilSignal (run: (signal: AbortSignal) => Promise<number>): Promise<number> {
+export async function untilSignal (run: (signal: AbortSignal) => Promise<number>, closed?: AbortSignal): Promise<number> {
   const ac = new AbortController()
   let code: number | undefined
   const stop = (): void => {
     if (ac.signal.aborted) return
     process.off('SIGINT', stop)
     process.off('SIGTERM', stop)
+    closed?.removeEventListener('abort', stop)
     ac.abort()
     setTimeout(() => process.exit(code ?? 1), HALT_DEADLINE_MS).unref()
   }
   process.on('SIGINT', stop)
   process.on('SIGTERM', stop)
+  if (closed?.aborted === true) stop()
+  else closed?.addEventListener('abort', stop)
   try {
     code = await run(ac.signal)
     return code
   } finally {
     process.off('SIGINT', stop)
     process.off('SIGTERM', stop)
+    closed?.removeEventListener('abort', stop)
   }
 }
 

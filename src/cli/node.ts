@@ -455,7 +455,7 @@ export const nodeCommand: Command = {
         err: line => { io.stderr(line + '\n') },
         stdin: process.stdin,
         signal
-      }))
+      }), io.stdoutClosed)
     } finally {
       process.stdin.destroy()
     }

@@ -79,6 +79,16 @@ test('bin: Ctrl-C on an offline node halts too', async t => {
   assert.equal(await exitWithin(a.exited, 5000), 0)
 })
 
+test('bin: a node whose output reader goes away (EPIPE) halts cleanly instead of crashing', async t => {
+  const { start, dir } = nodes(t, 'bin')
+  const a = start(['--data', dir(), '--offline', '--ws-port=-1', '--http-port=-1'])
+  await a.line(/^chains /)
+  a.child.stdout.destroy() // as `picostack node | head -3` does once head has its lines
+  a.child.stdin.write('a note whose line has nowhere to go\n') // the next line out meets EPIPE
+  assert.equal(await exitWithin(a.exited, 10_000), 0)
+  assert.equal(a.stderr, '')
+})
+
 test('bin: a failed dial says why', async t => {
   const server = createServer()
   server.listen(0, '127.0.0.1')
