@@ -26,6 +26,7 @@ export type CliErrorCode =
   | 'InvalidSecretFile'
   | 'MissingEnvVar'
   | 'FileNotFound'
+  | 'CannotCreateDirectory'
   | 'InvalidBody'
   | 'OutOfRange'
   | 'InvalidName'

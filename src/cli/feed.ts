@@ -1,9 +1,10 @@
 // `picostack feed ...`: what picofeed 9's `pf` command does, plus `key`, `inspect` and
 // `verify`.
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { Feed, b2s, generatePrivateKey, getPublicKey, toHex } from '../feed/index.js'
 import { cliErr, EXIT_CODES_HELP } from './errors.js'
+import { makeDirsOrFail } from './dirs.js'
 import type { Command, Io } from './io.js'
 
 const USAGE = `usage: picostack feed <subcommand> [args]
@@ -102,7 +103,7 @@ const subcommands: Record<string, (argv: string[], io: Io) => Promise<number>> =
     const text = generatePrivateKey() + '\n'
     if (file === '-') { io.stdout(text); return 0 }
     if (existsSync(file) && !p.flags.has('-f') && !p.flags.has('--force')) throw cliErr('RefusingToOverwrite', `${file} (use -f)`)
-    mkdirSync(dirname(resolve(file)), { recursive: true })
+    makeDirsOrFail(dirname(resolve(file)))
     writeFileSync(file, text, { mode: 0o600 })
     chmodSync(file, 0o600)
     io.stdout(file + '\n')
@@ -120,7 +121,7 @@ const subcommands: Record<string, (argv: string[], io: Io) => Promise<number>> =
     if (body.length === 0) throw cliErr('InvalidBody', 'append: the body (stdin) is empty')
     if (body[0] === 0) throw cliErr('InvalidBody', 'append: the body must not start with a zero byte')
     const n = feed.append(body, secret)
-    mkdirSync(dirname(resolve(file)), { recursive: true })
+    makeDirsOrFail(dirname(resolve(file)))
     writeFileSync(file + '.tmp', feed.buffer)
     renameSync(file + '.tmp', file)
     io.stdout(`${n}\n`)

@@ -2,11 +2,12 @@
 // (templates/common plus templates/svelte or templates/react): a blockend with its rules and
 // tests, a simulator scenario, a page, a dev node, README and configs. No prompts.
 import { spawn } from 'node:child_process'
-import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs'
 import { basename, dirname, join, relative, resolve } from 'node:path'
 import { builtinModules } from 'node:module'
 import { fileURLToPath } from 'node:url'
 import { EXIT, EXIT_CODES_HELP, cliErr } from './errors.js'
+import { makeDirsOrFail } from './dirs.js'
 import { parseFlags } from './io.js'
 import type { Command, Io } from './io.js'
 
@@ -151,7 +152,7 @@ function copyTemplate (from: string, to: string, name: string, written: Set<stri
     const src = join(from, entry.name)
     const dst = join(to, entry.name === 'gitignore' ? '.gitignore' : entry.name)
     if (entry.isDirectory()) {
-      mkdirSync(dst, { recursive: true })
+      makeDirsOrFail(dst)
       copyTemplate(src, dst, name, written, base)
     } else {
       writeFileSync(dst, readFileSync(src, 'utf8').replaceAll('__APP_NAME__', name))
@@ -215,7 +216,7 @@ export async function runInit (argv: string[], io: Io): Promise<number> {
   const templates = join(kit, 'templates')
   const kitPkg = JSON.parse(readFileSync(join(kit, 'package.json'), 'utf8')) as KitPackage
 
-  mkdirSync(dir, { recursive: true })
+  makeDirsOrFail(dir)
   const written = new Set<string>()
   copyTemplate(join(templates, 'common'), dir, args.name, written)
   copyTemplate(join(templates, args.flavour), dir, args.name, written)
@@ -228,7 +229,7 @@ export async function runInit (argv: string[], io: Io): Promise<number> {
   let spec = `file:${kit}`
   if (!args.local) {
     // the registry's `picostack` is another project: ship this copy as a tarball
-    mkdirSync(join(dir, 'vendor'), { recursive: true })
+    makeDirsOrFail(join(dir, 'vendor'))
     const packed = await run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', join(dir, 'vendor')], kit, io, true)
     let file: string | undefined
     try { file = (JSON.parse(packed.out) as Array<{ filename: string }>)[0]?.filename } catch { file = undefined }

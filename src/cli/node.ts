@@ -1,6 +1,5 @@
 // `picostack node`: a persistent peer on embedded defaults (the main job).
 // Prints one event per line, `event key=value ...`, values without spaces (text is JSON).
-import { mkdirSync } from 'node:fs'
 import { createServer as createHttpServer } from 'node:http'
 import type { Server as HttpServer } from 'node:http'
 import { createServer, connect } from 'node:net'
@@ -29,6 +28,7 @@ import type { Site } from './http.js'
 import { mountSignal } from './signal.js'
 import { EXIT, EXIT_CODES_HELP } from './errors.js'
 import { untilSignal } from './io.js'
+import { makeDirsOrFail } from './dirs.js'
 import type { Command, Io } from './io.js'
 
 /** Where a node command writes; lines without the trailing newline. */
@@ -198,12 +198,12 @@ export async function runNode (argv: string[], io: NodeIO): Promise<number> {
     io.signal?.addEventListener('abort', () => { io.out('halting'); resolve() }, { once: true })
   })
 
-  mkdirSync(args.data, { recursive: true })
+  makeDirsOrFail(args.data)
   const kernel = new NodeKernel(args.data, { limits: { handshakeTimeout: args.handshakeTimeout } })
   try {
     await kernel.boot()
   } catch (err) {
-    io.err(`error ${JSON.stringify(`cannot open ${args.data}: ${(err as Error).message}`)}`)
+    io.err(`error ${JSON.stringify(`cannot open ${args.data}: ${withReason(err)}`)}`)
     await kernel.halt().catch(() => {})
     return EXIT.failure
   }
@@ -432,6 +432,14 @@ export async function runNode (argv: string[], io: NodeIO): Promise<number> {
   if (leaving !== undefined) await Promise.race([leaving, new Promise<void>(resolve => setTimeout(resolve, DHT_GRACE_MS).unref())])
   io.out('halt')
   return EXIT.ok
+}
+
+/** An error's message, then its innermost cause's (the reason: a lock held, a folder refused). */
+function withReason (err: unknown): string {
+  let inner = err
+  while (inner instanceof Error && inner.cause instanceof Error) inner = inner.cause
+  const top = err instanceof Error ? err.message : String(err)
+  return inner !== err && inner instanceof Error ? `${top} (${inner.message})` : top
 }
 
 /** How long a halting node waits for the DHT to let go before it stops waiting (ms). */

@@ -15,7 +15,7 @@ export interface RepoDb {
   /** abstract-level manifest (`getSync` is used when present). */
   readonly supports: object
   /** abstract-level `db.open` (`passive`: wait for an opening in progress, open nothing). */
-  open? (options: { passive: boolean }): Promise<void>
+  open? (options?: { passive: boolean }): Promise<void>
   /** abstract-level `db.get`. */
   get (key: Uint8Array, options: ViewOptions): Promise<Uint8Array | undefined>
   /** abstract-level `db.getSync` (abstract-level >= 3.1). */

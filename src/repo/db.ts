@@ -87,7 +87,12 @@ export class RepoIo {
     // While the database opens, a read would wait for it and then cross to the backend's
     // thread; waiting for the opening itself lets the read be synchronous (a failed opening
     // leaves the read to fail as it did).
-    if (this._sync && this.db.status === 'opening') await this.db.open?.({ passive: true }).catch(() => {})
+    if (this.db.status === 'opening' && this.db.open !== undefined) {
+      const failed = await this.db.open({ passive: true }).then(() => false, () => true)
+      // A failed opening says only that it failed; opening once more gives the reason (a folder
+      // another process holds locked, one that cannot be made), as the error's cause.
+      if (failed) await this.db.open().catch((e: unknown) => { throw closedError(e) })
+    }
     const v = await this.dbGet(this.key(NS_VERSION))
     const version = v === undefined ? 1 : v.length === U32_SIZE ? decodeU32(v) : NaN
     if (version === 1) {
