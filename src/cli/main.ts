@@ -42,7 +42,8 @@ export function describe (e: unknown): string {
   if (isPicoError(e)) return e.message === e.code ? e.code : `${e.code}: ${e.message}`
   if (e instanceof Error) {
     const code = (e as { code?: unknown }).code
-    return typeof code === 'string' ? `${code}: ${e.message}` : e.message
+    // Node's own errors already begin with their code (`ENOENT: no such file or directory, …`)
+    return typeof code === 'string' && !e.message.startsWith(`${code}:`) ? `${code}: ${e.message}` : e.message
   }
   return String(e)
 }

@@ -130,6 +130,8 @@ test('cli: runtime errors exit 1 with one error line; usage mistakes exit 2 with
     [['feed', 'append', feed, sk], '', /^error InvalidBody: append: the body \(stdin\) is empty/, false],
     [['feed', 'append', garbage, sk], 'x', parseError, false],
     [['feed', 'get', join(dir, 'missing.pic')], '', /^error FileNotFound: /, false],
+    // Node's error begins with its code: printed once, not as `EISDIR: EISDIR: …`
+    [['feed', 'get', dir], '', /^error EISDIR: illegal operation on a directory/, false],
     [['feed', 'get', garbage], '', parseError, false],
     [['feed', 'get', garbage, 'x'], '', parseError, false],
     [['feed', 'verify', '-'], 'PIC0' + 'x'.repeat(70), /^error (BufferUnderflow|InvalidHeader|InvalidVarint)/, false],
