@@ -101,12 +101,15 @@ function hostPort (value: string, flag: string): { host: string, port: number } 
   return { host: value.slice(0, cut), port }
 }
 
-function integer (value: string | undefined, flag: string, fallback: number, min: number): number {
+function integer (value: string | undefined, flag: string, fallback: number, min: number, max = 65535 * 1000): number {
   if (value === undefined) return fallback
   const n = Number(value)
-  if (!Number.isInteger(n) || n < min || n > 65535 * 1000) throw new RangeError(`${flag} expected an integer >= ${min}, got ${value}`)
+  if (value.trim() === '' || !Number.isInteger(n) || n < min || n > max) throw new RangeError(`${flag} expected an integer from ${min} to ${max}, got ${value}`)
   return n
 }
+
+/** The largest TCP port. */
+const PORT_MAX = 65535
 
 /**
  * Parses `picostack node` arguments.
@@ -142,9 +145,9 @@ export function parseNodeArgs (argv: string[]): NodeArgs {
   return {
     data: resolve(values.data ?? './.picostack/data'),
     host: values.host ?? '127.0.0.1',
-    port: integer(values.port, '--port', 0, 0),
-    wsPort: integer(values['ws-port'], '--ws-port', 0, -1),
-    httpPort: values['http-port'] === undefined ? undefined : integer(values['http-port'], '--http-port', 0, -1),
+    port: integer(values.port, '--port', 0, 0, PORT_MAX),
+    wsPort: integer(values['ws-port'], '--ws-port', 0, -1, PORT_MAX),
+    httpPort: values['http-port'] === undefined ? undefined : integer(values['http-port'], '--http-port', 0, -1, PORT_MAX),
     connect: (values.connect ?? []).map(v => hostPort(v, '--connect')),
     topic: values.topic ?? 'picostack',
     bootstrap: (values.bootstrap ?? []).map(v => hostPort(v, '--bootstrap')),

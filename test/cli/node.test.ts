@@ -5,6 +5,7 @@ import createTestnet from '@hyperswarm/testnet'
 import { wsWire } from '../../src/net/index.js'
 import type { WebSocketLike } from '../../src/net/index.js'
 import { NodeKernel } from '../../src/cli/demo.js'
+import { parseNodeArgs } from '../../src/cli/node.js'
 import { nodes, silentUdpPort } from './_helpers.js'
 
 const base = ['--offline', '--port', '0', '--ws-port', '0']
@@ -104,4 +105,16 @@ test('cli node: --help and bad flags', async t => {
   assert.equal(await bad.exited, 2)
   const unknown = start(['--frobnicate'])
   assert.equal(await unknown.exited, 2)
+  // a port past 65535 is a usage mistake at once, not a failure to listen after start-up
+  const far = start(['--port', '99999', '--offline'])
+  assert.equal(await far.exited, 2)
+  assert.match(far.stderr, /--port expected an integer from 0 to 65535, got 99999/)
+  assert.deepEqual(far.lines, [])
+})
+
+test('cli node: ports and counts are parsed within their range', () => {
+  assert.equal(parseNodeArgs(['--port', '65535', '--ws-port=-1']).port, 65535)
+  for (const args of [['--port', '65536'], ['--ws-port', '70000'], ['--http-port=-2'], ['--port', ''], ['--tick', '1.5'], ['--max-connections=-1']]) {
+    assert.throws(() => parseNodeArgs(args), RangeError, args.join(' '))
+  }
 })
