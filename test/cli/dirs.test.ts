@@ -91,3 +91,15 @@ test('a second kernel on a folder another holds open fails to boot with the lock
   assert.equal(await main(['node', '--offline', '--ws-port=-1', '--http-port=-1', '--data', d], io), 1)
   assert.match(out, /^error "cannot open .*: the database is not open \(IO error: lock .*\)"\n$/)
 })
+
+test('a kernel on a folder whose LevelDB files are garbage fails to boot, with LevelDB\'s reason', async t => {
+  const d = tmp(t)
+  writeFileSync(join(d, 'CURRENT'), 'not a manifest name\n') // a hostile or damaged file
+  const k = new SimpleKernel(d)
+  const err = await k.boot().then(() => null, (e: unknown) => e)
+  await k.halt()
+  let reason: unknown = err
+  while (reason instanceof Error && reason.cause instanceof Error) reason = reason.cause
+  assert.ok(err instanceof Error)
+  assert.match((reason as Error).message, /not a manifest name|corrupt|No such file/i)
+})
